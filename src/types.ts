@@ -1,0 +1,85 @@
+/** Shapes shared across stages and written to disk. The manifest is a public, versioned format. */
+
+export type UnitState = 'succeeded' | 'failed' | 'cancelled';
+export type RunStatus = 'succeeded' | 'partial' | 'failed' | 'interrupted';
+
+export interface UnitError {
+  message: string;
+  stage?: string;
+  chain?: string;
+  hopIndex?: number;
+  roleArn?: string;
+  callerArn?: string;
+  awsCode?: string;
+  awsMessage?: string;
+  queryExecutionId?: string;
+  retryable?: boolean;
+}
+
+export interface UnitRecord {
+  accountId: string;
+  accountName?: string;
+  query: string;
+  state: UnitState;
+  attempts: number;
+  queryExecutionIds: string[];
+  rows: number;
+  dataScannedInBytes?: number;
+  engineExecutionTimeInMillis?: number;
+  queryQueueTimeInMillis?: number;
+  queryPlanningTimeInMillis?: number;
+  serviceProcessingTimeInMillis?: number;
+  totalExecutionTimeInMillis?: number;
+  startedAt?: string;
+  endedAt?: string;
+  error?: UnitError;
+}
+
+export interface SkippedAccountRecord {
+  accountId: string;
+  accountName?: string;
+  state?: string;
+  reason: string;
+}
+
+export interface OutputRecord {
+  query: string;
+  type: string;
+  path: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface Manifest {
+  manifestVersion: 1;
+  runId: string;
+  status: RunStatus;
+  exitCode: number;
+  interrupted: boolean;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  configFile?: string;
+  region: string;
+  accounts: {
+    discovered: number;
+    selected: number;
+    managementAccountId?: string;
+    skipped: SkippedAccountRecord[];
+  };
+  units: UnitRecord[];
+  outputs: OutputRecord[];
+  totals: {
+    units: number;
+    succeeded: number;
+    failed: number;
+    cancelled: number;
+    rows: number;
+    dataScannedInBytes: number;
+  };
+  warnings: string[];
+  /** A failure that stopped the run before any unit could run (e.g. the master chain or account listing). */
+  error?: UnitError;
+}
+
+export const EXIT = { ok: 0, partial: 1, usage: 2, nothing: 3, sigint: 130, sigterm: 143 } as const;
