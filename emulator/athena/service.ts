@@ -1,0 +1,415 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Principal } from '../identity.js';
+import { ApiError } from '../protocol.js';
+import type { EmulatorRecord, RecordedQuery } from '../record.js';
+import type { S3Store } from '../s3.js';
+import type { Scenario } from '../scenario.js';
+import type { AccountDatabases, QueryOutput } from './engine.js';
+import { csvLine } from './format.js';
+import { bindParameters } from './params.js';
+
+interface AthenaErrorShape {
+  ErrorCategory: number;
+  ErrorType: number;
+  Retryable: boolean;
+  ErrorMessage: string;
+}
+
+interface Execution {
+  id: string;
+  accountId: string;
+  queryString: string;
+  sql: string;
+  parameters?: string[];
+  database?: string;
+  catalog?: string;
+  workgroup: string;
+  outputPrefix?: string;
+  statementType: 'DML' | 'DDL';
+  state: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  reason?: string;
+  error?: AthenaErrorShape;
+  submittedAt: number;
+  runningAt?: number;
+  completedAt?: number;
+  result?: QueryOutput;
+  dataScanned: number;
+  rec: RecordedQuery;
+}
+
+const invalid = (message: string): ApiError =>
+  new ApiError('InvalidRequestException', message, 400, { AthenaErrorCode: 'INVALID_INPUT' });
+const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
+const DDL = /^\s*(create|drop|alter|show|describe|msck)\b/i;
+
+/** Athena in every account: queries run against the caller's own account database. */
+export class AthenaService {
+  private readonly executions = new Map<string, Execution>();
+  private readonly tokens = new Map<string, string>();
+  private readonly failCounts = new Map<number, number>();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly stop = new AbortController();
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly dbs: AccountDatabases,
+    private readonly s3: S3Store,
+    private readonly record: EmulatorRecord,
+  ) {}
+
+  handle = (caller: Principal, action: string, input: Record<string, unknown>): Promise<unknown> => {
+    switch (action) {
+      case 'StartQueryExecution':
+        return Promise.resolve(this.start(caller, input));
+      case 'GetQueryExecution':
+        return Promise.resolve({ QueryExecution: this.describe(this.find(caller, input.QueryExecutionId)) });
+      case 'BatchGetQueryExecution':
+        return Promise.resolve(this.batchGet(caller, input));
+      case 'GetQueryResults':
+        return Promise.resolve(this.results(caller, input));
+      case 'StopQueryExecution': {
+        const ex = this.find(caller, input.QueryExecutionId);
+        if (ex.state === 'QUEUED' || ex.state === 'RUNNING') this.finish(ex, 'CANCELLED');
+        return Promise.resolve({});
+      }
+      case 'GetWorkGroup':
+        return Promise.resolve(this.workgroup(caller, input.WorkGroup));
+      default:
+        return Promise.reject(
+          new ApiError('UnknownOperationException', `The emulator does not implement ${action}.`, 400),
+        );
+    }
+  };
+
+  private activeIn(accountId: string): number {
+    let n = 0;
+    for (const ex of this.executions.values()) {
+      if (ex.accountId === accountId && (ex.state === 'QUEUED' || ex.state === 'RUNNING')) n++;
+    }
+    return n;
+  }
+
+  private primaryOutput(accountId: string): string | undefined {
+    return this.scenario.knobs.primaryOutputLocation?.replaceAll('{accountId}', accountId);
+  }
+
+  private workgroup(caller: Principal, name: unknown): unknown {
+    if (name !== 'primary') throw invalid(`WorkGroup ${String(name)} is not found.`);
+    const output = this.primaryOutput(caller.accountId);
+    return {
+      WorkGroup: {
+        Name: 'primary',
+        State: 'ENABLED',
+        Configuration: {
+          ResultConfiguration: output === undefined ? {} : { OutputLocation: output },
+          EnforceWorkGroupConfiguration: false,
+          PublishCloudWatchMetricsEnabled: false,
+          RequesterPaysEnabled: false,
+          EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
+        },
+        CreationTime: 1_600_000_000,
+      },
+    };
+  }
+
+  private start(caller: Principal, input: Record<string, unknown>): unknown {
+    const queryString = input.QueryString;
+    if (typeof queryString !== 'string' || queryString.trim() === '')
+      throw invalid('QueryString must not be empty');
+    if (Buffer.byteLength(queryString) > 262_144) {
+      throw invalid(
+        "1 validation error detected: Value at 'queryString' failed to satisfy constraint: Member must have length less than or equal to 262144",
+      );
+    }
+    const workgroup = typeof input.WorkGroup === 'string' ? input.WorkGroup : 'primary';
+    if (workgroup !== 'primary') throw invalid(`WorkGroup ${workgroup} is not found.`);
+    const context = (input.QueryExecutionContext ?? {}) as { Database?: string; Catalog?: string };
+    const parameters = Array.isArray(input.ExecutionParameters)
+      ? input.ExecutionParameters.map(String)
+      : undefined;
+    const token = typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined;
+    const fingerprint = JSON.stringify([
+      queryString,
+      parameters,
+      context.Database,
+      context.Catalog,
+      workgroup,
+    ]);
+    if (token !== undefined) {
+      const previous = this.tokens.get(`${caller.accountId}\n${token}`);
+      if (previous !== undefined) {
+        const [id, seen] = previous.split('\n\n') as [string, string];
+        if (seen !== fingerprint) throw invalid('Idempotent parameters do not match');
+        return { QueryExecutionId: id };
+      }
+    }
+    const resultConfig = (input.ResultConfiguration ?? {}) as { OutputLocation?: string };
+    let output = resultConfig.OutputLocation ?? this.primaryOutput(caller.accountId);
+    if (output === undefined) {
+      throw invalid(
+        'No output location provided. An output location is required either through the Workgroup result configuration setting or as an API input.',
+      );
+    }
+    if (!/^s3:\/\/[^/]+/.test(output)) throw invalid(`Invalid OutputLocation: ${output}`);
+    if (!output.endsWith('/')) output += '/';
+    const limit = this.scenario.knobs.maxConcurrentQueriesPerAccount;
+    if (limit > 0 && this.activeIn(caller.accountId) >= limit) {
+      throw new ApiError(
+        'TooManyRequestsException',
+        'You have exceeded the limit for the number of queries you can run concurrently. Reduce the number of concurrent queries submitted by this account. Contact customer support to request a concurrent query limit increase.',
+        400,
+        { Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' },
+      );
+    }
+    const id = randomUUID();
+    const now = Date.now();
+    const bound = bindParameters(queryString, parameters ?? []);
+    const rec: RecordedQuery = {
+      id,
+      accountId: caller.accountId,
+      callerArn: caller.arn,
+      sql: bound.sql,
+      database: context.Database,
+      workgroup,
+      outputLocation: output,
+      state: 'QUEUED',
+      startedAt: now,
+    };
+    const ex: Execution = {
+      id,
+      accountId: caller.accountId,
+      queryString,
+      sql: bound.sql,
+      parameters,
+      database: context.Database,
+      catalog: context.Catalog,
+      workgroup,
+      outputPrefix: output,
+      statementType: DDL.test(queryString) ? 'DDL' : 'DML',
+      state: 'QUEUED',
+      submittedAt: now,
+      dataScanned: 0,
+      rec,
+    };
+    this.executions.set(id, ex);
+    if (token !== undefined) this.tokens.set(`${caller.accountId}\n${token}`, `${id}\n\n${fingerprint}`);
+    this.record.queries.push(rec);
+    this.record.maxActiveQueries = Math.max(this.record.maxActiveQueries, this.record.activeQueries());
+    const byAccount = this.record.maxActiveQueriesByAccount;
+    byAccount[caller.accountId] = Math.max(byAccount[caller.accountId] ?? 0, this.activeIn(caller.accountId));
+    const mismatch =
+      bound.expected !== (parameters?.length ?? 0)
+        ? `Incorrect number of parameters: expected ${bound.expected} but found ${parameters?.length ?? 0}`
+        : undefined;
+    const p = this.execute(ex, mismatch).finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+    return { QueryExecutionId: id };
+  }
+
+  private injectedFailure(ex: Execution): AthenaErrorShape | undefined {
+    const rules = this.scenario.knobs.failQueries;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (!ex.sql.toLowerCase().includes(rule.match.toLowerCase())) continue;
+      if (rule.accounts && !rule.accounts.includes(ex.accountId)) continue;
+      const used = this.failCounts.get(i) ?? 0;
+      if (rule.times !== undefined && used >= rule.times) continue;
+      this.failCounts.set(i, used + 1);
+      return {
+        ErrorCategory: rule.category,
+        ErrorType: rule.errorType,
+        Retryable: rule.retryable,
+        ErrorMessage: rule.message,
+      };
+    }
+    return undefined;
+  }
+
+  private async execute(ex: Execution, mismatch: string | undefined): Promise<void> {
+    const latency = this.scenario.knobs.queryLatencyMs;
+    const injected =
+      mismatch !== undefined
+        ? { ErrorCategory: 2, ErrorType: 1006, Retryable: false, ErrorMessage: mismatch }
+        : this.injectedFailure(ex);
+    const work: Promise<QueryOutput | AthenaErrorShape> = injected
+      ? Promise.resolve(injected)
+      : this.dbs.run(ex.accountId, ex.sql, ex.database).catch((err: unknown) => ({
+          ErrorCategory: 2,
+          ErrorType: 1006,
+          Retryable: false,
+          ErrorMessage: (err as Error).message,
+        }));
+    try {
+      await sleep(Math.floor(latency / 3), undefined, { signal: this.stop.signal });
+      if (ex.state === 'QUEUED') {
+        ex.state = ex.rec.state = 'RUNNING';
+        ex.runningAt = Date.now();
+      }
+      await sleep(latency - Math.floor(latency / 3), undefined, { signal: this.stop.signal });
+    } catch {
+      await work.catch(() => undefined);
+      return;
+    }
+    const outcome = await work;
+    if (ex.state !== 'RUNNING') return;
+    if ('ErrorCategory' in outcome) {
+      ex.error = outcome;
+      ex.reason = outcome.ErrorMessage;
+      this.finish(ex, 'FAILED');
+      return;
+    }
+    ex.result = outcome;
+    this.writeResult(ex, outcome);
+    this.finish(ex, 'SUCCEEDED');
+  }
+
+  private writeResult(ex: Execution, out: QueryOutput): void {
+    const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(ex.outputPrefix!)!;
+    const [bucket, prefix] = [m[1]!, m[2]!];
+    if (ex.statementType === 'DDL') {
+      const text = out.rows.map((r) => `${r.map((v) => v ?? '').join('\t')}\n`).join('');
+      this.s3.put(bucket, `${prefix}${ex.id}.txt`, Buffer.from(text, 'utf8'), 'text/plain');
+      ex.dataScanned = 0;
+      return;
+    }
+    const csv = csvLine(out.columns.map((c) => c.name)) + out.rows.map(csvLine).join('');
+    const body = Buffer.from(csv, 'utf8');
+    this.s3.put(bucket, `${prefix}${ex.id}.csv`, body, 'text/csv');
+    // Real Athena writes a binary descriptor here; readers only need it to exist beside the CSV.
+    this.s3.put(bucket, `${prefix}${ex.id}.csv.metadata`, Buffer.from(JSON.stringify(out.columns), 'utf8'));
+    ex.dataScanned = body.length;
+  }
+
+  private finish(ex: Execution, state: 'SUCCEEDED' | 'FAILED' | 'CANCELLED'): void {
+    const now = Date.now();
+    ex.runningAt ??= now;
+    ex.state = ex.rec.state = state;
+    ex.completedAt = ex.rec.endedAt = now;
+    if (state === 'CANCELLED') ex.reason = 'Query was cancelled by user';
+  }
+
+  private find(caller: Principal, id: unknown): Execution {
+    const ex = typeof id === 'string' ? this.executions.get(id) : undefined;
+    // Another account's query is as invisible as one that never existed.
+    if (!ex || ex.accountId !== caller.accountId) throw invalid(`QueryExecution ${String(id)} was not found`);
+    return ex;
+  }
+
+  private outputFile(ex: Execution): string {
+    return `${ex.outputPrefix!}${ex.id}.${ex.statementType === 'DDL' ? 'txt' : 'csv'}`;
+  }
+
+  private describe(ex: Execution): unknown {
+    const done = ex.completedAt !== undefined;
+    return {
+      QueryExecutionId: ex.id,
+      Query: ex.queryString,
+      StatementType: ex.statementType,
+      SubstatementType:
+        ex.statementType === 'DDL' ? ex.queryString.trim().split(/\s+/)[0]!.toUpperCase() : 'SELECT',
+      ResultConfiguration: { OutputLocation: this.outputFile(ex) },
+      ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: false } },
+      QueryExecutionContext: { Database: ex.database, Catalog: ex.catalog },
+      Status: {
+        State: ex.state,
+        StateChangeReason: ex.reason,
+        SubmissionDateTime: seconds(ex.submittedAt),
+        CompletionDateTime: seconds(ex.completedAt),
+        AthenaError: ex.error,
+      },
+      Statistics: {
+        EngineExecutionTimeInMillis:
+          ex.runningAt === undefined ? 0 : (ex.completedAt ?? Date.now()) - ex.runningAt,
+        DataScannedInBytes: ex.dataScanned,
+        TotalExecutionTimeInMillis: (ex.completedAt ?? Date.now()) - ex.submittedAt,
+        QueryQueueTimeInMillis: (ex.runningAt ?? Date.now()) - ex.submittedAt,
+        QueryPlanningTimeInMillis: 0,
+        ServiceProcessingTimeInMillis: done ? 0 : undefined,
+        ResultReuseInformation: { ReusedPreviousResult: false },
+      },
+      WorkGroup: ex.workgroup,
+      EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
+      ExecutionParameters: ex.parameters,
+    };
+  }
+
+  private batchGet(caller: Principal, input: Record<string, unknown>): unknown {
+    const ids = Array.isArray(input.QueryExecutionIds) ? input.QueryExecutionIds.map(String) : [];
+    if (ids.length < 1 || ids.length > 50) {
+      throw invalid('QueryExecutionIds must contain between 1 and 50 items');
+    }
+    const found: unknown[] = [];
+    const missing: unknown[] = [];
+    for (const id of ids) {
+      const ex = this.executions.get(id);
+      if (ex && ex.accountId === caller.accountId) found.push(this.describe(ex));
+      else
+        missing.push({
+          QueryExecutionId: id,
+          ErrorCode: 'INVALID_INPUT',
+          ErrorMessage: `QueryExecution ${id} was not found`,
+        });
+    }
+    return { QueryExecutions: found, UnprocessedQueryExecutionIds: missing };
+  }
+
+  private results(caller: Principal, input: Record<string, unknown>): unknown {
+    const ex = this.find(caller, input.QueryExecutionId);
+    const max = input.MaxResults === undefined ? 1000 : Number(input.MaxResults);
+    if (!Number.isInteger(max) || max < 1 || max > 1000) {
+      throw invalid(
+        `1 validation error detected: Value '${String(input.MaxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value ${max < 1 ? 'greater than or equal to 1' : 'less than or equal to 1000'}`,
+      );
+    }
+    if (ex.state === 'QUEUED' || ex.state === 'RUNNING')
+      throw invalid(`Query has not yet finished. Current state: ${ex.state}`);
+    if (ex.state !== 'SUCCEEDED' || !ex.result) {
+      throw invalid(
+        `Query did not finish successfully. Final query state: ${ex.state}${ex.reason ? `. ${ex.reason}` : ''}`,
+      );
+    }
+    let offset = 0;
+    if (typeof input.NextToken === 'string') {
+      const [id, at] = Buffer.from(input.NextToken, 'base64url').toString('utf8').split(':');
+      offset = Number(at);
+      if (id !== ex.id || !Number.isInteger(offset) || offset < 0)
+        throw invalid('The NextToken provided is invalid');
+    }
+    const out = ex.result;
+    const dataRows = out.rows.map((r) => ({ Data: r.map((v) => (v === null ? {} : { VarCharValue: v })) }));
+    const rows =
+      ex.statementType === 'DDL'
+        ? dataRows
+        : [{ Data: out.columns.map((c) => ({ VarCharValue: c.name })) }, ...dataRows];
+    const page = rows.slice(offset, offset + max);
+    const next =
+      offset + max < rows.length ? Buffer.from(`${ex.id}:${offset + max}`).toString('base64url') : undefined;
+    return {
+      UpdateCount: 0,
+      ResultSet: {
+        Rows: page,
+        ResultSetMetadata: {
+          ColumnInfo: out.columns.map((c) => ({
+            CatalogName: 'hive',
+            SchemaName: '',
+            TableName: '',
+            Name: c.name,
+            Label: c.name,
+            Type: c.type,
+            Precision: c.precision,
+            Scale: c.scale,
+            Nullable: 'UNKNOWN',
+            CaseSensitive: c.caseSensitive,
+          })),
+        },
+      },
+      NextToken: next,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.stop.abort();
+    await Promise.allSettled([...this.inflight]);
+  }
+}

@@ -1,0 +1,60 @@
+import type { Service } from './protocol.js';
+
+export interface RecordedCall {
+  at: number;
+  service: Service | 'unknown';
+  action: string;
+  callerArn?: string;
+  accountId?: string;
+  accessKeyId?: string;
+  status: number;
+  errorCode?: string;
+  params: Record<string, unknown>;
+}
+
+export interface RecordedAssumeRole {
+  at: number;
+  callerArn: string;
+  roleArn: string;
+  externalId?: string;
+  sessionName: string;
+  durationSeconds: number;
+  ok: boolean;
+  errorCode?: string;
+}
+
+export interface RecordedQuery {
+  id: string;
+  accountId: string;
+  callerArn: string;
+  sql: string;
+  database?: string;
+  workgroup: string;
+  outputLocation?: string;
+  state: string;
+  startedAt: number;
+  endedAt?: number;
+}
+
+/** Everything the emulator saw, live: tests assert on it. */
+export interface EmulatorRecord {
+  calls: RecordedCall[];
+  assumeRoles: RecordedAssumeRole[];
+  queries: RecordedQuery[];
+  maxActiveQueries: number;
+  maxActiveQueriesByAccount: Record<string, number>;
+  /** QUEUED + RUNNING right now. */
+  activeQueries(): number;
+}
+
+export function newRecord(): EmulatorRecord {
+  const record: EmulatorRecord = {
+    calls: [],
+    assumeRoles: [],
+    queries: [],
+    maxActiveQueries: 0,
+    maxActiveQueriesByAccount: {},
+    activeQueries: () => record.queries.filter((q) => q.state === 'QUEUED' || q.state === 'RUNNING').length,
+  };
+  return record;
+}

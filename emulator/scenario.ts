@@ -1,0 +1,153 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * The emulator's world: one AWS Organization, its accounts, the credentials a client may start from, the
+ * roles it may assume, the data every account's Athena sees, and knobs that make AWS misbehave on purpose.
+ * The format is documented in emulator/README.md.
+ */
+
+const accountId = z
+  .string()
+  .regex(/^\d{12}$/, 'must be a 12-digit account id in quotes, e.g. "111111111111"');
+const arn = z.string().regex(/^arn:aws[\w-]*:[\w-]+:[\w-]*:(\d{12}|<accountId>)?:.+$/, 'must be an ARN');
+
+const accountSchema = z.object({
+  id: accountId,
+  name: z.string().min(1),
+  email: z.string().min(3),
+  state: z.enum(['PENDING_ACTIVATION', 'ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']).default('ACTIVE'),
+  ou: z
+    .string()
+    .regex(/^Root(\/[^/]+)*$/, 'must be an OU path starting at Root, e.g. Root/Prod')
+    .default('Root'),
+  tags: z.record(z.string(), z.string()).default({}),
+  joinedMethod: z.enum(['CREATED', 'INVITED']).default('CREATED'),
+});
+
+const identitySchema = z.object({
+  accessKeyId: z.string().min(16),
+  secretAccessKey: z.string().min(1),
+  /** An IAM user/root ARN, or an assumed-role session ARN (then it behaves as role credentials). */
+  arn,
+  sessionToken: z.string().optional(),
+});
+
+const roleSchema = z.object({
+  arn: arn.refine(
+    (a) => /^arn:aws[\w-]*:iam::(\d{12}|<accountId>):role\/.+$/.test(a),
+    'must be an IAM role ARN',
+  ),
+  trust: z.array(z.string()).min(1),
+  externalId: z.string().optional(),
+  maxSessionDuration: z.number().int().min(3600).max(43200).default(3600),
+  permissions: z.array(z.enum(['sts', 'organizations', 'athena', 's3'])).optional(),
+  deny: z.array(accountId).default([]),
+});
+
+const failQuerySchema = z.object({
+  match: z.string().min(1),
+  message: z.string().default('GENERIC_INTERNAL_ERROR: injected failure'),
+  category: z.number().int().min(1).max(3).default(2),
+  errorType: z.number().int().default(1006),
+  retryable: z.boolean().default(false),
+  /** Only the first `times` matching queries fail (then they succeed); absent = always. */
+  times: z.number().int().positive().optional(),
+  /** Only in these accounts; absent = every account. */
+  accounts: z.array(accountId).optional(),
+});
+
+const knobsSchema = z.object({
+  queryLatencyMs: z.number().int().min(0).default(300),
+  credentialLifetimeSeconds: z.number().int().min(0).default(0),
+  throttle: z
+    .object({
+      rate: z.number().min(0).max(1).default(0),
+      /** Action names (e.g. StartQueryExecution); empty = every action. */
+      actions: z.array(z.string()).default([]),
+      seed: z.number().int().default(1),
+    })
+    .default({ rate: 0, actions: [], seed: 1 }),
+  failQueries: z.array(failQuerySchema).default([]),
+  maxConcurrentQueriesPerAccount: z.number().int().min(0).default(0),
+  /** Organizations list calls return empty pages with a NextToken, as the real service does. */
+  emptyPages: z.boolean().default(true),
+  /** Output location of the `primary` workgroup; `{accountId}` substituted. Absent = none, like AWS. */
+  primaryOutputLocation: z
+    .string()
+    .regex(/^s3:\/\/[^/]+\/.*$/, 'must be an s3://bucket/prefix/ URI')
+    .optional(),
+});
+
+const scenarioSchema = z
+  .object({
+    organization: z.object({
+      id: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must look like o-exampleorg01'),
+      managementAccountId: accountId,
+      delegatedAdmins: z.array(accountId).default([]),
+    }),
+    accounts: z.array(accountSchema).min(1),
+    identities: z.array(identitySchema).min(1),
+    roles: z.array(roleSchema).default([]),
+    data: z.record(z.string(), z.array(z.string())).default({}),
+    knobs: knobsSchema.default(knobsSchema.parse({})),
+  })
+  .superRefine((s, ctx) => {
+    const ids = new Set<string>();
+    for (const a of s.accounts) {
+      if (ids.has(a.id))
+        ctx.addIssue({ code: 'custom', message: `duplicate account ${a.id}`, path: ['accounts'] });
+      ids.add(a.id);
+    }
+    if (!ids.has(s.organization.managementAccountId)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `management account ${s.organization.managementAccountId} is not in accounts`,
+        path: ['organization', 'managementAccountId'],
+      });
+    }
+    for (const key of Object.keys(s.data)) {
+      if (key !== 'all' && !ids.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `data key ${key} is neither "all" nor an account id`,
+          path: ['data'],
+        });
+      }
+    }
+  });
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type ScenarioAccount = Scenario['accounts'][number];
+export type ScenarioRole = Scenario['roles'][number];
+export type FailQuery = Scenario['knobs']['failQueries'][number];
+
+/** Validates a scenario given as a YAML/JSON file path or as an object; errors name the offending field. */
+export async function loadScenario(input: string | object): Promise<Scenario> {
+  let raw: unknown = input;
+  let source = 'scenario object';
+  if (typeof input === 'string') {
+    source = input;
+    let text: string;
+    try {
+      text = await readFile(input, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read scenario file ${input}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      raw = parseYaml(text);
+    } catch (err) {
+      throw new Error(`scenario file ${input} is not valid YAML/JSON: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+  const parsed = scenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`invalid scenario (${source}):\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
