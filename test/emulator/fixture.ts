@@ -1,3 +1,5 @@
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ScenarioInput } from '../../emulator/index.js';
 
 export const BASE = { accessKeyId: 'AKIAEMULATORBASE0001', secretAccessKey: 'emulator-secret' };
@@ -62,4 +64,23 @@ export function smallScenario(knobs: ScenarioInput['knobs'] = {}): ScenarioInput
     },
     knobs: { queryLatencyMs: 30, ...knobs },
   };
+}
+
+/** Credentials of AthenaReader in `accountId`, reached through OrgHub like the real pipeline. */
+export function readerCredentials(endpoint: string, accountId: string): AwsCredentialIdentityProvider {
+  const clientConfig = { endpoint, region: 'us-east-1' };
+  const hub = fromTemporaryCredentials({
+    clientConfig,
+    masterCredentials: BASE,
+    params: { RoleArn: 'arn:aws:iam::111111111111:role/OrgHub', RoleSessionName: 'hub', ExternalId: EXT },
+  });
+  return fromTemporaryCredentials({
+    clientConfig,
+    masterCredentials: hub,
+    params: {
+      RoleArn: `arn:aws:iam::${accountId}:role/AthenaReader`,
+      RoleSessionName: 'reader',
+      ExternalId: EXT,
+    },
+  });
 }
