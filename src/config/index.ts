@@ -1,0 +1,22 @@
+export { loadConfig, CONFIG_FILE_NAMES } from './load-config.js';
+export { parseConfig, formatConfigIssue } from './parse-config.js';
+export {
+  pipelineConfigSchema,
+  SAMPLE_ACCOUNT_ID,
+  DEFAULT_SESSION_NAME,
+  DEFAULT_DURATION_SECONDS,
+  type PipelineConfigInput,
+} from './schema.js';
+export type {
+  AccountsConfig,
+  AthenaDefaults,
+  LoadConfigOptions,
+  LoadedConfig,
+  ParquetCompression,
+  ParseConfigOptions,
+  ParseConfigResult,
+  PipelineConfig,
+  QueryConfig,
+  SinkConfig,
+} from './types.js';
+export type { ConfigIssue } from '../errors.js';

@@ -1,0 +1,136 @@
+import { resolve } from 'node:path';
+import { ACCOUNT_PLACEHOLDER, ROLE_CHAINING_MAX_SECONDS, type RoleHop } from '../auth-chain/role-hop.js';
+import type { HopParsed, PipelineConfigParsed } from './schema.js';
+import type { AccountsConfig, AthenaDefaults, PipelineConfig, QueryConfig, SinkConfig } from './types.js';
+import type { FieldIssue } from './zod-issues.js';
+
+export interface NormaliseContext {
+  region: string;
+  baseDir: string;
+  configFile?: string;
+}
+
+/** Applies defaults, fills every hop, caps chained sessions and makes paths absolute. */
+export function normalise(
+  parsed: PipelineConfigParsed,
+  ctx: NormaliseContext,
+): { config: PipelineConfig; warnings: FieldIssue[] } {
+  const warnings: FieldIssue[] = [];
+  const { auth } = parsed;
+  const defaults = {
+    sessionName: auth.sessionName,
+    durationSeconds: auth.durationSeconds,
+    externalId: auth.externalId,
+  };
+  const masterRoleChain = auth.masterRoleChain.map((hop, i) =>
+    fillHop(hop, defaults, { chain: 'masterRoleChain', index: i, chained: i > 0 }, warnings),
+  );
+  const accountStartsChained = auth.accountChainFrom === 'master' && masterRoleChain.length > 0;
+  const accountRoleChain = auth.accountRoleChain.map((hop, i) => {
+    const filled = fillHop(
+      hop,
+      defaults,
+      { chain: 'accountRoleChain', index: i, chained: i > 0 || accountStartsChained },
+      warnings,
+    );
+    return {
+      ...filled,
+      arn: canonicalPlaceholder(filled.arn),
+      sessionName: canonicalPlaceholder(filled.sessionName),
+    };
+  });
+
+  const athena: AthenaDefaults = withoutUndefined({
+    workgroup: parsed.athena.workgroup,
+    database: parsed.athena.database,
+    catalog: parsed.athena.catalog,
+    outputLocation: mapDefined(parsed.athena.outputLocation, canonicalPlaceholder),
+  });
+  const queries: QueryConfig[] = parsed.queries.map((q) =>
+    withoutUndefined({
+      name: q.name,
+      sql: q.sql,
+      workgroup: q.workgroup ?? athena.workgroup,
+      database: q.database ?? athena.database,
+      catalog: q.catalog ?? athena.catalog,
+      outputLocation: mapDefined(q.outputLocation, canonicalPlaceholder) ?? athena.outputLocation,
+    }),
+  );
+  const sinks: SinkConfig[] = parsed.sinks.map((sink) =>
+    sink.type === 'parquet'
+      ? { type: 'parquet', path: resolve(ctx.baseDir, sink.path), compression: sink.compression }
+      : { type: 'arrow', path: resolve(ctx.baseDir, sink.path) },
+  );
+
+  const { source, ids, include, exclude } = parsed.accounts;
+  const accounts: AccountsConfig =
+    source === 'list'
+      ? withoutUndefined({ source, ids: ids ?? [], include, exclude })
+      : withoutUndefined({ source, include, exclude });
+
+  const config: PipelineConfig = {
+    ...(ctx.configFile === undefined ? {} : { configFile: ctx.configFile }),
+    version: 1,
+    region: ctx.region,
+    auth: {
+      masterRoleChain,
+      accountRoleChain,
+      accountChainFrom: auth.accountChainFrom,
+      managementAccountChain: auth.managementAccountChain,
+    },
+    accounts,
+    athena,
+    concurrency: { ...parsed.concurrency },
+    queries,
+    sinks,
+    manifest: resolve(ctx.baseDir, parsed.manifest),
+  };
+  return { config, warnings };
+}
+
+interface HopDefaults {
+  sessionName: string;
+  durationSeconds: number;
+  externalId: string | undefined;
+}
+
+function fillHop(
+  hop: HopParsed,
+  defaults: HopDefaults,
+  where: { chain: 'masterRoleChain' | 'accountRoleChain'; index: number; chained: boolean },
+  warnings: FieldIssue[],
+): RoleHop {
+  const own = typeof hop === 'string' ? { arn: hop } : hop;
+  let durationSeconds = own.durationSeconds ?? defaults.durationSeconds;
+  if (where.chained && durationSeconds > ROLE_CHAINING_MAX_SECONDS) {
+    const hopName = `auth.${where.chain}.${where.index}`;
+    warnings.push({
+      path:
+        own.durationSeconds === undefined
+          ? ['auth', 'durationSeconds']
+          : ['auth', where.chain, where.index, 'durationSeconds'],
+      message: `${hopName} is assumed with role credentials (role chaining), which AWS limits to ${ROLE_CHAINING_MAX_SECONDS} seconds; using ${ROLE_CHAINING_MAX_SECONDS} instead of ${durationSeconds}`,
+    });
+    durationSeconds = ROLE_CHAINING_MAX_SECONDS;
+  }
+  const externalId = own.externalId ?? defaults.externalId;
+  return {
+    arn: own.arn,
+    sessionName: own.sessionName ?? defaults.sessionName,
+    durationSeconds,
+    ...(externalId === undefined ? {} : { externalId }),
+  };
+}
+
+function canonicalPlaceholder(text: string): string {
+  return text.replace(ACCOUNT_PLACEHOLDER, '<accountId>');
+}
+
+function mapDefined<T, U>(value: T | undefined, fn: (v: T) => U): U | undefined {
+  return value === undefined ? undefined : fn(value);
+}
+
+/** Drops keys whose value is undefined, so the config reads the same as JSON. */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,73 @@
+import type { RoleHop } from '../auth-chain/role-hop.js';
+import type { ConfigIssue } from '../errors.js';
+
+export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'none';
+
+export type AccountsConfig =
+  | { source: 'organization'; include?: string[]; exclude: string[] }
+  | { source: 'list'; ids: string[]; include?: string[]; exclude: string[] };
+
+export interface AthenaDefaults {
+  workgroup: string;
+  database?: string;
+  catalog?: string;
+  /** May still contain `<accountId>`. */
+  outputLocation?: string;
+}
+
+export interface QueryConfig extends AthenaDefaults {
+  name: string;
+  sql: string;
+}
+
+export type SinkConfig =
+  { type: 'parquet'; path: string; compression: ParquetCompression } | { type: 'arrow'; path: string };
+
+/** The validated, normalised configuration: every default applied, every path absolute. */
+export interface PipelineConfig {
+  /** Absolute path when loaded from a file. */
+  configFile?: string;
+  version: 1;
+  region: string;
+  auth: {
+    /** Defaults (sessionName, durationSeconds, externalId) applied per hop. */
+    masterRoleChain: RoleHop[];
+    /** Still containing `<accountId>` (`{accountId}` is normalised to it). */
+    accountRoleChain: RoleHop[];
+    accountChainFrom: 'base' | 'master';
+    managementAccountChain: 'master' | 'account';
+  };
+  accounts: AccountsConfig;
+  athena: AthenaDefaults;
+  concurrency: { queries: number; perAccount: number; accounts: number };
+  /** Athena defaults merged in. */
+  queries: QueryConfig[];
+  /** Absolute path templates, `{query}` still in place. */
+  sinks: SinkConfig[];
+  /** Absolute. */
+  manifest: string;
+}
+
+export interface LoadConfigOptions {
+  /** `--config FILE`: load exactly this file instead of searching. Relative to `cwd`. */
+  configPath?: string;
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+}
+
+export interface LoadedConfig {
+  config: PipelineConfig;
+  warnings: string[];
+}
+
+export interface ParseConfigOptions {
+  file?: string;
+  env?: Record<string, string | undefined>;
+  /** Directory relative paths are resolved against; defaults to the file's directory, else the cwd. */
+  baseDir?: string;
+  /** The file's text, used only to give issues a line and column. */
+  source?: string;
+}
+
+export type ParseConfigResult =
+  { ok: true; config: PipelineConfig; warnings: string[] } | { ok: false; issues: ConfigIssue[] };
