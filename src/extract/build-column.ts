@@ -1,0 +1,156 @@
+import type { Row } from '@aws-sdk/client-athena';
+import { type Data, DataType, DateUnit, type Int, makeData, Precision, TimeUnit, Utf8 } from 'apache-arrow';
+import { parseDecimal } from './parse-decimal.js';
+import { parseBoolean, parseFloatText, parseInt64, parseSmallInt } from './parse-number.js';
+import {
+  type FractionDigits,
+  parseDateDays,
+  parseTimestamp,
+  parseZonedTimestamp,
+} from './parse-date-time.js';
+import { ValueError } from './value-error.js';
+
+/** Called with the 0-based index within the batch; must throw. */
+export type ValueFailure = (index: number, text: string, reason: string) => never;
+
+interface Validity {
+  bitmap: Uint8Array;
+  nulls: number;
+}
+
+/**
+ * One column of a batch of Athena rows, parsed straight into a typed array plus a validity bitmap.
+ * A Datum without VarCharValue is NULL; "" is a value (and only valid for text columns).
+ */
+export function buildColumn(type: DataType, rows: readonly Row[], column: number, fail: ValueFailure): Data {
+  const n = rows.length;
+  if (DataType.isUtf8(type)) return buildUtf8(type, rows, column);
+  if (DataType.isBool(type)) {
+    const bits = new Uint8Array((n + 7) >> 3);
+    const v = fill(rows, column, fail, (i, t) => {
+      if (parseBoolean(t)) bits[i >> 3]! |= 1 << (i & 7);
+    });
+    return makeData({ type, length: n, data: bits, ...nullProps(v) });
+  }
+  if (DataType.isInt(type)) return buildInt(type, rows, column, fail);
+  if (DataType.isFloat(type)) {
+    const ft = type;
+    const values = ft.precision === Precision.SINGLE ? new Float32Array(n) : new Float64Array(n);
+    const v = fill(rows, column, fail, (i, t) => (values[i] = parseFloatText(t)));
+    return makeData({ type: ft, length: n, data: values, ...nullProps(v) });
+  }
+  if (DataType.isDecimal(type)) {
+    const dt = type;
+    const words = new Uint32Array(n * 4);
+    // Two 64-bit halves per value: little-endian two's complement, which is Arrow's Decimal128 layout.
+    const halves = new BigInt64Array(words.buffer, words.byteOffset, n * 2);
+    const v = fill(rows, column, fail, (i, t) => {
+      const unscaled = parseDecimal(t, dt.precision, dt.scale);
+      halves[2 * i] = BigInt.asIntN(64, unscaled);
+      halves[2 * i + 1] = unscaled >> 64n;
+    });
+    return makeData({ type: dt, length: n, data: words, ...nullProps(v) });
+  }
+  if (DataType.isDate(type) && type.unit === DateUnit.DAY) {
+    const days = new Int32Array(n);
+    const v = fill(rows, column, fail, (i, t) => (days[i] = parseDateDays(t)));
+    return makeData({ type, length: n, data: days, ...nullProps(v) });
+  }
+  if (DataType.isTimestamp(type)) {
+    const tt = type;
+    const digits = unitDigits(tt.unit);
+    const parse = tt.timezone ? parseZonedTimestamp : parseTimestamp;
+    const values = new BigInt64Array(n);
+    const v = fill(rows, column, fail, (i, t) => (values[i] = parse(t, digits)));
+    return makeData({ type: tt, length: n, data: values, ...nullProps(v) });
+  }
+  throw new Error(`buildColumn: unsupported Arrow type id ${type.typeId}`);
+}
+
+function buildInt(type: Int, rows: readonly Row[], column: number, fail: ValueFailure): Data {
+  const n = rows.length;
+  if (type.bitWidth === 64) {
+    const values = new BigInt64Array(n);
+    const v = fill(rows, column, fail, (i, t) => (values[i] = parseInt64(t)));
+    return makeData({ type, length: n, data: values, ...nullProps(v) });
+  }
+  const values =
+    type.bitWidth === 8 ? new Int8Array(n) : type.bitWidth === 16 ? new Int16Array(n) : new Int32Array(n);
+  const max = 2 ** (type.bitWidth - 1) - 1;
+  const v = fill(rows, column, fail, (i, t) => (values[i] = parseSmallInt(t, -max - 1, max)));
+  return makeData({ type, length: n, data: values, ...nullProps(v) });
+}
+
+function buildUtf8(type: Utf8, rows: readonly Row[], column: number): Data {
+  const n = rows.length;
+  const offsets = new Int32Array(n + 1);
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const text = rows[i]!.Data![column]!.VarCharValue;
+    if (text === undefined) nulls++;
+    else {
+      bitmap[i >> 3]! |= 1 << (i & 7);
+      total += Buffer.byteLength(text, 'utf8');
+    }
+    offsets[i + 1] = total;
+  }
+  if (total > 0x7fffffff)
+    throw new Error('A text column exceeds 2 GiB in one batch; use a smaller batchRows');
+  // One buffer for the whole column, written in place; no per-value Uint8Array.
+  const bytes = Buffer.allocUnsafeSlow(total);
+  for (let i = 0; i < n; i++) {
+    const text = rows[i]!.Data![column]!.VarCharValue;
+    if (text !== undefined && text !== '') bytes.write(text, offsets[i]!, 'utf8');
+  }
+  return makeData({ type, length: n, valueOffsets: offsets, data: bytes, ...nullProps({ bitmap, nulls }) });
+}
+
+/** The same text in every row (the extra columns such as account_id). */
+export function buildConstantUtf8(value: string, n: number): Data<Utf8> {
+  const one = Buffer.from(value, 'utf8');
+  const bytes = new Uint8Array(one.length * n);
+  const offsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    bytes.set(one, i * one.length);
+    offsets[i + 1] = (i + 1) * one.length;
+  }
+  return makeData({ type: new Utf8(), length: n, valueOffsets: offsets, data: bytes, nullCount: 0 });
+}
+
+function fill(
+  rows: readonly Row[],
+  column: number,
+  fail: ValueFailure,
+  set: (i: number, text: string) => void,
+): Validity {
+  const n = rows.length;
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    const text = rows[i]!.Data![column]!.VarCharValue;
+    if (text === undefined) {
+      nulls++;
+      continue;
+    }
+    bitmap[i >> 3]! |= 1 << (i & 7);
+    try {
+      set(i, text);
+    } catch (err) {
+      if (err instanceof ValueError) fail(i, text, err.message);
+      throw err;
+    }
+  }
+  return { bitmap, nulls };
+}
+
+function nullProps(v: Validity): { nullCount: number; nullBitmap?: Uint8Array } {
+  return v.nulls === 0 ? { nullCount: 0 } : { nullCount: v.nulls, nullBitmap: v.bitmap };
+}
+
+function unitDigits(unit: TimeUnit): FractionDigits {
+  if (unit === TimeUnit.NANOSECOND) return 9;
+  if (unit === TimeUnit.MICROSECOND) return 6;
+  return 3;
+}

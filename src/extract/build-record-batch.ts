@@ -1,0 +1,85 @@
+import type { Row } from '@aws-sdk/client-athena';
+import {
+  type Data,
+  type DataType,
+  type Field,
+  makeData,
+  RecordBatch,
+  type Schema,
+  Struct,
+  Type as DataTypeName,
+} from 'apache-arrow';
+import { FanoutError } from '../errors.js';
+import { buildColumn, buildConstantUtf8 } from './build-column.js';
+import { ATHENA_TYPE_KEY, type ExtraColumn } from './schema-for-columns.js';
+
+export interface BatchContext {
+  accountId?: string;
+  queryName?: string;
+  queryExecutionId?: string;
+}
+
+/**
+ * Rows (without the header) → one RecordBatch of `schema`, whose first fields are the extra columns.
+ * `firstRowNumber` is the 1-based number of rows[0] within the whole result, for error messages.
+ */
+export function buildRecordBatch(
+  schema: Schema,
+  rows: readonly Row[],
+  firstRowNumber: number,
+  extra: readonly ExtraColumn[] = [],
+  ctx: BatchContext = {},
+): RecordBatch {
+  const resultColumns = schema.fields.length - extra.length;
+  for (let i = 0; i < rows.length; i++) {
+    const got = rows[i]!.Data?.length ?? 0;
+    if (got !== resultColumns) {
+      throw resultError(ctx, firstRowNumber + i, undefined, `has ${got} values, expected ${resultColumns}`);
+    }
+  }
+  const children: Data[] = extra.map((e) => buildConstantUtf8(e.value, rows.length));
+  for (let c = 0; c < resultColumns; c++) {
+    const field = schema.fields[extra.length + c] as Field<DataType>;
+    const typeName = field.metadata.get(ATHENA_TYPE_KEY) ?? DataTypeName[field.type.typeId];
+    children.push(
+      buildColumn(field.type, rows, c, (index, text, reason) => {
+        const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+        throw resultError(
+          ctx,
+          firstRowNumber + index,
+          field.name,
+          `value ${JSON.stringify(shown)} is not a valid ${typeName}: ${reason}`,
+          text,
+        );
+      }),
+    );
+  }
+  const data = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
+  return new RecordBatch(schema, data);
+}
+
+function resultError(
+  ctx: BatchContext,
+  row: number,
+  column: string | undefined,
+  problem: string,
+  value?: string,
+): FanoutError {
+  const where = [
+    ctx.accountId === undefined ? undefined : `account ${ctx.accountId}`,
+    ctx.queryName === undefined ? undefined : `query ${ctx.queryName}`,
+    `row ${row}`,
+    column === undefined ? undefined : `column ${column}`,
+  ]
+    .filter((s) => s !== undefined)
+    .join(', ');
+  return new FanoutError(`Bad query result (${where}): ${problem}`, {
+    context: {
+      stage: 'results',
+      ...ctx,
+      row,
+      ...(column === undefined ? {} : { column }),
+      ...(value === undefined ? {} : { value }),
+    },
+  });
+}

@@ -1,0 +1,129 @@
+import {
+  type AthenaClient,
+  type ColumnInfo,
+  GetQueryResultsCommand,
+  type GetQueryResultsCommandOutput,
+  type Row,
+} from '@aws-sdk/client-athena';
+import type { RecordBatch, Schema } from 'apache-arrow';
+import { awsErrorInfo, FanoutError } from '../errors.js';
+import { buildRecordBatch, type BatchContext } from './build-record-batch.js';
+import { type ExtraColumn, schemaForColumns } from './schema-for-columns.js';
+
+export interface ReadResultsOptions {
+  /** Rows per RecordBatch (default 10,000). */
+  batchRows?: number;
+  extraColumns?: ExtraColumn[];
+  signal?: AbortSignal;
+  /** Only used in error messages and contexts. */
+  context?: { accountId?: string; queryName?: string };
+}
+
+export interface QueryResultStream {
+  schema: Schema;
+  columns: ColumnInfo[];
+  /** Batches in result order; each has at most batchRows rows. None for an empty result. */
+  batches: AsyncGenerator<RecordBatch, void, undefined>;
+}
+
+const PAGE_SIZE = 1000;
+
+/**
+ * Reads the first GetQueryResults page (for the column metadata and schema), then yields RecordBatches
+ * while paging on with NextToken until it is absent. Only one batch of SDK rows is held at a time.
+ */
+export async function streamQueryResults(
+  athena: AthenaClient,
+  queryExecutionId: string,
+  opts: ReadResultsOptions = {},
+): Promise<QueryResultStream> {
+  const batchRows = Math.max(1, Math.floor(opts.batchRows ?? 10_000));
+  const extra = opts.extraColumns ?? [];
+  const ctx: BatchContext = { ...opts.context, queryExecutionId };
+  const first = await fetchPage(athena, queryExecutionId, undefined, opts.signal, ctx);
+  const columns = first.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
+  let schema: Schema;
+  try {
+    schema = schemaForColumns(columns, extra);
+  } catch (err) {
+    if (err instanceof FanoutError) Object.assign(err.context, ctx);
+    throw err;
+  }
+
+  async function* batches(): AsyncGenerator<RecordBatch, void, undefined> {
+    let page: GetQueryResultsCommandOutput = first;
+    let pageRows = page.ResultSet?.Rows ?? [];
+    if (isHeader(pageRows[0], columns)) pageRows = pageRows.slice(1);
+    let pending: Row[] = [];
+    let emitted = 0;
+    for (;;) {
+      for (const row of pageRows) pending.push(row);
+      while (pending.length >= batchRows) {
+        const rows = pending.length === batchRows ? pending : pending.slice(0, batchRows);
+        pending = pending.length === batchRows ? [] : pending.slice(batchRows);
+        yield buildRecordBatch(schema, rows, emitted + 1, extra, ctx);
+        emitted += rows.length;
+      }
+      if (!page.NextToken) break;
+      page = await fetchPage(athena, queryExecutionId, page.NextToken, opts.signal, ctx);
+      pageRows = page.ResultSet?.Rows ?? [];
+    }
+    if (pending.length > 0) yield buildRecordBatch(schema, pending, emitted + 1, extra, ctx);
+  }
+
+  return { schema, columns, batches: batches() };
+}
+
+/**
+ * For SELECT the first row of the first page repeats the column labels. DDL-style results (SHOW …) have
+ * no such row, so the row is only dropped when it matches, as PyAthena does.
+ */
+function isHeader(row: Row | undefined, columns: ColumnInfo[]): boolean {
+  const data = row?.Data;
+  if (!data || data.length !== columns.length) return false;
+  return columns.every((c, i) => {
+    const v = data[i]?.VarCharValue;
+    return v !== undefined && (v === c.Label || v === c.Name);
+  });
+}
+
+async function fetchPage(
+  athena: AthenaClient,
+  queryExecutionId: string,
+  nextToken: string | undefined,
+  signal: AbortSignal | undefined,
+  ctx: BatchContext,
+): Promise<GetQueryResultsCommandOutput> {
+  if (signal?.aborted) throw cancelled(ctx, signal.reason);
+  try {
+    return await athena.send(
+      new GetQueryResultsCommand({
+        QueryExecutionId: queryExecutionId,
+        MaxResults: PAGE_SIZE,
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      }),
+      signal ? { abortSignal: signal } : {},
+    );
+  } catch (err) {
+    if (signal?.aborted) throw cancelled(ctx, err);
+    const info = awsErrorInfo(err);
+    throw new FanoutError(`GetQueryResults failed: ${info.code}: ${info.message}`, {
+      cause: err,
+      retryable: info.retryable,
+      context: {
+        stage: 'results',
+        ...ctx,
+        awsCode: info.code,
+        awsMessage: info.message,
+        ...(info.requestId ? { requestId: info.requestId } : {}),
+      },
+    });
+  }
+}
+
+function cancelled(ctx: BatchContext, cause: unknown): FanoutError {
+  return new FanoutError('Reading query results was cancelled', {
+    cause,
+    context: { stage: 'results', ...ctx, cancelled: true },
+  });
+}
