@@ -9,7 +9,8 @@ export interface RoleHop {
 /** Both spellings the config accepts for the member-account placeholder. */
 export const ACCOUNT_PLACEHOLDER = /<accountId>|\{accountId\}/g;
 
-export const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+export const ROLE_ARN =
+  /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 
 /** STS RoleSessionName rule. */
 export const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;

@@ -1,0 +1,47 @@
+import type { CredentialProvider } from './base-credentials.js';
+
+export type AwsService = 'sts' | 'organizations' | 'athena' | 's3';
+
+export interface AwsClientConfig {
+  region: string;
+  credentials?: CredentialProvider;
+  maxAttempts?: number;
+  retryMode?: 'standard' | 'adaptive';
+  /** S3 only: set when an endpoint override is in effect (emulators and S3-compatible stores). */
+  forcePathStyle?: boolean;
+}
+
+// The SDK's 3 attempts are too few for Organizations (throttles from a few hundred accounts) and for
+// Athena's per-account rate limits; each unit is retried again on top by the scheduler.
+const MAX_ATTEMPTS: Record<AwsService, number> = { sts: 3, organizations: 6, athena: 5, s3: 3 };
+
+/** Organizations has a single endpoint per partition, whatever region the run uses. */
+export function organizationsRegion(region: string): string {
+  if (region.startsWith('cn-')) return 'cn-northwest-1';
+  if (region.startsWith('us-gov-')) return 'us-gov-west-1';
+  return 'us-east-1';
+}
+
+function endpointOverride(service: AwsService, env: NodeJS.ProcessEnv): string | undefined {
+  return env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] ?? env.AWS_ENDPOINT_URL;
+}
+
+/**
+ * Options every SDK client gets. The SDK itself reads AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
+ * (and AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, which win over our defaults when set).
+ */
+export function awsClientConfig(
+  service: AwsService,
+  opts: { region: string; credentials?: CredentialProvider },
+  env: NodeJS.ProcessEnv = process.env,
+): AwsClientConfig {
+  const config: AwsClientConfig = {
+    region: service === 'organizations' ? organizationsRegion(opts.region) : opts.region,
+  };
+  if (opts.credentials) config.credentials = opts.credentials;
+  if (!env.AWS_MAX_ATTEMPTS) config.maxAttempts = MAX_ATTEMPTS[service];
+  if (!env.AWS_RETRY_MODE) config.retryMode = 'standard';
+  // Virtual-host addressing needs DNS for `<bucket>.<host>`, which an overridden endpoint rarely has.
+  if (service === 's3' && endpointOverride(service, env)) config.forcePathStyle = true;
+  return config;
+}

@@ -1,0 +1,102 @@
+import { awsErrorInfo, FanoutError, type AwsErrorInfo } from '../errors.js';
+
+export interface ChainContext {
+  chain: 'master' | 'account';
+  accountId?: string;
+}
+
+/** An AssumeRole hop failed; kept free of who asked, since one hop can serve many chains. */
+export class HopFailure extends Error {
+  readonly info: AwsErrorInfo;
+
+  constructor(
+    readonly hopIndex: number,
+    readonly roleArn: string,
+    readonly callerArn: string | undefined,
+    cause: unknown,
+    externalId: string | undefined,
+  ) {
+    const info = redact(awsErrorInfo(cause), externalId);
+    super(`AssumeRole ${roleArn} failed: ${info.code}: ${info.message}`, { cause });
+    this.name = 'HopFailure';
+    this.info = info;
+  }
+}
+
+/** The base credentials (the SDK default chain) could not be loaded. */
+export class BaseCredentialsFailure extends Error {
+  readonly info: AwsErrorInfo;
+
+  constructor(cause: unknown) {
+    const info = awsErrorInfo(cause);
+    super(`base credentials unavailable: ${info.message}`, { cause });
+    this.name = 'BaseCredentialsFailure';
+    this.info = info;
+  }
+}
+
+// STS echoes rejected parameter values in ValidationError messages; the external id is a shared secret.
+function redact(info: AwsErrorInfo, externalId: string | undefined): AwsErrorInfo {
+  if (!externalId || externalId.length < 2) return info;
+  return { ...info, message: info.message.split(externalId).join('<externalId>') };
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+]);
+
+function isRetryable(cause: unknown, info: AwsErrorInfo): boolean {
+  if (info.retryable || (info.httpStatus ?? 0) >= 500) return true;
+  const code = (cause as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' && NETWORK_CODES.has(code)) || info.code === 'TimeoutError';
+}
+
+function who(ctx: ChainContext): string {
+  if (ctx.chain === 'master') return 'master chain';
+  return ctx.accountId ? `account ${ctx.accountId}` : 'account chain';
+}
+
+/** What the user sees: which chain, which hop of how many, which role, and AWS's own words. */
+export function chainError(err: unknown, ctx: ChainContext, hopCount?: number): unknown {
+  const base = {
+    stage: 'credentials' as const,
+    chain: ctx.chain,
+    ...(ctx.accountId ? { accountId: ctx.accountId } : {}),
+  };
+  if (err instanceof HopFailure) {
+    const { info } = err;
+    const position = hopCount === undefined ? `${err.hopIndex + 1}` : `${err.hopIndex + 1}/${hopCount}`;
+    return new FanoutError(
+      `${who(ctx)}: AssumeRole hop ${position} ${err.roleArn} failed: ${info.code}: ${info.message}`,
+      {
+        cause: err.cause,
+        retryable: isRetryable(err.cause, info),
+        context: {
+          ...base,
+          hopIndex: err.hopIndex,
+          roleArn: err.roleArn,
+          ...(err.callerArn ? { callerArn: err.callerArn } : {}),
+          awsCode: info.code,
+          awsMessage: info.message,
+          ...(info.requestId ? { requestId: info.requestId } : {}),
+        },
+      },
+    );
+  }
+  if (err instanceof BaseCredentialsFailure) {
+    return new FanoutError(`${who(ctx)}: ${err.message}`, {
+      cause: err.cause,
+      retryable: isRetryable(err.cause, err.info),
+      context: { ...base, awsCode: err.info.code, awsMessage: err.info.message },
+    });
+  }
+  return err;
+}

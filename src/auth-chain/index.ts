@@ -1,0 +1,14 @@
+export { baseCredentialProvider, type CredentialProvider } from './base-credentials.js';
+export {
+  awsClientConfig,
+  organizationsRegion,
+  type AwsClientConfig,
+  type AwsService,
+} from './aws-client-config.js';
+export {
+  RoleChainResolver,
+  type AssumeRoleEvent,
+  type RoleChainResolverOptions,
+} from './role-chain-resolver.js';
+export { refreshMarginMs } from './refresh.js';
+export * from './role-hop.js';

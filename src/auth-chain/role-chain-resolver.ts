@@ -1,0 +1,180 @@
+import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { memoizeAsync, type MemoizedAsync } from '../scheduler/index.js';
+import { awsClientConfig } from './aws-client-config.js';
+import type { CredentialProvider } from './base-credentials.js';
+import { BaseCredentialsFailure, chainError, HopFailure, type ChainContext } from './chain-errors.js';
+import { credentialsNeedRefresh, type TimedCredentials } from './refresh.js';
+import { ROLE_CHAINING_MAX_SECONDS, type RoleHop } from './role-hop.js';
+
+export interface AssumeRoleEvent {
+  chain: 'master' | 'account';
+  accountId?: string;
+  hopIndex: number;
+  roleArn: string;
+  ok: boolean;
+  error?: unknown;
+}
+
+export interface RoleChainResolverOptions {
+  /** STS region (the regional endpoint). */
+  region: string;
+  base: CredentialProvider;
+  onAssumeRole?: (e: AssumeRoleEvent) => void;
+  /** Extra STS client options (retries, request handler). */
+  clientOptions?: Record<string, unknown>;
+}
+
+type Resolve = (ctx: ChainContext) => Promise<TimedCredentials>;
+
+/** One hop of one distinct chain prefix, shared by every chain that starts with that prefix. */
+interface HopNode {
+  get: MemoizedAsync<undefined, TimedCredentials, [ChainContext]>;
+  /** ARN of this hop's assumed-role session, once assumed: the caller of the next hop. */
+  sessionArn?: string;
+  last?: TimedCredentials;
+}
+
+function prefixKey(hops: readonly RoleHop[]): string {
+  return JSON.stringify(hops.map((h) => [h.arn, h.sessionName, h.durationSeconds, h.externalId ?? null]));
+}
+
+/**
+ * Credential providers for role chains. Every distinct chain prefix gets one memoized provider, so a hub
+ * hop shared by 1,000 accounts is assumed once per session lifetime; concurrent callers share one
+ * in-flight AssumeRole; failures are never cached; credentials are refreshed ahead of expiry by a margin
+ * that fits their lifetime.
+ */
+export class RoleChainResolver {
+  readonly #opts: RoleChainResolverOptions;
+  readonly #nodes = new Map<string, HopNode>();
+  readonly #stsClients = new Map<string, STSClient>();
+  readonly #base: Resolve;
+
+  constructor(opts: RoleChainResolverOptions) {
+    this.#opts = opts;
+    const base = opts.base;
+    this.#base = async () => {
+      try {
+        return { identity: await base(), obtainedAt: Date.now() };
+      } catch (err) {
+        throw new BaseCredentialsFailure(err);
+      }
+    };
+  }
+
+  /**
+   * A provider for `hops`, assumed in order from the base credentials. For an account chain that starts
+   * from the master chain, pass `[...master, ...account]`: the master prefix is then shared.
+   */
+  provider(
+    hops: readonly RoleHop[],
+    ctx: { chain: 'master' | 'account'; accountId?: string },
+  ): CredentialProvider {
+    const context: ChainContext = {
+      chain: ctx.chain,
+      ...(ctx.accountId ? { accountId: ctx.accountId } : {}),
+    };
+    let resolve = this.#base;
+    if (hops.length > 0) {
+      const leaf = this.#node(hops, hops.length, context);
+      resolve = (c) => leaf.get(undefined, c);
+    }
+    const hopCount = hops.length;
+    return async () => {
+      try {
+        return (await resolve(context)).identity;
+      } catch (err) {
+        throw chainError(err, context, hopCount);
+      }
+    };
+  }
+
+  /** The node of the first `n` hops, creating the nodes of shorter prefixes on the way. */
+  #node(hops: readonly RoleHop[], n: number, creator: ChainContext): HopNode {
+    const key = prefixKey(hops.slice(0, n));
+    const existing = this.#nodes.get(key);
+    if (existing) return existing;
+    const hop = hops[n - 1]!;
+    const hopIndex = n - 1;
+    const parent = n > 1 ? this.#node(hops, n - 1, creator) : undefined;
+    const callerResolve: Resolve = parent ? (ctx) => parent.get(undefined, ctx) : this.#base;
+    const sts = this.#sts(n > 1 ? prefixKey(hops.slice(0, n - 1)) : '', callerResolve, creator);
+
+    const node: HopNode = {
+      get: memoizeAsync(
+        async (_: undefined, ctx: ChainContext): Promise<TimedCredentials> => {
+          const caller = await callerResolve(ctx);
+          // Any AssumeRole made with role (session) credentials is role chaining: AWS caps it at 1 hour.
+          const chained = hopIndex > 0 || caller.identity.sessionToken !== undefined;
+          const duration = chained
+            ? Math.min(hop.durationSeconds, ROLE_CHAINING_MAX_SECONDS)
+            : hop.durationSeconds;
+          const callerArn = parent?.sessionArn;
+          const event = {
+            chain: ctx.chain,
+            ...(ctx.accountId ? { accountId: ctx.accountId } : {}),
+            hopIndex,
+          };
+          try {
+            const out = await sts.send(
+              new AssumeRoleCommand({
+                RoleArn: hop.arn,
+                RoleSessionName: hop.sessionName,
+                DurationSeconds: duration,
+                ...(hop.externalId ? { ExternalId: hop.externalId } : {}),
+              }),
+            );
+            const c = out.Credentials;
+            if (!c?.AccessKeyId || !c.SecretAccessKey) {
+              throw new Error(`STS returned no credentials for ${hop.arn}`);
+            }
+            if (out.AssumedRoleUser?.Arn) node.sessionArn = out.AssumedRoleUser.Arn;
+            this.#opts.onAssumeRole?.({ ...event, roleArn: hop.arn, ok: true });
+            const identity: AwsCredentialIdentity = {
+              accessKeyId: c.AccessKeyId,
+              secretAccessKey: c.SecretAccessKey,
+              ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+              ...(c.Expiration ? { expiration: c.Expiration } : {}),
+            };
+            node.last = { identity, obtainedAt: Date.now() };
+            return node.last;
+          } catch (err) {
+            // The SDK resolving the caller's credentials itself (a race with their refresh) failed.
+            if (err instanceof HopFailure || err instanceof BaseCredentialsFailure) throw err;
+            const failure = new HopFailure(hopIndex, hop.arn, callerArn, err, hop.externalId);
+            this.#opts.onAssumeRole?.({
+              ...event,
+              roleArn: hop.arn,
+              ok: false,
+              error: chainError(failure, ctx),
+            });
+            // A refresh ahead of expiry that fails (throttling, a network blip) must not fail work that
+            // the current session can still do; the next call tries again.
+            const lastExpiry = node.last?.identity.expiration?.getTime();
+            if (node.last && lastExpiry !== undefined && lastExpiry > Date.now()) return node.last;
+            throw failure;
+          }
+        },
+        { isStale: (c) => credentialsNeedRefresh(c, Date.now()) },
+      ),
+    };
+    this.#nodes.set(key, node);
+    return node;
+  }
+
+  /** One STS client per distinct caller (base, or one chain prefix), shared by every hop it assumes. */
+  #sts(callerKey: string, callerResolve: Resolve, ctx: ChainContext): STSClient {
+    let client = this.#stsClients.get(callerKey);
+    if (!client) {
+      // The hop has just resolved its caller's credentials before sending, so this is a cache hit.
+      const credentials: CredentialProvider = async () => (await callerResolve(ctx)).identity;
+      client = new STSClient({
+        ...(awsClientConfig('sts', { region: this.#opts.region, credentials }) as STSClientConfig),
+        ...(this.#opts.clientOptions as STSClientConfig | undefined),
+      });
+      this.#stsClients.set(callerKey, client);
+    }
+    return client;
+  }
+}
