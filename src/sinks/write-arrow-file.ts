@@ -1,0 +1,62 @@
+import { createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { RecordBatchFileWriter } from 'apache-arrow';
+import type { Schema } from 'apache-arrow';
+import { FanoutError } from '../errors.js';
+import { asError } from './sink-error.js';
+import { conformBatch } from './conform-batch.js';
+import { iterateBatches } from './sink-types.js';
+import type { BatchSource, WrittenFile } from './sink-types.js';
+import { sinkError } from './sink-error.js';
+import { writeFileAtomic } from './write-file-atomic.js';
+
+/**
+ * Stream `batches` into an Arrow IPC *file* (random-access format, `.arrow`), atomically. Every batch
+ * is conformed to `schema`; a source that yields nothing still produces a valid file with the schema.
+ */
+export async function writeArrowFile(
+  path: string,
+  schema: Schema,
+  batches: BatchSource,
+): Promise<WrittenFile> {
+  if (schema.fields.length === 0) {
+    throw new FanoutError(`cannot write ${path}: the schema has no columns`, {
+      context: { stage: 'sink', path },
+    });
+  }
+  let rows = 0;
+  try {
+    await writeFileAtomic(path, async (temp) => {
+      const writer = new RecordBatchFileWriter();
+      // Writing the schema up front is what makes an empty source still give a readable file.
+      writer.reset(undefined, schema);
+      let streamError: unknown = undefined;
+      const drained = pipeline(writer.toNodeStream(), createWriteStream(temp, { flags: 'wx' })).catch(
+        (err: unknown) => {
+          streamError = err ?? new Error('output stream failed');
+        },
+      );
+      try {
+        for await (const batch of iterateBatches(batches)) {
+          if (streamError !== undefined) break;
+          const conformed = conformBatch(batch, schema);
+          writer.write(conformed);
+          rows += conformed.numRows;
+        }
+      } catch (err) {
+        writer.abort(err);
+        await drained;
+        throw asError(err);
+      }
+      writer.close();
+      await drained;
+      if (streamError !== undefined) throw asError(streamError);
+    });
+  } catch (err) {
+    throw sinkError(err, 'Arrow file', path);
+  }
+  const { size } = await stat(path);
+  return { path: resolve(path), bytes: size, rows };
+}
