@@ -22,20 +22,28 @@ export interface ParsedSource {
 }
 
 /**
- * `{query}` and `{accountId}` inside a flow mapping (`- { path: out/{query}.parquet }`) are not valid
- * YAML, yet that is how the placeholders are naturally written. They are swapped for same-length
- * stand-ins before parsing (so line and column stay true) and restored in every parsed string; no
- * field takes a mapping keyed `query` or `accountId`, so no valid config changes meaning.
+ * `{query}`, `{accountId}` and `${NAME}` inside a flow collection (`- { path: out/{query}.parquet }`,
+ * `[${TABLE}]`) are not valid YAML, yet that is how they are naturally written. They are swapped for
+ * same-length stand-ins before parsing (so line and column stay true) and restored in every parsed
+ * string. Only configs that would otherwise fail change: no field takes a mapping keyed by them.
  */
-const PLACEHOLDER = /\{(query|accountId)\}/g;
+const PLACEHOLDER = /(\$)\{([A-Za-z_]\w*)\}|\{(query|accountId)\}/g;
 const OPEN = '\u27e6';
 const CLOSE = '\u27e7';
-const STAND_IN = new RegExp(`${OPEN}(query|accountId)${CLOSE}`, 'g');
+const STAND_IN = new RegExp(`${OPEN}(\\w+)${CLOSE}`, 'g');
+
+function mask(text: string): string | undefined {
+  if (text.includes(OPEN) || text.includes(CLOSE)) return undefined;
+  return text.replace(
+    PLACEHOLDER,
+    (_match, dollar: string | undefined, variable: string | undefined, name: string | undefined) =>
+      dollar === undefined ? `${OPEN}${name ?? ''}${CLOSE}` : `$${OPEN}${variable ?? ''}${CLOSE}`,
+  );
+}
 
 /** Parses YAML (JSON is YAML too) keeping enough of the document to turn a field path into line:column. */
 export function parseSource(text: string): ParsedSource {
-  const masked =
-    text.includes(OPEN) || text.includes(CLOSE) ? undefined : text.replace(PLACEHOLDER, `${OPEN}$1${CLOSE}`);
+  const masked = mask(text);
   const unmask = (s: string) => (masked === undefined ? s : s.replace(STAND_IN, '{$1}'));
   const lineCounter = new LineCounter();
   const doc = parseDocument(masked ?? text, { lineCounter, prettyErrors: true });

@@ -64,7 +64,7 @@ export function lineOf(text: string, needle: string): number {
 
 /** `text` with `from` replaced, failing loudly if `from` is not there (so a case cannot pass vacuously). */
 export function edit(text: string, from: string | RegExp, to: string): string {
-  const out = text.replace(from, to);
+  const out = text.replace(from, () => to);
   expect(out, `edit found nothing to replace for ${String(from)}`).not.toBe(text);
   return out;
 }

@@ -90,7 +90,7 @@ const CASES: {
   },
   {
     name: 'account id given as a YAML number',
-    breakIt: (y) => edit(y, '["222222222222"]', '[022222222222]'),
+    breakIt: (y) => edit(y, "['222222222222']", '[022222222222]'),
     path: 'accounts.exclude.0',
     message: /12-digit account id in quotes.*leading zeros/,
     line: 'exclude:',
@@ -219,7 +219,7 @@ describe('malformed configs: one clear ConfigError naming the field', () => {
   it('every issue is reported at once, in file order', async () => {
     let yaml = edit(valid, 'version: 1', 'version: 3');
     yaml = edit(yaml, 'role/OrgHub', 'role/Org Hub');
-    yaml = edit(yaml, '["222222222222"]', '[222222222222]');
+    yaml = edit(yaml, "['222222222222']", '[222222222222]');
     yaml = edit(yaml, '  perAccount: 2', '  perAccount: 0');
     yaml = edit(yaml, 'name: costs', 'name: inventory');
     yaml = `${yaml}extra: true\n`;
