@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ACCOUNT_PLACEHOLDER, ROLE_CHAINING_MAX_SECONDS, type RoleHop } from '../auth-chain/role-hop.js';
-import type { HopParsed, PipelineConfigParsed } from './schema.js';
+import type { HopParsed } from './auth-schema.js';
+import type { PipelineConfigParsed } from './schema.js';
 import type { AccountsConfig, AthenaDefaults, PipelineConfig, QueryConfig, SinkConfig } from './types.js';
 import type { FieldIssue } from './zod-issues.js';
 

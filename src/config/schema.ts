@@ -1,146 +1,17 @@
 import * as z from 'zod';
-import {
-  ACCOUNT_ID,
-  ROLE_ARN,
-  SESSION_NAME,
-  hasAccountPlaceholder,
-  substituteAccountId,
-} from '../auth-chain/role-hop.js';
-import { KEY_MESSAGE_SEPARATOR, unknownKeyMessage } from './messages.js';
+import { authSchema } from './auth-schema.js';
+import { SAMPLE_ACCOUNT_ID, accountId, positive, strict, text, whenMissing } from './schema-parts.js';
+import { substituteAccountId } from '../auth-chain/role-hop.js';
 
-/** Stands in for a member account when checking values that may contain `<accountId>`. */
-export const SAMPLE_ACCOUNT_ID = '123456789012';
+export { SAMPLE_ACCOUNT_ID } from './schema-parts.js';
+export { DEFAULT_DURATION_SECONDS, DEFAULT_SESSION_NAME, type HopParsed } from './auth-schema.js';
 
-export const DEFAULT_SESSION_NAME = 'athena-fanout';
-export const DEFAULT_DURATION_SECONDS = 3600;
-
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const WORKGROUP = /^[\w.-]{1,128}$/;
 const QUERY_NAME = /^[A-Za-z0-9_-]+$/;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 /** Athena's limit on the query string. */
 const MAX_SQL_BYTES = 262_144;
-
-/** A strict mapping whose unknown keys are each reported with the keys allowed there. */
-function strict<T extends z.core.$ZodLooseShape>(shape: T) {
-  const allowed = Object.keys(shape);
-  return z.strictObject(shape, {
-    error: (iss) =>
-      iss.code === 'unrecognized_keys'
-        ? iss.keys.map((key) => unknownKeyMessage(key, allowed)).join(KEY_MESSAGE_SEPARATOR)
-        : undefined,
-  });
-}
-
-/** Text that must pass `check`, which returns what is wrong or undefined. */
-function text(check: (value: string) => string | undefined) {
-  return z.string().superRefine((value, ctx) => {
-    const problem = check(value);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-  });
-}
-
-function wholeNumber(min: number, max: number | undefined, message: string) {
-  const base = z.number({ error: message }).int({ error: message }).min(min, { error: message });
-  return max === undefined ? base : base.max(max, { error: message });
-}
-
-const accountId = z
-  .string({
-    error: (iss) =>
-      typeof iss.input === 'number'
-        ? 'expected a 12-digit account id in quotes, e.g. "012345678901": YAML reads an unquoted id as a number and drops its leading zeros'
-        : 'expected a 12-digit account id in quotes, e.g. "012345678901"',
-  })
-  .regex(ACCOUNT_ID, { error: 'expected a 12-digit account id in quotes, e.g. "012345678901"' });
-
-const durationSeconds = wholeNumber(
-  900,
-  43_200,
-  'expected whole seconds from 900 (15 minutes) to 43200 (12 hours)',
-);
-const positive = wholeNumber(1, undefined, 'expected a positive whole number');
-
-const externalId = z
-  .string()
-  .regex(EXTERNAL_ID, { error: 'expected 2 to 1224 characters of letters, digits and _+=,.@:/-' });
-
-const masterArn = text((arn) => {
-  if (hasAccountPlaceholder(arn)) {
-    return 'the master chain runs once, before any member account is known, so it cannot use <accountId>; put this hop in auth.accountRoleChain';
-  }
-  return ROLE_ARN.test(arn) ? undefined : 'expected a role ARN like arn:aws:iam::111111111111:role/OrgReader';
-});
-
-const accountArn = text((arn) =>
-  ROLE_ARN.test(substituteAccountId(arn, SAMPLE_ACCOUNT_ID))
-    ? undefined
-    : 'expected a role ARN like arn:aws:iam::<accountId>:role/AthenaReader',
-);
-
-const SESSION_NAME_RULE = '2 to 64 characters of letters, digits and _+=,.@-';
-
-const masterSessionName = text((name) => {
-  if (hasAccountPlaceholder(name))
-    return 'the master chain cannot use <accountId> (it runs before any account is known)';
-  return SESSION_NAME.test(name) ? undefined : `expected ${SESSION_NAME_RULE}`;
-});
-
-/** Checked with a 12-digit id in place of `<accountId>`, as STS will see it. */
-const accountSessionName = text((name) =>
-  SESSION_NAME.test(substituteAccountId(name, SAMPLE_ACCOUNT_ID))
-    ? undefined
-    : `expected ${SESSION_NAME_RULE} (counting <accountId> as 12 digits)`,
-);
-
-function hopSchema(arn: z.ZodType<string>, sessionName: z.ZodType<string>) {
-  return z.union(
-    [
-      arn,
-      strict({
-        arn,
-        externalId: externalId.optional(),
-        sessionName: sessionName.optional(),
-        durationSeconds: durationSeconds.optional(),
-      }),
-    ],
-    {
-      error:
-        'expected a role ARN, or a mapping with arn (and optionally externalId, sessionName, durationSeconds)',
-    },
-  );
-}
-
-const masterHop = hopSchema(masterArn, masterSessionName);
-const accountHop = hopSchema(accountArn, accountSessionName);
-
-const hopArn = (hop: z.output<typeof accountHop>): string => (typeof hop === 'string' ? hop : hop.arn);
-
-const authSchema = strict({
-  externalId: externalId.optional(),
-  sessionName: accountSessionName.default(DEFAULT_SESSION_NAME),
-  durationSeconds: durationSeconds.default(DEFAULT_DURATION_SECONDS),
-  masterRoleChain: z.array(masterHop).default([]),
-  accountRoleChain: z
-    .array(accountHop)
-    .min(1, { error: 'needs at least one hop, e.g. arn:aws:iam::<accountId>:role/AthenaReader' })
-    .refine((chain) => chain.some((hop) => hasAccountPlaceholder(hopArn(hop))), {
-      error:
-        'no hop names the member account: use <accountId> in a role ARN (e.g. arn:aws:iam::<accountId>:role/AthenaReader), or every account would assume the same role',
-    }),
-  accountChainFrom: z.enum(['base', 'master']).default('base'),
-  managementAccountChain: z.enum(['master', 'account']).default('master'),
-}).superRefine((auth, ctx) => {
-  if (auth.masterRoleChain.length > 0 && hasAccountPlaceholder(auth.sessionName)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['sessionName'],
-      message:
-        'the master chain would use this session name before any account is known, so it cannot contain <accountId>; set sessionName on the account-chain hops instead',
-    });
-  }
-});
 
 const s3Location = text((location) => {
   const url = substituteAccountId(location, SAMPLE_ACCOUNT_ID);
@@ -181,7 +52,7 @@ const querySchema = strict({
 });
 
 const queriesSchema = z
-  .array(querySchema)
+  .array(querySchema, { error: whenMissing('a list of queries, each { name, sql }') })
   .min(1, { error: 'needs at least one query ({ name, sql })' })
   .superRefine((queries, ctx) => {
     // Names become file names, and some file systems ignore case.
@@ -216,6 +87,7 @@ const sinksSchema = z
       ],
       { error: 'expected type: parquet or arrow' },
     ),
+    { error: whenMissing('a list of outputs, e.g. { type: parquet, path: out/{query}.parquet }') },
   )
   .min(1, { error: 'needs at least one sink, e.g. { type: parquet, path: out/{query}.parquet }' });
 
@@ -287,4 +159,3 @@ export const pipelineConfigSchema = strict({
 
 export type PipelineConfigInput = z.input<typeof pipelineConfigSchema>;
 export type PipelineConfigParsed = z.output<typeof pipelineConfigSchema>;
-export type HopParsed = z.output<typeof accountHop>;

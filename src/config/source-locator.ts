@@ -59,7 +59,7 @@ export function parseSource(text: string): ParsedSource {
           // Later errors are nearly always knock-on effects of the first.
           message: `invalid YAML: ${unmask(first.message.split(/ at line \d+, column \d+/)[0] ?? first.message)}${
             rest.length > 0
-              ? ` (fix this first: ${rest.length} more error${rest.length === 1 ? '' : 's'} follow from it)`
+              ? ` (fix this first: ${rest.length} more error${rest.length === 1 ? ' follows' : 's follow'} from it)`
               : ''
           }`,
           line: first.linePos?.[0].line ?? 1,

@@ -27,7 +27,14 @@ const CASES: {
     name: 'missing queries',
     breakIt: (y) => edit(y, /^queries:\n(?: {2}.*\n)+/m, ''),
     path: 'queries',
-    message: /required/,
+    message: /^required: a list of queries, each \{ name, sql \}$/,
+  },
+  {
+    name: 'missing account chain',
+    breakIt: (y) => edit(y, /^ {2}accountRoleChain:\n {4}- .*\n/m, ''),
+    path: 'auth.accountRoleChain',
+    message: /^required: the roles to assume in each member account/,
+    line: 'auth:',
   },
   {
     name: 'bad role ARN',
