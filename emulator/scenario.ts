@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -8,9 +9,8 @@ import { z } from 'zod';
  * The format is documented in emulator/README.md.
  */
 
-const accountId = z
-  .string()
-  .regex(/^\d{12}$/, 'must be a 12-digit account id in quotes, e.g. "111111111111"');
+const ACCOUNT_ID_HINT = 'must be a 12-digit account id in quotes, e.g. "111111111111"';
+const accountId = z.string({ error: ACCOUNT_ID_HINT }).regex(/^\d{12}$/, ACCOUNT_ID_HINT);
 const arn = z.string().regex(/^arn:aws[\w-]*:[\w-]+:[\w-]*:(\d{12}|<accountId>)?:.+$/, 'must be an ARN');
 
 const accountSchema = z.object({
@@ -124,26 +124,51 @@ export type ScenarioAccount = Scenario['accounts'][number];
 export type ScenarioRole = Scenario['roles'][number];
 export type FailQuery = Scenario['knobs']['failQueries'][number];
 
-/** Validates a scenario given as a YAML/JSON file path or as an object; errors name the offending field. */
-export async function loadScenario(input: string | object): Promise<Scenario> {
-  let raw: unknown = input;
-  let source = 'scenario object';
-  if (typeof input === 'string') {
-    source = input;
-    let text: string;
-    try {
-      text = await readFile(input, 'utf8');
-    } catch (err) {
-      throw new Error(`cannot read scenario file ${input}: ${(err as Error).message}`, { cause: err });
-    }
-    try {
-      raw = parseYaml(text);
-    } catch (err) {
-      throw new Error(`scenario file ${input} is not valid YAML/JSON: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
+/** Merges a child scenario over its base: lists are appended, objects merged key by key, scalars replaced. */
+function merge(base: unknown, child: unknown): unknown {
+  if (Array.isArray(base) && Array.isArray(child)) return [...(base as unknown[]), ...(child as unknown[])];
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObject(base) && isObject(child)) {
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(child)) out[k] = k in base ? merge(base[k], v) : v;
+    return out;
   }
+  return child;
+}
+
+async function readScenarioFile(path: string, seen: readonly string[]): Promise<unknown> {
+  if (seen.includes(path)) throw new Error(`scenario ${path} extends itself through ${seen.join(' -> ')}`);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read scenario file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new Error(`scenario file ${path} is not valid YAML/JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  if (raw !== null && typeof raw === 'object' && 'extends' in raw) {
+    const { extends: parent, ...rest } = raw as Record<string, unknown>;
+    if (typeof parent !== 'string') throw new Error(`scenario file ${path}: extends must be a file path`);
+    const base = await readScenarioFile(resolve(dirname(path), parent), [...seen, path]);
+    return merge(base, rest);
+  }
+  return raw;
+}
+
+/**
+ * Validates a scenario given as a YAML/JSON file path or as an object; errors name the offending field.
+ * A file may say `extends: other.yaml` (relative to itself) to build on another scenario.
+ */
+export async function loadScenario(input: string | object): Promise<Scenario> {
+  const source = typeof input === 'string' ? input : 'scenario object';
+  const raw = typeof input === 'string' ? await readScenarioFile(resolve(input), []) : input;
   const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
