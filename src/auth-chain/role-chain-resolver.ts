@@ -1,5 +1,6 @@
 import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { memoizeAsync, type MemoizedAsync } from '../scheduler/index.js';
 import { awsClientConfig } from './aws-client-config.js';
 import type { CredentialProvider } from './base-credentials.js';
@@ -23,6 +24,8 @@ export interface RoleChainResolverOptions {
   onAssumeRole?: (e: AssumeRoleEvent) => void;
   /** Extra STS client options (retries, request handler). */
   clientOptions?: Record<string, unknown>;
+  /** AssumeRole calls in flight at once, all chains together (default: no limit). */
+  maxConcurrentAssumeRoles?: number;
 }
 
 type Resolve = (ctx: ChainContext) => Promise<TimedCredentials>;
@@ -50,9 +53,11 @@ export class RoleChainResolver {
   readonly #nodes = new Map<string, HopNode>();
   readonly #stsClients = new Map<string, STSClient>();
   readonly #base: Resolve;
+  readonly #limit: LimitFunction;
 
   constructor(opts: RoleChainResolverOptions) {
     this.#opts = opts;
+    this.#limit = pLimit(opts.maxConcurrentAssumeRoles ?? Infinity);
     const base = opts.base;
     this.#base = async () => {
       try {
@@ -117,13 +122,16 @@ export class RoleChainResolver {
             hopIndex,
           };
           try {
-            const out = await sts.send(
-              new AssumeRoleCommand({
-                RoleArn: hop.arn,
-                RoleSessionName: hop.sessionName,
-                DurationSeconds: duration,
-                ...(hop.externalId ? { ExternalId: hop.externalId } : {}),
-              }),
+            // Only the STS call takes a slot, never the wait for the caller's hop: no deadlock.
+            const out = await this.#limit(() =>
+              sts.send(
+                new AssumeRoleCommand({
+                  RoleArn: hop.arn,
+                  RoleSessionName: hop.sessionName,
+                  DurationSeconds: duration,
+                  ...(hop.externalId ? { ExternalId: hop.externalId } : {}),
+                }),
+              ),
             );
             const c = out.Credentials;
             if (!c?.AccessKeyId || !c.SecretAccessKey) {

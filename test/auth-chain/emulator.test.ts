@@ -163,3 +163,34 @@ describe('RoleChainResolver against the emulator over HTTP', () => {
     );
   });
 });
+
+describe('short-lived sessions with the SDK clients consuming them', () => {
+  let emu: RunningEmulator;
+  beforeAll(async () => {
+    emu = await startEmulator({
+      scenario: { ...scenario, knobs: { queryLatencyMs: 0, credentialLifetimeSeconds: 120 } },
+    });
+  });
+  afterAll(async () => {
+    await emu.close();
+  });
+
+  it('assumes each hop once for many requests, though the SDK alone would re-assume on every one', async () => {
+    const resolver = new RoleChainResolver({
+      region: 'eu-west-1',
+      base: () => Promise.resolve(emu.baseCredentials),
+      clientOptions: { endpoint: emu.endpoint, maxAttempts: 1 },
+    });
+    const orgs = new OrganizationsClient({
+      ...awsClientConfig('organizations', {
+        region: 'eu-west-1',
+        credentials: resolver.provider(MASTER, { chain: 'master' }),
+      }),
+      endpoint: emu.endpoint,
+    });
+    for (let i = 0; i < 4; i++) expect(await listOrganizationAccounts(orgs)).toHaveLength(5);
+    // 2-minute credentials are inside the SDK's fixed 5-minute refresh window: without our own cache
+    // every request would assume both hops again.
+    expect(emu.record.assumeRoles.map((r) => r.roleArn)).toEqual([HUB, READER]);
+  });
+});

@@ -35,52 +35,63 @@ export function fakeSts(opts: FakeStsOptions = {}) {
   const calls: AssumeRoleCall[] = [];
   const hosts: string[] = [];
   let issued = 0;
+  let inFlight = 0;
+  const stats = { peakInFlight: 0 };
   const requestHandler = {
     async handle(request: FakeRequest) {
-      hosts.push(`${request.hostname ?? ''}:${request.port ?? ''}`);
-      const body = typeof request.body === 'string' ? request.body : String(request.body);
-      const params = new URLSearchParams(body);
-      const auth = request.headers.authorization ?? request.headers.Authorization ?? '';
-      const call: AssumeRoleCall = {
-        callerKey: /Credential=([^/]+)\//.exec(auth)?.[1] ?? '',
-        roleArn: params.get('RoleArn') ?? '',
-        sessionName: params.get('RoleSessionName') ?? '',
-        durationSeconds: Number(params.get('DurationSeconds')),
-        ...(params.get('ExternalId') ? { externalId: params.get('ExternalId')! } : {}),
-      };
-      calls.push(call);
-      await opts.gate?.();
-      const error = opts.fail?.(call);
-      let status = 200;
-      let text: string;
-      if (error) {
-        status = error.status;
-        text =
-          `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>` +
-          `<Code>${error.code}</Code><Message>${xml(error.message)}</Message></Error>` +
-          `<RequestId>req-${calls.length}</RequestId></ErrorResponse>`;
-      } else {
-        issued++;
-        const [, account, role] = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(call.roleArn) ?? [];
-        const lifetime = opts.lifetimeSeconds ?? call.durationSeconds;
-        const expiration = new Date(Date.now() + lifetime * 1000).toISOString();
-        text =
-          `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>` +
-          `<AssumedRoleUser><AssumedRoleId>AROA:${call.sessionName}</AssumedRoleId>` +
-          `<Arn>arn:aws:sts::${account}:assumed-role/${role}/${call.sessionName}</Arn></AssumedRoleUser>` +
-          `<Credentials><AccessKeyId>ASIA${role}${issued}</AccessKeyId><SecretAccessKey>secret${issued}</SecretAccessKey>` +
-          `<SessionToken>token${issued}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
-          `</AssumeRoleResult><ResponseMetadata><RequestId>req-${calls.length}</RequestId></ResponseMetadata>` +
-          `</AssumeRoleResponse>`;
+      inFlight++;
+      stats.peakInFlight = Math.max(stats.peakInFlight, inFlight);
+      try {
+        return await answer(request);
+      } finally {
+        inFlight--;
       }
-      return {
-        response: {
-          statusCode: status,
-          headers: { 'content-type': 'text/xml', 'x-amzn-requestid': `req-${calls.length}` },
-          body: Readable.from([Buffer.from(text)]),
-        },
-      };
     },
   };
-  return { calls, hosts, requestHandler };
+  async function answer(request: FakeRequest) {
+    hosts.push(`${request.hostname ?? ''}:${request.port ?? ''}`);
+    const body = typeof request.body === 'string' ? request.body : String(request.body);
+    const params = new URLSearchParams(body);
+    const auth = request.headers.authorization ?? request.headers.Authorization ?? '';
+    const call: AssumeRoleCall = {
+      callerKey: /Credential=([^/]+)\//.exec(auth)?.[1] ?? '',
+      roleArn: params.get('RoleArn') ?? '',
+      sessionName: params.get('RoleSessionName') ?? '',
+      durationSeconds: Number(params.get('DurationSeconds')),
+      ...(params.get('ExternalId') ? { externalId: params.get('ExternalId')! } : {}),
+    };
+    calls.push(call);
+    await opts.gate?.();
+    const error = opts.fail?.(call);
+    let status = 200;
+    let text: string;
+    if (error) {
+      status = error.status;
+      text =
+        `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>` +
+        `<Code>${error.code}</Code><Message>${xml(error.message)}</Message></Error>` +
+        `<RequestId>req-${calls.length}</RequestId></ErrorResponse>`;
+    } else {
+      issued++;
+      const [, account, role] = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(call.roleArn) ?? [];
+      const lifetime = opts.lifetimeSeconds ?? call.durationSeconds;
+      const expiration = new Date(Date.now() + lifetime * 1000).toISOString();
+      text =
+        `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>` +
+        `<AssumedRoleUser><AssumedRoleId>AROA:${call.sessionName}</AssumedRoleId>` +
+        `<Arn>arn:aws:sts::${account}:assumed-role/${role}/${call.sessionName}</Arn></AssumedRoleUser>` +
+        `<Credentials><AccessKeyId>ASIA${role}${issued}</AccessKeyId><SecretAccessKey>secret${issued}</SecretAccessKey>` +
+        `<SessionToken>token${issued}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
+        `</AssumeRoleResult><ResponseMetadata><RequestId>req-${calls.length}</RequestId></ResponseMetadata>` +
+        `</AssumeRoleResponse>`;
+    }
+    return {
+      response: {
+        statusCode: status,
+        headers: { 'content-type': 'text/xml', 'x-amzn-requestid': `req-${calls.length}` },
+        body: Readable.from([Buffer.from(text)]),
+      },
+    };
+  }
+  return { calls, hosts, stats, requestHandler };
 }

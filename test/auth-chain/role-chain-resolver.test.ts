@@ -26,12 +26,13 @@ const HUB = hop('arn:aws:iam::111111111111:role/OrgHub', {
 const READER = hop('arn:aws:iam::111111111111:role/OrgReader', { durationSeconds: 7200 });
 const ACCOUNT_TEMPLATE = [hop('arn:aws:iam::<accountId>:role/AthenaReader', { externalId: 'ext-secret-42' })];
 
-function setup(stsOpts: FakeStsOptions = {}, base: CredentialProvider = LONG_TERM) {
+function setup(stsOpts: FakeStsOptions = {}, base: CredentialProvider = LONG_TERM, maxConcurrent?: number) {
   const sts = fakeSts(stsOpts);
   const events: AssumeRoleEvent[] = [];
   const resolver = new RoleChainResolver({
     region: 'eu-west-1',
     base,
+    ...(maxConcurrent ? { maxConcurrentAssumeRoles: maxConcurrent } : {}),
     onAssumeRole: (e) => events.push(e),
     clientOptions: { requestHandler: sts.requestHandler, maxAttempts: 1 },
   });
@@ -113,6 +114,26 @@ describe('RoleChainResolver', () => {
     // later calls are served from the cache
     await providers[0]!();
     expect(sts.calls).toHaveLength(2 + ids.length);
+  });
+
+  it('keeps at most maxConcurrentAssumeRoles calls in flight', async () => {
+    let open!: () => void;
+    const opened = new Promise<void>((r) => (open = r));
+    const { sts, resolver } = setup({ gate: () => opened }, LONG_TERM, 3);
+    const ids = Array.from({ length: 12 }, (_, i) => String(300000000000 + i));
+    const all = Promise.all(
+      ids.map((id) =>
+        resolver.provider([HUB, ...renderRoleChain(ACCOUNT_TEMPLATE, id)], {
+          chain: 'account',
+          accountId: id,
+        })(),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    open();
+    await all;
+    expect(sts.calls).toHaveLength(13);
+    expect(sts.stats.peakInFlight).toBe(3);
   });
 
   it('does not cache failures: the next call assumes the role again', async () => {
