@@ -47,7 +47,7 @@ export function validateConfig(
   if (!parsed.success) {
     for (const issue of fieldIssues(parsed.error.issues)) {
       const path = dotted(issue.path);
-      if (isBroken(path)) continue;
+      if (!issue.atKey && isBroken(path)) continue;
       const variables = interpolated.origins.get(path);
       // The value may be a secret: name where it came from instead of showing it.
       const from = variables ? ` (value from ${variables.map((v) => `\${${v}}`).join(', ')})` : '';

@@ -268,6 +268,16 @@ sinks:
     ]);
   });
 
+  it('an unknown key is still reported when its value names an unset variable', () => {
+    const result = parseConfig(parse(`${MINIMAL}retries: \${RETRIES}\n`), { env: {} });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => i.message)).toEqual([
+      'environment variable RETRIES is not set',
+      expect.stringMatching(/^unknown key "retries"/),
+    ]);
+  });
+
   it('does not touch the caller object', () => {
     const raw = parse(MINIMAL.replace('SELECT 1', '"SELECT ${X}"')) as { queries: { sql: string }[] };
     ok(parseConfig(raw, { env: { X: '1' } }));
