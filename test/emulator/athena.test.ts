@@ -126,6 +126,44 @@ describe('Athena', () => {
     expect(info[1]).toMatchObject({ Precision: 38, Scale: 9, CatalogName: 'hive', Nullable: 'UNKNOWN' });
   });
 
+  it('prints nested and binary types as Athena does', async () => {
+    const client = athena('222222222222');
+    const qe = await run(
+      client,
+      `SELECT [1, NULL, 3] AS arr, MAP {'k': 1.5::DOUBLE} AS m, {'f': 'v', 'g': NULL::INTEGER} AS r,
+        '\\x68\\x69\\xFF'::BLOB AS b, 0.1::REAL AS f, 12345678.0::DOUBLE AS big_dbl, 0.0001::DOUBLE AS small_dbl,
+        TIME '09:30:51.5' AS t, 42::INTEGER AS i, 7::SMALLINT AS s, 1::TINYINT AS ti`,
+    );
+    const res = await client.send(new GetQueryResultsCommand({ QueryExecutionId: qe.QueryExecutionId }));
+    const info = res.ResultSet!.ResultSetMetadata!.ColumnInfo!;
+    expect(info.map((c) => c.Type)).toEqual([
+      'array',
+      'map',
+      'row',
+      'varbinary',
+      'real',
+      'double',
+      'double',
+      'time',
+      'integer',
+      'smallint',
+      'tinyint',
+    ]);
+    expect(res.ResultSet!.Rows![1]!.Data!.map((d) => d.VarCharValue)).toEqual([
+      '[1, null, 3]',
+      '{k=1.5}',
+      '{f=v, g=null}',
+      '68 69 ff',
+      '0.1',
+      '1.2345678E7',
+      '1.0E-4',
+      '09:30:51.500',
+      '42',
+      '7',
+      '1',
+    ]);
+  });
+
   it('writes the result CSV to S3 byte for byte as Athena does', async () => {
     const client = athena('222222222222');
     const qe = await run(client, 'SELECT n, big, txt FROM hard ORDER BY n');

@@ -8,9 +8,11 @@ import {
   paginateListAccounts,
   type Account,
 } from '@aws-sdk/client-organizations';
+import { AthenaClient, GetWorkGroupCommand } from '@aws-sdk/client-athena';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import { BASE, readerCredentials, smallScenario } from './fixture.js';
+import { BASE, EXT, readerCredentials, smallScenario } from './fixture.js';
 
 let emu: RunningEmulator;
 let orgs: OrganizationsClient;
@@ -97,6 +99,25 @@ describe('Organizations', () => {
       return { items: r.Tags!, next: r.NextToken };
     });
     expect(tags).toEqual([{ Key: 'env', Value: 'prod' }]);
+  });
+
+  it('keeps a role to the services it is allowed', async () => {
+    const hub = fromTemporaryCredentials({
+      clientConfig: { endpoint: emu.endpoint, region: 'us-east-1' },
+      masterCredentials: BASE,
+      params: { RoleArn: 'arn:aws:iam::111111111111:role/OrgHub', RoleSessionName: 'hub', ExternalId: EXT },
+    });
+    const orgReader = fromTemporaryCredentials({
+      clientConfig: { endpoint: emu.endpoint, region: 'us-east-1' },
+      masterCredentials: hub,
+      params: { RoleArn: 'arn:aws:iam::111111111111:role/OrgReader', RoleSessionName: 'org' },
+    });
+    const config = { endpoint: emu.endpoint, region: 'us-east-1', credentials: orgReader, maxAttempts: 1 };
+    const page = await new OrganizationsClient(config).send(new ListAccountsCommand({ MaxResults: 20 }));
+    expect(page.NextToken).toBeDefined();
+    await expect(
+      new AthenaClient(config).send(new GetWorkGroupCommand({ WorkGroup: 'primary' })),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
   });
 
   it('refuses member accounts', async () => {
