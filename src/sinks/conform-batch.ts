@@ -6,10 +6,10 @@ import { sameType } from './merge-types.js';
 import { nullData } from './null-data.js';
 
 /**
- * Reorder, add all-null columns and cast so that `batch` has exactly `schema` (the same Schema
- * object, which the Arrow IPC writer requires: it silently ends the file on a batch whose schema
- * differs). Casts follow unionSchemas; a column of `batch` that `schema` does not have is an error
- * rather than silently dropped data.
+ * Reorder, add all-null columns and cast so that `batch` has exactly `schema`: the same names, order,
+ * types and nullability (the Arrow IPC writer silently ends the file on a batch whose schema differs).
+ * Casts follow unionSchemas; a column of `batch` that `schema` does not have is an error rather than
+ * silently dropped data. A batch that already conforms is returned as is.
  */
 export function conformBatch(batch: RecordBatch, schema: Schema): RecordBatch {
   if (schema.fields.length === 0) {
@@ -49,7 +49,11 @@ export function conformBatch(batch: RecordBatch, schema: Schema): RecordBatch {
     }
     return cast;
   });
-  if (batch.schema === schema && children.every((c, i) => c === batch.data.children[i])) return batch;
+  const unchanged =
+    batch.schema.fields.length === schema.fields.length &&
+    children.every((c, i) => c === batch.data.children[i]) &&
+    batch.schema.fields.every((f, i) => f.nullable === schema.fields[i]!.nullable);
+  if (unchanged) return batch;
   return new RecordBatch(
     schema,
     makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }),

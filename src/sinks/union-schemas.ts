@@ -13,17 +13,20 @@ interface ColumnAcc {
   caveats: Set<string>;
 }
 
-function describe(variants: ColumnAcc['variants']): string {
-  return variants.map((v) => `${typeName(v.type)} in ${v.input}`).join(', ');
+function describe(variants: ColumnAcc['variants'], labels: readonly string[] | undefined): string {
+  return variants.map((v) => `${typeName(v.type)} in ${labels?.[v.input] ?? `input ${v.input}`}`).join(', ');
 }
 
 /**
  * Union of columns by name across per-account schemas, first-seen order. A column missing from some
  * inputs is nullable. Differing types widen (see mergeTypes); anything else becomes Utf8 so that no
- * account's values are lost, with a warning naming the column and the inputs' types. Inputs are
- * identified by their index in `schemas`, which the caller can map to accounts.
+ * account's values are lost, with a warning naming the column and the inputs' types. Warnings name
+ * an input by `labels[i]` (e.g. "account 123456789012") or else as "input i".
  */
-export function unionSchemas(schemas: Schema[]): { schema: Schema; warnings: string[] } {
+export function unionSchemas(
+  schemas: Schema[],
+  labels?: readonly string[],
+): { schema: Schema; warnings: string[] } {
   const columns = new Map<string, ColumnAcc>();
   schemas.forEach((schema, input) => {
     const seenHere = new Set<string>();
@@ -61,13 +64,13 @@ export function unionSchemas(schemas: Schema[]): { schema: Schema; warnings: str
     const nullable = acc.nullable || acc.seenIn < schemas.length;
     if (acc.type === null) {
       warnings.push(
-        `column "${acc.name}" has incompatible types across inputs: ${describe(acc.variants)}; written as Utf8 text`,
+        `column "${acc.name}" has incompatible types across inputs: ${describe(acc.variants, labels)}; written as Utf8 text`,
       );
       return new Field(acc.name, new Utf8(), nullable);
     }
     for (const caveat of acc.caveats) {
       warnings.push(
-        `column "${acc.name}" has types ${describe(acc.variants)}; written as ${typeName(acc.type)}: ${caveat}`,
+        `column "${acc.name}" has types ${describe(acc.variants, labels)}; written as ${typeName(acc.type)}: ${caveat}`,
       );
     }
     return new Field(acc.name, acc.type, nullable);

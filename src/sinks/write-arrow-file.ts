@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { RecordBatchFileWriter } from 'apache-arrow';
+import { RecordBatchFileWriter, util } from 'apache-arrow';
 import type { Schema } from 'apache-arrow';
 import { FanoutError } from '../errors.js';
 import { asError } from './sink-error.js';
@@ -42,11 +42,18 @@ export async function writeArrowFile(
         for await (const batch of iterateBatches(batches)) {
           if (streamError !== undefined) break;
           const conformed = conformBatch(batch, schema);
+          if (!util.compareSchemas(conformed.schema, schema)) {
+            throw new FanoutError('internal: a conformed batch does not match the output schema', {
+              context: { stage: 'sink', path },
+            });
+          }
           writer.write(conformed);
           rows += conformed.numRows;
         }
       } catch (err) {
-        writer.abort(err);
+        // Finish the temp file normally (writeFileAtomic deletes it): writer.abort() leaves the
+        // output stream hanging and rejects a promise nobody can catch.
+        writer.close();
         await drained;
         throw asError(err);
       }

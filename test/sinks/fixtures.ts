@@ -187,3 +187,19 @@ export async function query(conn: DuckDBConnection, sql: string): Promise<Record
 export function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
+
+interface Column {
+  length: number;
+  get(i: number): unknown;
+}
+
+/** Values of an Arrow column as plain JS (bigint for Int64, null for NULL). */
+export function valuesOf(column: Column | null): unknown[] {
+  if (!column) throw new Error('no such column');
+  return Array.from({ length: column.length }, (_, i) => column.get(i));
+}
+
+/** Rows of an Arrow table or batch as plain objects. */
+export function rowsOf(t: { toArray(): { toJSON(): Record<string, unknown> }[] }): Record<string, unknown>[] {
+  return t.toArray().map((r) => ({ ...r.toJSON() }));
+}
