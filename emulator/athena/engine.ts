@@ -2,6 +2,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Scenario } from '../scenario.js';
 import { athenaType, formatValue, type AthenaColumn } from './format.js';
 
+const CATALOG = 'awsdatacatalog';
+
 export interface QueryOutput {
   columns: AthenaColumn[];
   /** Values already in Athena's text form; null = SQL NULL. */
@@ -35,6 +37,8 @@ export class AccountDatabases {
     const statements = [...(this.scenario.data.all ?? []), ...(this.scenario.data[accountId] ?? [])];
     const conn = await instance.connect();
     try {
+      // Athena's catalog name, so that fully qualified names (awsdatacatalog.db.table) resolve too.
+      await conn.run(`ATTACH ':memory:' AS ${CATALOG}; USE ${CATALOG}`);
       for (const sql of statements) {
         const text = sql
           .replaceAll('{accountId}', accountId)
@@ -62,9 +66,11 @@ export class AccountDatabases {
     const conn = await instance.connect();
     this.running.add(conn);
     try {
-      if (database !== undefined && database !== '' && database.toLowerCase() !== 'default') {
-        await conn.run(`USE "${database.replaceAll('"', '""')}"`);
-      }
+      const schema =
+        database !== undefined && database !== '' && database.toLowerCase() !== 'default'
+          ? `.${`"${database.replaceAll('"', '""')}"`}`
+          : '';
+      await conn.run(`USE ${CATALOG}${schema}`);
       const reader = await conn.runAndReadAll(sql);
       const types = reader.columnTypes();
       const columns = reader.columnNames().map((name, i) => ({

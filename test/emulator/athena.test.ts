@@ -38,7 +38,7 @@ async function run(client: AthenaClient, sql: string, database = 'inventory'): P
   const { QueryExecutionId } = await client.send(
     new StartQueryExecutionCommand({
       QueryString: sql,
-      QueryExecutionContext: { Database: database },
+      QueryExecutionContext: database === '' ? undefined : { Database: database },
       ResultConfiguration: { OutputLocation: OUTPUT },
     }),
   );
@@ -187,7 +187,11 @@ describe('Athena', () => {
 
   it('runs each query in the caller account only', async () => {
     const a = await run(athena('222222222222'), 'SELECT DISTINCT owner FROM inventory');
-    const b = await run(athena('333333333333'), 'SELECT DISTINCT owner FROM inventory');
+    const b = await run(
+      athena('333333333333'),
+      'SELECT DISTINCT owner FROM awsdatacatalog.inventory.inventory',
+      '',
+    );
     const ownerOf = async (accountId: string, id: string): Promise<string | undefined> => {
       const r = await athena(accountId).send(new GetQueryResultsCommand({ QueryExecutionId: id }));
       return r.ResultSet!.Rows![1]!.Data![0]!.VarCharValue;
