@@ -68,7 +68,7 @@ export class AccountDatabases {
     try {
       const schema =
         database !== undefined && database !== '' && database.toLowerCase() !== 'default'
-          ? `.${`"${database.replaceAll('"', '""')}"`}`
+          ? `."${database.replaceAll('"', '""')}"`
           : '';
       await conn.run(`USE ${CATALOG}${schema}`);
       const reader = await conn.runAndReadAll(sql);
