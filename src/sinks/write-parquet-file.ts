@@ -108,9 +108,10 @@ export async function writeParquetFile(
           await source.return(undefined);
         },
       });
-      // Resolves once the first batch is in; the pull-based input makes the writer ask for it itself.
-      const output = (await transformParquetStream(input, props)) as NodeReadableStream<Uint8Array>;
       try {
+        // Resolves once the first batch is in; the pull-based input makes the writer ask for it itself.
+        // A source failing before that makes it reject with an opaque "Dyn casting error".
+        const output = (await transformParquetStream(input, props)) as NodeReadableStream<Uint8Array>;
         await pipeline(Readable.fromWeb(output), createWriteStream(temp, { flags: 'wx' }));
       } catch (err) {
         throw asError(state.failed ? state.error : err);

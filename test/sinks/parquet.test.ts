@@ -237,6 +237,21 @@ describe('writeParquetFile', () => {
     ]);
   });
 
+  it('writes NULLs of every type for columns a batch does not have', async () => {
+    const full = sampleBatch();
+    const path = join(dir, 'missing.parquet');
+    await writeParquetFile(path, full.schema, [batchOf({ s: utf8Col(['only this']) }), full]);
+    const rows = await query(
+      conn,
+      `SELECT count(*) AS n, ${full.schema.fields.map((f) => `count(${f.name}) AS ${f.name}`).join(', ')}
+       FROM read_parquet(${sqlString(path)})`,
+    );
+    // 4 rows; the first has only `s`; the sample's third row is all NULL.
+    expect(rows).toEqual([
+      { n: 4n, ...Object.fromEntries(full.schema.fields.map((f) => [f.name, f.name === 's' ? 3n : 2n])) },
+    ]);
+  });
+
   it('leaves no final and no temp file when the source fails midway', async () => {
     const batch = sampleBatch();
     async function* failing(): AsyncGenerator<RecordBatch> {
@@ -247,6 +262,18 @@ describe('writeParquetFile', () => {
     }
     const path = join(dir, 'fail.parquet');
     await expect(writeParquetFile(path, batch.schema, failing())).rejects.toThrow('Athena paging failed');
+    expect(await listDir(dir)).toEqual([]);
+  });
+
+  it('fails cleanly when the source fails before its first batch', async () => {
+    const schema = sampleBatch().schema;
+    // eslint-disable-next-line require-yield
+    function* failing(): Generator<RecordBatch> {
+      throw new Error('no results at all');
+    }
+    await expect(writeParquetFile(join(dir, 'first.parquet'), schema, failing())).rejects.toThrow(
+      'no results at all',
+    );
     expect(await listDir(dir)).toEqual([]);
   });
 
