@@ -115,6 +115,9 @@ export async function writeParquetFile(
         await pipeline(Readable.fromWeb(output), createWriteStream(temp, { flags: 'wx' }));
       } catch (err) {
         throw asError(state.failed ? state.error : err);
+      } finally {
+        // Lets the source release what it holds (e.g. stop paging) when the writer gave up early.
+        await source.return(undefined).catch(() => undefined);
       }
       // parquet-wasm finishes a valid-looking file even when its input stream errors: check ourselves.
       if (state.failed) throw asError(state.error);

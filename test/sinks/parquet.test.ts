@@ -277,6 +277,23 @@ describe('writeParquetFile', () => {
     expect(await listDir(dir)).toEqual([]);
   });
 
+  it('closes the source when a batch cannot be written (a column outside the schema)', async () => {
+    const schema = new Schema([new Field('a', new Int64(), true)]);
+    let closed = false;
+    function* source(): Generator<RecordBatch> {
+      try {
+        yield batchOf({ a: int64Col([1n]) });
+        yield batchOf({ a: int64Col([2n]), surprise: utf8Col(['x']) });
+        yield batchOf({ a: int64Col([3n]) });
+      } finally {
+        closed = true;
+      }
+    }
+    await expect(writeParquetFile(join(dir, 'x.parquet'), schema, source())).rejects.toThrow(/surprise/);
+    expect(closed).toBe(true);
+    expect(await listDir(dir)).toEqual([]);
+  });
+
   it('passes a FanoutError from the source through unchanged', async () => {
     const batch = sampleBatch();
     const original = new FanoutError('bad value', {
