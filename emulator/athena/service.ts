@@ -6,41 +6,16 @@ import type { EmulatorRecord, RecordedQuery } from '../record.js';
 import type { S3Store } from '../s3.js';
 import type { Scenario } from '../scenario.js';
 import type { AccountDatabases, QueryOutput } from './engine.js';
-import { csvLine } from './format.js';
+import { injectedFailure, writeResult } from './outcome.js';
 import { bindParameters } from './params.js';
+import {
+  describeExecution,
+  invalid,
+  resultsPage,
+  type AthenaErrorShape,
+  type Execution,
+} from './execution.js';
 
-interface AthenaErrorShape {
-  ErrorCategory: number;
-  ErrorType: number;
-  Retryable: boolean;
-  ErrorMessage: string;
-}
-
-interface Execution {
-  id: string;
-  accountId: string;
-  queryString: string;
-  sql: string;
-  parameters?: string[];
-  database?: string;
-  catalog?: string;
-  workgroup: string;
-  outputPrefix?: string;
-  statementType: 'DML' | 'DDL';
-  state: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-  reason?: string;
-  error?: AthenaErrorShape;
-  submittedAt: number;
-  runningAt?: number;
-  completedAt?: number;
-  result?: QueryOutput;
-  dataScanned: number;
-  rec: RecordedQuery;
-}
-
-const invalid = (message: string): ApiError =>
-  new ApiError('InvalidRequestException', message, 400, { AthenaErrorCode: 'INVALID_INPUT' });
-const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
 const DDL = /^\s*(create|drop|alter|show|describe|msck)\b/i;
 
 /** Athena in every account: queries run against the caller's own account database. */
@@ -63,7 +38,9 @@ export class AthenaService {
       case 'StartQueryExecution':
         return Promise.resolve(this.start(caller, input));
       case 'GetQueryExecution':
-        return Promise.resolve({ QueryExecution: this.describe(this.find(caller, input.QueryExecutionId)) });
+        return Promise.resolve({
+          QueryExecution: describeExecution(this.find(caller, input.QueryExecutionId)),
+        });
       case 'BatchGetQueryExecution':
         return Promise.resolve(this.batchGet(caller, input));
       case 'GetQueryResults':
@@ -207,31 +184,12 @@ export class AthenaService {
     return { QueryExecutionId: id };
   }
 
-  private injectedFailure(ex: Execution): AthenaErrorShape | undefined {
-    const rules = this.scenario.knobs.failQueries;
-    for (let i = 0; i < rules.length; i++) {
-      const rule = rules[i]!;
-      if (!ex.sql.toLowerCase().includes(rule.match.toLowerCase())) continue;
-      if (rule.accounts && !rule.accounts.includes(ex.accountId)) continue;
-      const used = this.failCounts.get(i) ?? 0;
-      if (rule.times !== undefined && used >= rule.times) continue;
-      this.failCounts.set(i, used + 1);
-      return {
-        ErrorCategory: rule.category,
-        ErrorType: rule.errorType,
-        Retryable: rule.retryable,
-        ErrorMessage: rule.message,
-      };
-    }
-    return undefined;
-  }
-
   private async execute(ex: Execution, mismatch: string | undefined): Promise<void> {
     const latency = this.scenario.knobs.queryLatencyMs;
     const injected =
       mismatch !== undefined
         ? { ErrorCategory: 2, ErrorType: 1006, Retryable: false, ErrorMessage: mismatch }
-        : this.injectedFailure(ex);
+        : injectedFailure(this.scenario.knobs.failQueries, this.failCounts, ex);
     const work: Promise<QueryOutput | AthenaErrorShape> = injected
       ? Promise.resolve(injected)
       : this.dbs.run(ex.accountId, ex.sql, ex.database).catch((err: unknown) => ({
@@ -260,25 +218,8 @@ export class AthenaService {
       return;
     }
     ex.result = outcome;
-    this.writeResult(ex, outcome);
+    writeResult(this.s3, ex, outcome);
     this.finish(ex, 'SUCCEEDED');
-  }
-
-  private writeResult(ex: Execution, out: QueryOutput): void {
-    const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(ex.outputPrefix!)!;
-    const [bucket, prefix] = [m[1]!, m[2]!];
-    if (ex.statementType === 'DDL') {
-      const text = out.rows.map((r) => `${r.map((v) => v ?? '').join('\t')}\n`).join('');
-      this.s3.put(bucket, `${prefix}${ex.id}.txt`, Buffer.from(text, 'utf8'), 'text/plain');
-      ex.dataScanned = 0;
-      return;
-    }
-    const csv = csvLine(out.columns.map((c) => c.name)) + out.rows.map(csvLine).join('');
-    const body = Buffer.from(csv, 'utf8');
-    this.s3.put(bucket, `${prefix}${ex.id}.csv`, body, 'text/csv');
-    // Real Athena writes a binary descriptor here; readers only need it to exist beside the CSV.
-    this.s3.put(bucket, `${prefix}${ex.id}.csv.metadata`, Buffer.from(JSON.stringify(out.columns), 'utf8'));
-    ex.dataScanned = body.length;
   }
 
   private finish(ex: Execution, state: 'SUCCEEDED' | 'FAILED' | 'CANCELLED'): void {
@@ -296,44 +237,6 @@ export class AthenaService {
     return ex;
   }
 
-  private outputFile(ex: Execution): string {
-    return `${ex.outputPrefix!}${ex.id}.${ex.statementType === 'DDL' ? 'txt' : 'csv'}`;
-  }
-
-  private describe(ex: Execution): unknown {
-    const done = ex.completedAt !== undefined;
-    return {
-      QueryExecutionId: ex.id,
-      Query: ex.queryString,
-      StatementType: ex.statementType,
-      SubstatementType:
-        ex.statementType === 'DDL' ? ex.queryString.trim().split(/\s+/)[0]!.toUpperCase() : 'SELECT',
-      ResultConfiguration: { OutputLocation: this.outputFile(ex) },
-      ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: false } },
-      QueryExecutionContext: { Database: ex.database, Catalog: ex.catalog },
-      Status: {
-        State: ex.state,
-        StateChangeReason: ex.reason,
-        SubmissionDateTime: seconds(ex.submittedAt),
-        CompletionDateTime: seconds(ex.completedAt),
-        AthenaError: ex.error,
-      },
-      Statistics: {
-        EngineExecutionTimeInMillis:
-          ex.runningAt === undefined ? 0 : (ex.completedAt ?? Date.now()) - ex.runningAt,
-        DataScannedInBytes: ex.dataScanned,
-        TotalExecutionTimeInMillis: (ex.completedAt ?? Date.now()) - ex.submittedAt,
-        QueryQueueTimeInMillis: (ex.runningAt ?? Date.now()) - ex.submittedAt,
-        QueryPlanningTimeInMillis: 0,
-        ServiceProcessingTimeInMillis: done ? 0 : undefined,
-        ResultReuseInformation: { ReusedPreviousResult: false },
-      },
-      WorkGroup: ex.workgroup,
-      EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
-      ExecutionParameters: ex.parameters,
-    };
-  }
-
   private batchGet(caller: Principal, input: Record<string, unknown>): unknown {
     const ids = Array.isArray(input.QueryExecutionIds) ? input.QueryExecutionIds.map(String) : [];
     if (ids.length < 1 || ids.length > 50) {
@@ -343,7 +246,7 @@ export class AthenaService {
     const missing: unknown[] = [];
     for (const id of ids) {
       const ex = this.executions.get(id);
-      if (ex && ex.accountId === caller.accountId) found.push(this.describe(ex));
+      if (ex && ex.accountId === caller.accountId) found.push(describeExecution(ex));
       else
         missing.push({
           QueryExecutionId: id,
@@ -355,57 +258,7 @@ export class AthenaService {
   }
 
   private results(caller: Principal, input: Record<string, unknown>): unknown {
-    const ex = this.find(caller, input.QueryExecutionId);
-    const max = input.MaxResults === undefined ? 1000 : Number(input.MaxResults);
-    if (!Number.isInteger(max) || max < 1 || max > 1000) {
-      throw invalid(
-        `1 validation error detected: Value '${String(input.MaxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value ${max < 1 ? 'greater than or equal to 1' : 'less than or equal to 1000'}`,
-      );
-    }
-    if (ex.state === 'QUEUED' || ex.state === 'RUNNING')
-      throw invalid(`Query has not yet finished. Current state: ${ex.state}`);
-    if (ex.state !== 'SUCCEEDED' || !ex.result) {
-      throw invalid(
-        `Query did not finish successfully. Final query state: ${ex.state}${ex.reason ? `. ${ex.reason}` : ''}`,
-      );
-    }
-    let offset = 0;
-    if (typeof input.NextToken === 'string') {
-      const [id, at] = Buffer.from(input.NextToken, 'base64url').toString('utf8').split(':');
-      offset = Number(at);
-      if (id !== ex.id || !Number.isInteger(offset) || offset < 0)
-        throw invalid('The NextToken provided is invalid');
-    }
-    const out = ex.result;
-    const dataRows = out.rows.map((r) => ({ Data: r.map((v) => (v === null ? {} : { VarCharValue: v })) }));
-    const rows =
-      ex.statementType === 'DDL'
-        ? dataRows
-        : [{ Data: out.columns.map((c) => ({ VarCharValue: c.name })) }, ...dataRows];
-    const page = rows.slice(offset, offset + max);
-    const next =
-      offset + max < rows.length ? Buffer.from(`${ex.id}:${offset + max}`).toString('base64url') : undefined;
-    return {
-      UpdateCount: 0,
-      ResultSet: {
-        Rows: page,
-        ResultSetMetadata: {
-          ColumnInfo: out.columns.map((c) => ({
-            CatalogName: 'hive',
-            SchemaName: '',
-            TableName: '',
-            Name: c.name,
-            Label: c.name,
-            Type: c.type,
-            Precision: c.precision,
-            Scale: c.scale,
-            Nullable: 'UNKNOWN',
-            CaseSensitive: c.caseSensitive,
-          })),
-        },
-      },
-      NextToken: next,
-    };
+    return resultsPage(this.find(caller, input.QueryExecutionId), input);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,131 @@
+import type { RecordedQuery } from '../record.js';
+import { ApiError } from '../protocol.js';
+import type { QueryOutput } from './engine.js';
+
+/** Athena's per-query error detail. */
+export interface AthenaErrorShape {
+  ErrorCategory: number;
+  ErrorType: number;
+  Retryable: boolean;
+  ErrorMessage: string;
+}
+
+/** One query execution as the emulator tracks it. */
+export interface Execution {
+  id: string;
+  accountId: string;
+  queryString: string;
+  sql: string;
+  parameters?: string[];
+  database?: string;
+  catalog?: string;
+  workgroup: string;
+  outputPrefix?: string;
+  statementType: 'DML' | 'DDL';
+  state: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  reason?: string;
+  error?: AthenaErrorShape;
+  submittedAt: number;
+  runningAt?: number;
+  completedAt?: number;
+  result?: QueryOutput;
+  dataScanned: number;
+  rec: RecordedQuery;
+}
+
+export const invalid = (message: string): ApiError =>
+  new ApiError('InvalidRequestException', message, 400, { AthenaErrorCode: 'INVALID_INPUT' });
+const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
+
+export function outputFile(ex: Execution): string {
+  return `${ex.outputPrefix!}${ex.id}.${ex.statementType === 'DDL' ? 'txt' : 'csv'}`;
+}
+
+/** The QueryExecution shape of GetQueryExecution / BatchGetQueryExecution. */
+export function describeExecution(ex: Execution): unknown {
+  const done = ex.completedAt !== undefined;
+  return {
+    QueryExecutionId: ex.id,
+    Query: ex.queryString,
+    StatementType: ex.statementType,
+    SubstatementType:
+      ex.statementType === 'DDL' ? ex.queryString.trim().split(/\s+/)[0]!.toUpperCase() : 'SELECT',
+    ResultConfiguration: { OutputLocation: outputFile(ex) },
+    ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: false } },
+    QueryExecutionContext: { Database: ex.database, Catalog: ex.catalog },
+    Status: {
+      State: ex.state,
+      StateChangeReason: ex.reason,
+      SubmissionDateTime: seconds(ex.submittedAt),
+      CompletionDateTime: seconds(ex.completedAt),
+      AthenaError: ex.error,
+    },
+    Statistics: {
+      EngineExecutionTimeInMillis:
+        ex.runningAt === undefined ? 0 : (ex.completedAt ?? Date.now()) - ex.runningAt,
+      DataScannedInBytes: ex.dataScanned,
+      TotalExecutionTimeInMillis: (ex.completedAt ?? Date.now()) - ex.submittedAt,
+      QueryQueueTimeInMillis: (ex.runningAt ?? Date.now()) - ex.submittedAt,
+      QueryPlanningTimeInMillis: 0,
+      ServiceProcessingTimeInMillis: done ? 0 : undefined,
+      ResultReuseInformation: { ReusedPreviousResult: false },
+    },
+    WorkGroup: ex.workgroup,
+    EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
+    ExecutionParameters: ex.parameters,
+  };
+}
+
+/** One GetQueryResults page: header row first on the first page, NULL as a Datum without VarCharValue. */
+export function resultsPage(ex: Execution, input: Record<string, unknown>): unknown {
+  const max = input.MaxResults === undefined ? 1000 : Number(input.MaxResults);
+  if (!Number.isInteger(max) || max < 1 || max > 1000) {
+    throw invalid(
+      `1 validation error detected: Value '${String(input.MaxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value ${max < 1 ? 'greater than or equal to 1' : 'less than or equal to 1000'}`,
+    );
+  }
+  if (ex.state === 'QUEUED' || ex.state === 'RUNNING')
+    throw invalid(`Query has not yet finished. Current state: ${ex.state}`);
+  if (ex.state !== 'SUCCEEDED' || !ex.result) {
+    throw invalid(
+      `Query did not finish successfully. Final query state: ${ex.state}${ex.reason ? `. ${ex.reason}` : ''}`,
+    );
+  }
+  let offset = 0;
+  if (typeof input.NextToken === 'string') {
+    const [id, at] = Buffer.from(input.NextToken, 'base64url').toString('utf8').split(':');
+    offset = Number(at);
+    if (id !== ex.id || !Number.isInteger(offset) || offset < 0)
+      throw invalid('The NextToken provided is invalid');
+  }
+  const out = ex.result;
+  const dataRows = out.rows.map((r) => ({ Data: r.map((v) => (v === null ? {} : { VarCharValue: v })) }));
+  const rows =
+    ex.statementType === 'DDL'
+      ? dataRows
+      : [{ Data: out.columns.map((c) => ({ VarCharValue: c.name })) }, ...dataRows];
+  const page = rows.slice(offset, offset + max);
+  const next =
+    offset + max < rows.length ? Buffer.from(`${ex.id}:${offset + max}`).toString('base64url') : undefined;
+  return {
+    UpdateCount: 0,
+    ResultSet: {
+      Rows: page,
+      ResultSetMetadata: {
+        ColumnInfo: out.columns.map((c) => ({
+          CatalogName: 'hive',
+          SchemaName: '',
+          TableName: '',
+          Name: c.name,
+          Label: c.name,
+          Type: c.type,
+          Precision: c.precision,
+          Scale: c.scale,
+          Nullable: 'UNKNOWN',
+          CaseSensitive: c.caseSensitive,
+        })),
+      },
+    },
+    NextToken: next,
+  };
+}

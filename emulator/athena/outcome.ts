@@ -1,0 +1,46 @@
+import type { S3Store } from '../s3.js';
+import type { FailQuery } from '../scenario.js';
+import type { QueryOutput } from './engine.js';
+import { csvLine } from './format.js';
+import type { AthenaErrorShape, Execution } from './execution.js';
+
+/** The scenario's failQueries rule this query trips, counting `times` per rule. */
+export function injectedFailure(
+  rules: readonly FailQuery[],
+  failCounts: Map<number, number>,
+  ex: Execution,
+): AthenaErrorShape | undefined {
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    if (!ex.sql.toLowerCase().includes(rule.match.toLowerCase())) continue;
+    if (rule.accounts && !rule.accounts.includes(ex.accountId)) continue;
+    const used = failCounts.get(i) ?? 0;
+    if (rule.times !== undefined && used >= rule.times) continue;
+    failCounts.set(i, used + 1);
+    return {
+      ErrorCategory: rule.category,
+      ErrorType: rule.errorType,
+      Retryable: rule.retryable,
+      ErrorMessage: rule.message,
+    };
+  }
+  return undefined;
+}
+
+/** Writes the result file(s) into the output location as Athena does and sets DataScannedInBytes. */
+export function writeResult(s3: S3Store, ex: Execution, out: QueryOutput): void {
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(ex.outputPrefix!)!;
+  const [bucket, prefix] = [m[1]!, m[2]!];
+  if (ex.statementType === 'DDL') {
+    const text = out.rows.map((r) => `${r.map((v) => v ?? '').join('\t')}\n`).join('');
+    s3.put(bucket, `${prefix}${ex.id}.txt`, Buffer.from(text, 'utf8'), 'text/plain');
+    ex.dataScanned = 0;
+    return;
+  }
+  const csv = csvLine(out.columns.map((c) => c.name)) + out.rows.map(csvLine).join('');
+  const body = Buffer.from(csv, 'utf8');
+  s3.put(bucket, `${prefix}${ex.id}.csv`, body, 'text/csv');
+  // Real Athena writes a binary descriptor here; readers only need it to exist beside the CSV.
+  s3.put(bucket, `${prefix}${ex.id}.csv.metadata`, Buffer.from(JSON.stringify(out.columns), 'utf8'));
+  ex.dataScanned = body.length;
+}
