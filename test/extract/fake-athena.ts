@@ -20,10 +20,7 @@ export function fakeAthena(handler: FakeHandler): FakeAthena {
   const requestHandler = {
     async handle(request: { headers: Record<string, string>; body?: unknown }) {
       const action = (request.headers['x-amz-target'] ?? '').replace('AmazonAthena.', '');
-      const input = JSON.parse(typeof request.body === 'string' ? request.body : '{}') as Record<
-        string,
-        unknown
-      >;
+      const input = JSON.parse(bodyText(request.body)) as Record<string, unknown>;
       calls.push({ action, input });
       const reply = await handler(action, input);
       const [status, payload] =
@@ -84,4 +81,11 @@ export function resultPages(columns: ColumnInfo[], rows: Row[], pageSize: number
       },
     };
   };
+}
+
+function bodyText(body: unknown): string {
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  if (body === undefined || body === null) return '{}';
+  throw new Error(`fake Athena: unexpected request body ${typeof body}`);
 }
