@@ -1,5 +1,5 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
-import { TimeUnit, Type } from 'apache-arrow';
+import { type DataType, TimeUnit, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
 import { FanoutError } from '../../src/errors.js';
@@ -52,7 +52,7 @@ describe('extract against the local emulator (real SDK over HTTP)', () => {
     });
     expect(res.rows).toBe(2500);
     expect(res.batches.map((b) => b.numRows)).toEqual([1000, 1000, 500]);
-    expect(res.schema.fields.map((f) => [f.name, f.type.typeId as Type])).toEqual([
+    expect(res.schema.fields.map((f) => [f.name, (f.type as DataType).typeId])).toEqual([
       ['account_id', Type.Utf8],
       ['big', Type.Int],
       ['amount', Type.Decimal],
