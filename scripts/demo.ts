@@ -23,7 +23,7 @@ const env: NodeJS.ProcessEnv = {
   AWS_REGION: 'eu-west-1',
   AWS_EC2_METADATA_DISABLED: 'true',
   FANOUT_EXTERNAL_ID: 'fanout-demo-ext',
-  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
 };
 delete env.AWS_PROFILE;
 delete env.AWS_SESSION_TOKEN;

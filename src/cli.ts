@@ -19,7 +19,13 @@ import {
   selectAccounts,
 } from './accounts/index.js';
 import { executeQuery, readQueryResults, type QueryResultData } from './extract/index.js';
-import { conformBatch, unionSchemas, writeArrowFile, writeJsonAtomic, writeParquetFile } from './sinks/index.js';
+import {
+  conformBatch,
+  unionSchemas,
+  writeArrowFile,
+  writeJsonAtomic,
+  writeParquetFile,
+} from './sinks/index.js';
 import { fanOut, retry, type FanOutTask } from './scheduler/index.js';
 import { ConfigError, describeError, FanoutError } from './errors.js';
 import { finishManifest, summarize, type ManifestDraft } from './run-report.js';
@@ -40,12 +46,15 @@ function version(): string {
 }
 
 function makeRunId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
 function unitError(err: unknown): UnitError {
   const d = describeError(err);
-  const pick = <K extends keyof UnitError>(k: K) => (d[k] === undefined ? {} : { [k]: d[k] });
+  const pick = (k: keyof UnitError) => (d[k] === undefined ? {} : { [k]: d[k] });
   return {
     message: typeof d.message === 'string' ? d.message : String(err),
     ...pick('stage'),
@@ -65,7 +74,11 @@ function isRetryable(err: unknown): boolean {
 }
 
 /** Discovers accounts and decides, per account, which credentials query it. */
-async function resolveAccounts(config: PipelineConfig, resolver: RoleChainResolver, base: CredentialProvider) {
+async function resolveAccounts(
+  config: PipelineConfig,
+  resolver: RoleChainResolver,
+  base: CredentialProvider,
+) {
   const master = config.auth.masterRoleChain;
   const masterProvider = master.length > 0 ? resolver.provider(master, { chain: 'master' }) : base;
   let all: Account[];
@@ -96,7 +109,6 @@ async function resolveAccounts(config: PipelineConfig, resolver: RoleChainResolv
 }
 
 async function runUnit(
-  config: PipelineConfig,
   athena: AthenaClient,
   account: Account,
   query: PipelineConfig['queries'][number],
@@ -143,15 +155,7 @@ async function runUnit(
     return { record, data };
   } catch (err) {
     record.state = signal.aborted ? 'cancelled' : 'failed';
-    record.error = unitError(
-      err instanceof FanoutError
-        ? new FanoutError(`account ${account.id}, query ${query.name}: ${err.message}`, {
-            cause: err,
-            context: { accountId: account.id, queryName: query.name, ...err.context },
-            retryable: err.retryable,
-          })
-        : err,
-    );
+    record.error = unitError(err);
     return { record };
   } finally {
     record.endedAt = new Date().toISOString();
@@ -225,8 +229,12 @@ async function run(configPath: string | undefined, log: Logger): Promise<number>
   const resolver = new RoleChainResolver({
     region: config.region,
     base,
-    onAssumeRole: (e) =>
-      log.debug({ chain: e.chain, accountId: e.accountId, hop: e.hopIndex, role: e.roleArn, ok: e.ok }, 'assume role'),
+    onAssumeRole: (e) => {
+      log.debug(
+        { chain: e.chain, accountId: e.accountId, hop: e.hopIndex, role: e.roleArn, ok: e.ok },
+        'assume role',
+      );
+    },
   });
   try {
     const { all, selected, skipped, managementAccountId, providerFor } = await resolveAccounts(
@@ -245,7 +253,10 @@ async function run(configPath: string | undefined, log: Logger): Promise<number>
         reason: s.reason,
       })),
     };
-    log.info({ discovered: all.length, selected: selected.length, skipped: skipped.length }, 'accounts resolved');
+    log.info(
+      { discovered: all.length, selected: selected.length, skipped: skipped.length },
+      'accounts resolved',
+    );
 
     const clients = new Map<string, AthenaClient>();
     const athenaFor = (accountId: string) => {
@@ -262,7 +273,7 @@ async function run(configPath: string | undefined, log: Logger): Promise<number>
       config.queries.map((query) => ({
         id: `${account.id}/${query.name}`,
         group: account.id,
-        run: (signal: AbortSignal) => runUnit(config, athenaFor(account.id), account, query, signal),
+        run: (signal: AbortSignal) => runUnit(athenaFor(account.id), account, query, signal),
       })),
     );
     const outcomes = await fanOut(tasks, {
@@ -273,7 +284,10 @@ async function run(configPath: string | undefined, log: Logger): Promise<number>
         if (!o.ok) return;
         const r = o.value.record;
         const level = r.state === 'succeeded' ? 'info' : 'warn';
-        log[level]({ account: r.accountId, query: r.query, state: r.state, rows: r.rows, error: r.error }, 'unit done');
+        log[level](
+          { account: r.accountId, query: r.query, state: r.state, rows: r.rows, error: r.error },
+          'unit done',
+        );
       },
     });
     const results: UnitValue[] = outcomes.map((o, i) => {
@@ -302,7 +316,10 @@ async function run(configPath: string | undefined, log: Logger): Promise<number>
   }
   const manifest = finishManifest(draft, new Date(), signalName);
   await writeJsonAtomic(config.manifest, manifest);
-  log.info({ status: manifest.status, exitCode: manifest.exitCode, manifest: config.manifest }, 'run finished');
+  log.info(
+    { status: manifest.status, exitCode: manifest.exitCode, manifest: config.manifest },
+    'run finished',
+  );
   process.stdout.write(`${summarize(manifest, config.manifest)}\n`);
   return manifest.exitCode;
 }
@@ -322,15 +339,25 @@ export async function main(argv: string[]): Promise<number> {
     .name('athena-fanout')
     .description('Run Athena queries in every account of an AWS Organization and merge the results.')
     .version(version())
-    .option('--log-level <level>', 'log level: trace, debug, info, warn, error, silent', process.env.LOG_LEVEL ?? 'info')
+    .option(
+      '--log-level <level>',
+      'log level: trace, debug, info, warn, error, silent',
+      process.env.LOG_LEVEL ?? 'info',
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const logger = () =>
-    pino({ level: program.opts<{ logLevel: string }>().logLevel, base: { pid: process.pid } }, pino.destination(2));
+    pino(
+      { level: program.opts<{ logLevel: string }>().logLevel, base: { pid: process.pid } },
+      pino.destination(2),
+    );
   program
     .command('run')
     .description('run every query in every selected account and write the outputs')
-    .option('-c, --config <file>', 'config file (default: pipeline.config.yaml found from the current directory)')
+    .option(
+      '-c, --config <file>',
+      'config file (default: pipeline.config.yaml found from the current directory)',
+    )
     .action(async (opts: { config?: string }) => {
       code = await run(opts.config, logger());
     });

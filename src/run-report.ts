@@ -45,7 +45,8 @@ export function finishManifest(draft: ManifestDraft, endedAt: Date, signal?: 'SI
 
 const STATUS_TEXT: Record<RunStatus, string> = {
   succeeded: 'Run succeeded: every account answered every query.',
-  partial: 'Run partially succeeded: outputs hold the rows of the accounts that answered; the failures are below.',
+  partial:
+    'Run partially succeeded: outputs hold the rows of the accounts that answered; the failures are below.',
   failed: 'Run failed: no query succeeded in any account.',
   interrupted: 'Run interrupted: queries in flight were stopped; outputs hold only what completed.',
 };

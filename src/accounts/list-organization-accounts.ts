@@ -11,6 +11,9 @@ import type { Account } from './account.js';
 export type OrganizationsSender = Pick<OrganizationsClient, 'send'>;
 
 function accountsError(operation: string, err: unknown): FanoutError {
+  // A credential provider's failure (a refused role hop) surfaces through the SDK call; it already
+  // names the hop, role and AWS's words, which a wrapper would only bury.
+  if (err instanceof FanoutError) return err;
   const info = awsErrorInfo(err);
   return new FanoutError(`Organizations ${operation} failed: ${info.code}: ${info.message}`, {
     cause: err,

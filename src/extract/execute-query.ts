@@ -172,6 +172,12 @@ async function stopQuietly(athena: AthenaClient, id: string): Promise<void> {
 }
 
 function apiError(action: string, err: unknown, ctx: ErrorContext): FanoutError {
+  // A credential provider's failure (a refused role hop) surfaces through the SDK call and already
+  // names the hop, role and AWS's words; keep it, adding only what this query adds.
+  if (err instanceof FanoutError) {
+    Object.assign(err.context, { ...ctx, ...err.context });
+    return err;
+  }
   const info = awsErrorInfo(err);
   const athenaErrorCode = (err as { AthenaErrorCode?: unknown } | null)?.AthenaErrorCode;
   return new FanoutError(

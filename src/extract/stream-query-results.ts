@@ -106,6 +106,10 @@ async function fetchPage(
     );
   } catch (err) {
     if (signal?.aborted) throw cancelled(ctx, err);
+    if (err instanceof FanoutError) {
+      Object.assign(err.context, { stage: 'results', ...ctx, ...err.context });
+      throw err;
+    }
     const info = awsErrorInfo(err);
     throw new FanoutError(`GetQueryResults failed: ${info.code}: ${info.message}`, {
       cause: err,

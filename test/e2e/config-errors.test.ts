@@ -34,7 +34,11 @@ manifest: out/manifest.json
 
 /** Each case: how to break the valid config, and what the message must name. */
 const CASES: { name: string; yaml: string; names: RegExp[] }[] = [
-  { name: 'missing queries', yaml: VALID.replace(/queries:\n  - name: inventory\n    sql: .*\n/, ''), names: [/queries/] },
+  {
+    name: 'missing queries',
+    yaml: VALID.replace(/queries:\n {2}- name: inventory\n {4}sql: .*\n/, ''),
+    names: [/queries/],
+  },
   {
     name: 'bad role ARN',
     yaml: VALID.replace('arn:aws:iam::111111111111:role/OrgHub', 'arn:aws:iam::1111:role/OrgHub'),
@@ -48,24 +52,43 @@ const CASES: { name: string; yaml: string; names: RegExp[] }[] = [
   },
   {
     name: 'account chain without <accountId>',
-    yaml: VALID.replace('arn:aws:iam::<accountId>:role/AthenaReader', 'arn:aws:iam::333333333333:role/AthenaReader'),
+    yaml: VALID.replace(
+      'arn:aws:iam::<accountId>:role/AthenaReader',
+      'arn:aws:iam::333333333333:role/AthenaReader',
+    ),
     names: [/auth\.accountRoleChain/, /accountId/],
   },
-  { name: 'negative concurrency', yaml: VALID.replace('queries: 4', 'queries: -4'), names: [/concurrency\.queries/] },
+  {
+    name: 'negative concurrency',
+    yaml: VALID.replace('queries: 4', 'queries: -4'),
+    names: [/concurrency\.queries/],
+  },
   {
     name: 'unset environment variable',
     yaml: VALID.replace('${FANOUT_EXTERNAL_ID}', '${FANOUT_MISSING_VAR}'),
     names: [/FANOUT_MISSING_VAR/, /auth\.externalId/],
   },
-  { name: 'account id as a YAML number', yaml: VALID.replace('["222222222222"]', '[222222222222]'), names: [/accounts\.exclude\.0/] },
+  {
+    name: 'account id as a YAML number',
+    yaml: VALID.replace('["222222222222"]', '[222222222222]'),
+    names: [/accounts\.exclude\.0/],
+  },
   { name: 'wrong version', yaml: VALID.replace('version: 1', 'version: 7'), names: [/version/] },
   {
     name: 'bad session name',
     yaml: VALID.replace('  masterRoleChain:', '  sessionName: "has spaces!"\n  masterRoleChain:'),
     names: [/sessionName/],
   },
-  { name: 'bad output location', yaml: VALID.replace('s3://athena-results-<accountId>/fanout/', 'athena-results/fanout'), names: [/athena\.outputLocation/] },
-  { name: 'broken YAML', yaml: VALID.replace('  perAccount: 2', ' perAccount: [2'), names: [/line \d+|:\d+:\d+/] },
+  {
+    name: 'bad output location',
+    yaml: VALID.replace('s3://athena-results-<accountId>/fanout/', 'athena-results/fanout'),
+    names: [/athena\.outputLocation/],
+  },
+  {
+    name: 'broken YAML',
+    yaml: VALID.replace('  perAccount: 2', ' perAccount: [2'),
+    names: [/line \d+|:\d+:\d+/],
+  },
 ];
 
 describe('malformed configs are refused before any AWS call', () => {

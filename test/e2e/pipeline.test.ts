@@ -60,7 +60,10 @@ describe('athena-fanout run against the emulator (account chain from the master 
     emulator = await startEmulator({ scenario: orgScenario() });
     dir = await mkdtemp(join(tmpdir(), 'fanout-e2e-'));
     await writeFile(join(dir, 'pipeline.config.yaml'), configYaml({ chainFrom: 'master' }));
-    result = await runCli(['run'], { cwd: dir, env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID }) });
+    result = await runCli(['run'], {
+      cwd: dir,
+      env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID }),
+    });
     manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
   });
   afterAll(async () => {
@@ -76,9 +79,17 @@ describe('athena-fanout run against the emulator (account chain from the master 
 
   it('assumes the master chain in order with the ExternalId, then each account role from it', () => {
     const hops = emulator.record.assumeRoles;
-    expect(hops[0]).toMatchObject({ roleArn: `arn:aws:iam::${MANAGEMENT}:role/OrgHub`, externalId: EXTERNAL_ID, ok: true });
+    expect(hops[0]).toMatchObject({
+      roleArn: `arn:aws:iam::${MANAGEMENT}:role/OrgHub`,
+      externalId: EXTERNAL_ID,
+      ok: true,
+    });
     expect(hops[0]!.callerArn).toBe(`arn:aws:iam::${MANAGEMENT}:user/ci`);
-    expect(hops[1]).toMatchObject({ roleArn: `arn:aws:iam::${MANAGEMENT}:role/OrgReader`, externalId: EXTERNAL_ID, ok: true });
+    expect(hops[1]).toMatchObject({
+      roleArn: `arn:aws:iam::${MANAGEMENT}:role/OrgReader`,
+      externalId: EXTERNAL_ID,
+      ok: true,
+    });
     expect(hops[1]!.callerArn).toMatch(new RegExp(`^arn:aws:sts::${MANAGEMENT}:assumed-role/OrgHub/`));
     const memberHops = hops.filter((h) => h.roleArn.endsWith(':role/AthenaReader'));
     for (const h of memberHops) {
@@ -139,14 +150,20 @@ describe('athena-fanout run against the emulator (account chain from the master 
         expect(got, `${account} row ${want.id}`).toBeDefined();
         expect(got!.name).toBe(want.name);
         expect(got!.cost).toBe(want.cost);
-        expect(got!.seen).toBe(want.seen === null ? null : want.seen.length === 19 ? `${want.seen}.000` : want.seen);
+        expect(got!.seen).toBe(
+          want.seen === null ? null : want.seen.length === 19 ? `${want.seen}.000` : want.seen,
+        );
         expect(got!.day).toBe(want.day);
-        expect(got!.ratio === null ? null : Number(got!.ratio)).toBe(want.ratio === null ? null : Number(want.ratio));
+        expect(got!.ratio === null ? null : Number(got!.ratio)).toBe(
+          want.ratio === null ? null : Number(want.ratio),
+        );
         expect(got!.active).toBe(want.active);
         expect(got!.note).toBe(want.note);
       }
     }
-    const types = await duckRows(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${file}'))`);
+    const types = await duckRows(
+      `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${file}'))`,
+    );
     expect(Object.fromEntries(types.map((t) => [t.column_name, t.column_type]))).toMatchObject({
       account_id: 'VARCHAR',
       id: 'BIGINT',
@@ -171,7 +188,11 @@ describe('athena-fanout run against the emulator (account chain from the master 
   });
 
   it('leaves only complete files at the output paths (no temp files)', async () => {
-    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['inventory.arrow', 'inventory.parquet', 'manifest.json']);
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual([
+      'inventory.arrow',
+      'inventory.parquet',
+      'manifest.json',
+    ]);
   });
 });
 

@@ -6,7 +6,7 @@ export async function duckRows(sql: string): Promise<Record<string, unknown>[]> 
   const conn = await instance.connect();
   try {
     const reader = await conn.runAndReadAll(sql);
-    return reader.getRowObjectsJS() as Record<string, unknown>[];
+    return reader.getRowObjectsJS();
   } finally {
     conn.closeSync();
     instance.closeSync();

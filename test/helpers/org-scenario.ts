@@ -1,3 +1,5 @@
+import type { ScenarioInput } from '../../emulator/index.js';
+
 /**
  * A test organization for end-to-end runs: a management account, ACTIVE members in two OUs, one
  * SUSPENDED, one excluded by config, one whose AthenaReader role refuses AssumeRole. Every account's
@@ -35,7 +37,7 @@ export const HARD_ROWS = [
   },
   {
     id: '9223372036854775807',
-    name: 'emoji 🎉; -- not a comment, \'quoted\'',
+    name: "emoji 🎉; -- not a comment, 'quoted'",
     cost: '0.000000000',
     seen: '1970-01-01 00:00:00',
     day: '2262-04-11',
@@ -59,19 +61,21 @@ const DATA_SQL = [
   `INSERT INTO inventory.inventory VALUES ({accountId}, '{accountName}', 1, NULL, NULL, NULL, NULL, 'own')`,
 ];
 
-export function orgScenario(opts: { deniedAccounts?: string[]; masterExternalId?: string } = {}) {
-  const accounts = [
-    { id: MANAGEMENT, name: 'management', email: 'mgmt@example.com', state: 'ACTIVE', ou: 'Root' },
+export function orgScenario(
+  opts: { deniedAccounts?: string[]; masterExternalId?: string } = {},
+): ScenarioInput {
+  const accounts: ScenarioInput['accounts'] = [
+    { id: MANAGEMENT, name: 'management', email: 'mgmt@example.com', state: 'ACTIVE' as const, ou: 'Root' },
     ...MEMBERS.map((id, i) => ({
       id,
       name: `member-${i + 1}`,
       email: `m${i + 1}@example.com`,
-      state: 'ACTIVE',
+      state: 'ACTIVE' as const,
       ou: i % 2 === 0 ? 'Root/Prod' : 'Root/Dev',
     })),
-    { id: SUSPENDED, name: 'closed', email: 'c@example.com', state: 'SUSPENDED', ou: 'Root/Prod' },
-    { id: EXCLUDED, name: 'sandbox', email: 's@example.com', state: 'ACTIVE', ou: 'Root/Dev' },
-    { id: DENIED, name: 'locked', email: 'l@example.com', state: 'ACTIVE', ou: 'Root/Dev' },
+    { id: SUSPENDED, name: 'closed', email: 'c@example.com', state: 'SUSPENDED' as const, ou: 'Root/Prod' },
+    { id: EXCLUDED, name: 'sandbox', email: 's@example.com', state: 'ACTIVE' as const, ou: 'Root/Dev' },
+    { id: DENIED, name: 'locked', email: 'l@example.com', state: 'ACTIVE' as const, ou: 'Root/Dev' },
   ];
   return {
     organization: { id: 'o-e2etest0001', managementAccountId: MANAGEMENT },
