@@ -1,5 +1,6 @@
 import type { ColumnInfo } from '@aws-sdk/client-athena';
 import {
+  Binary,
   Bool,
   DataType,
   DateDay,
@@ -21,7 +22,7 @@ const TYPE_NAME = /^([a-z ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?(\s+with t
 /**
  * The Arrow type a column's values are read into. Exact where Arrow has the type (integers, floats,
  * decimal, date, timestamp); everything else (varchar, json, array, map, row, time, interval, …) is
- * kept as the text Athena returned. See docs/types.md.
+ * kept as the text Athena returned. varbinary becomes Binary. See docs/types.md.
  */
 export function arrowTypeForColumn(col: ColumnInfo): DataType {
   const raw = (col.Type ?? '').trim().toLowerCase();
@@ -52,6 +53,8 @@ export function arrowTypeForColumn(col: ColumnInfo): DataType {
     case 'timestamp':
     case 'timestamp with time zone':
       return new Timestamp(timestampUnit(col, m?.[2]), zoned ? 'UTC' : null);
+    case 'varbinary':
+      return new Binary();
     default:
       return new Utf8();
   }

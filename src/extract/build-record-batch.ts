@@ -10,8 +10,9 @@ import {
   Type as DataTypeName,
 } from 'apache-arrow';
 import { FanoutError } from '../errors.js';
-import { buildColumn, buildConstantUtf8 } from './build-column.js';
+import { buildColumn, buildConstantUtf8, type TextColumn } from './build-column.js';
 import { ATHENA_TYPE_KEY, type ExtraColumn } from './schema-for-columns.js';
+import { rowsColumn } from './text-columns.js';
 
 export interface BatchContext {
   accountId?: string;
@@ -37,12 +38,28 @@ export function buildRecordBatch(
       throw resultError(ctx, firstRowNumber + i, undefined, `has ${got} values, expected ${resultColumns}`);
     }
   }
-  const children: Data[] = extra.map((e) => buildConstantUtf8(e.value, rows.length));
+  return buildBatchFromColumns(schema, rows.length, (c) => rowsColumn(rows, c), firstRowNumber, extra, ctx);
+}
+
+/**
+ * The same for any source of text columns (GetQueryResults rows, CSV records): every path goes through
+ * the same parsers, so the same result gives the same Arrow values whichever way it was fetched.
+ */
+export function buildBatchFromColumns(
+  schema: Schema,
+  length: number,
+  column: (index: number) => TextColumn,
+  firstRowNumber: number,
+  extra: readonly ExtraColumn[] = [],
+  ctx: BatchContext = {},
+): RecordBatch {
+  const resultColumns = schema.fields.length - extra.length;
+  const children: Data[] = extra.map((e) => buildConstantUtf8(e.value, length));
   for (let c = 0; c < resultColumns; c++) {
     const field = schema.fields[extra.length + c] as Field<DataType>;
     const typeName = field.metadata.get(ATHENA_TYPE_KEY) ?? DataTypeName[field.type.typeId];
     children.push(
-      buildColumn(field.type, rows, c, (index, text, reason) => {
+      buildColumn(field.type, column(c), (index, text, reason) => {
         const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
         throw resultError(
           ctx,
@@ -54,13 +71,13 @@ export function buildRecordBatch(
       }),
     );
   }
-  const data = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
+  const data = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children });
   return new RecordBatch(schema, data);
 }
 
-function resultError(
+export function resultError(
   ctx: BatchContext,
-  row: number,
+  row: number | undefined,
   column: string | undefined,
   problem: string,
   value?: string,
@@ -68,7 +85,7 @@ function resultError(
   const where = [
     ctx.accountId === undefined ? undefined : `account ${ctx.accountId}`,
     ctx.queryName === undefined ? undefined : `query ${ctx.queryName}`,
-    `row ${row}`,
+    row === undefined ? undefined : `row ${row}`,
     column === undefined ? undefined : `column ${column}`,
   ]
     .filter((s) => s !== undefined)
@@ -77,7 +94,7 @@ function resultError(
     context: {
       stage: 'results',
       ...ctx,
-      row,
+      ...(row === undefined ? {} : { row }),
       ...(column === undefined ? {} : { column }),
       ...(value === undefined ? {} : { value }),
     },

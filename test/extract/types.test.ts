@@ -236,14 +236,25 @@ describe('text', () => {
     expect(values(t, 's')).toEqual(texts);
   });
 
-  it('keeps json, array, map, row, time, varbinary and unknown types as their text', () => {
+  it('reads varbinary hex text into Binary bytes, NULL and empty apart', () => {
+    const t = convert([col('b', 'varbinary')], rowsOf('68 65 ff', null, ''));
+    expect(typeOf(t, 'b').typeId).toBe(Type.Binary);
+    expect(values(t, 'b')).toEqual([new Uint8Array([0x68, 0x65, 0xff]), null, new Uint8Array(0)]);
+  });
+
+  it('rejects varbinary text that is not hex pairs, naming row and column', () => {
+    expect(() => convert([col('b', 'varbinary')], rowsOf('68 6'))).toThrow(
+      /row 1, column b.*not a valid varbinary/,
+    );
+  });
+
+  it('keeps json, array, map, row, time and unknown types as their text', () => {
     const cols = [
       'json',
       'array(varchar)',
       'map(varchar, integer)',
       'row(a integer)',
       'time',
-      'varbinary',
       'ipaddress',
       'char(3)',
       'interval day to second',
@@ -255,7 +266,6 @@ describe('text', () => {
       '{k=1}',
       '{a=1}',
       '09:30:51.000',
-      '68 65',
       '10.0.0.1',
       'ab ',
       '1 02:00:00.000',

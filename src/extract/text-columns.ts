@@ -1,0 +1,67 @@
+import type { Row } from '@aws-sdk/client-athena';
+import { type Data, makeData, Utf8 } from 'apache-arrow';
+import type { TextColumn } from './build-column.js';
+import { type CsvRows, FIELD_ESCAPED, FIELD_NULL, fieldText } from './athena-csv-parser.js';
+
+/** Column `column` of GetQueryResults rows: a Datum without VarCharValue is NULL. */
+export function rowsColumn(rows: readonly Row[], column: number): TextColumn {
+  return {
+    length: rows.length,
+    text: (i) => rows[i]!.Data![column]!.VarCharValue,
+  };
+}
+
+/** Column `column` of parsed CSV records; text columns copy the file's bytes without decoding them. */
+export function csvColumn(rows: CsvRows, column: number): TextColumn {
+  const { columns } = rows;
+  return {
+    length: rows.rows,
+    text: (i) => fieldText(rows, i * columns + column),
+    utf8: () => csvUtf8(rows, column),
+  };
+}
+
+const QUOTE = 0x22;
+
+function csvUtf8(rows: CsvRows, column: number): Data<Utf8> {
+  const { buf, starts, ends, kinds, columns } = rows;
+  const n = rows.rows;
+  const offsets = new Int32Array(n + 1);
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  let total = 0;
+  for (let i = 0, k = column; i < n; i++, k += columns) {
+    if (kinds[k] === FIELD_NULL) nulls++;
+    else {
+      bitmap[i >> 3]! |= 1 << (i & 7);
+      total += ends[k]! - starts[k]!;
+    }
+  }
+  // An upper bound: escaped values shrink when their doubled quotes are undone.
+  const bytes = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  for (let i = 0, k = column; i < n; i++, k += columns) {
+    const kind = kinds[k]!;
+    if (kind === FIELD_ESCAPED) {
+      let p = starts[k]!;
+      const end = ends[k]!;
+      while (p < end) {
+        const q = buf.indexOf(QUOTE, p);
+        const stop = q < 0 || q >= end ? end : q + 1;
+        at += buf.copy(bytes, at, p, stop);
+        p = stop === end ? end : q + 2;
+      }
+    } else if (kind !== FIELD_NULL) {
+      at += buf.copy(bytes, at, starts[k], ends[k]);
+    }
+    offsets[i + 1] = at;
+  }
+  const data = at === total ? bytes : bytes.subarray(0, at);
+  return makeData({
+    type: new Utf8(),
+    length: n,
+    valueOffsets: offsets,
+    data,
+    ...(nulls === 0 ? { nullCount: 0 } : { nullCount: nulls, nullBitmap: bitmap }),
+  });
+}
