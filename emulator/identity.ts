@@ -10,6 +10,10 @@ export interface Principal {
   roleArn?: string;
   /** Services the principal may call (sts always); undefined = all. */
   permissions?: readonly string[];
+  /** The identity's MFA device, for AssumeRole with SerialNumber/TokenCode. */
+  mfa?: { serialNumber: string; code: string };
+  /** Set once in a chain, it sticks to every session assumed from it (sts:SourceIdentity). */
+  sourceIdentity?: string;
 }
 
 export interface StoredCredential {
@@ -58,6 +62,7 @@ export class IdentityStore {
             roleArn: `arn:aws:iam::${accountId}:role/${session[2]!}`,
           }
         : { arn: id.arn, accountId, userId: id.arn.endsWith(':root') ? accountId : fakeId('AIDA', id.arn) };
+      if (id.mfa) principal.mfa = id.mfa;
       this.byKey.set(id.accessKeyId, {
         accessKeyId: id.accessKeyId,
         secretAccessKey: id.secretAccessKey,
@@ -77,6 +82,7 @@ export class IdentityStore {
     roleArn: string,
     sessionName: string,
     expiresAt: number,
+    sourceIdentity?: string,
   ): StoredCredential {
     const accountId = accountOfArn(roleArn)!;
     const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
@@ -91,6 +97,7 @@ export class IdentityStore {
         userId: `${fakeId('AROA', roleArn)}:${sessionName}`,
         roleArn,
         permissions: role.permissions,
+        ...(sourceIdentity === undefined ? {} : { sourceIdentity }),
       },
     };
     this.byKey.set(cred.accessKeyId, cred);

@@ -14,6 +14,9 @@ export interface RecordedCall {
 
 export interface RecordedAssumeRole {
   at: number;
+  /** AssumeRole, AssumeRoleWithWebIdentity or AssumeRoleWithSAML. */
+  action: string;
+  /** For the federated actions, the identity provider (OIDC: the token's issuer; SAML: PrincipalArn). */
   callerArn: string;
   roleArn: string;
   externalId?: string;
@@ -21,6 +24,13 @@ export interface RecordedAssumeRole {
   durationSeconds: number;
   ok: boolean;
   errorCode?: string;
+  /** Session tags sent (Tags.member.N). */
+  tags?: Record<string, string>;
+  sourceIdentity?: string;
+  /** MFA SerialNumber sent (the TokenCode is checked, never recorded). */
+  serialNumber?: string;
+  /** Epoch millis when the issued credentials expire. */
+  expiresAt?: number;
 }
 
 export interface RecordedQuery {

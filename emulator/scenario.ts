@@ -32,6 +32,8 @@ const identitySchema = z.object({
   /** An IAM user/root ARN, or an assumed-role session ARN (then it behaves as role credentials). */
   arn,
   sessionToken: z.string().optional(),
+  /** A virtual MFA device of this identity: AssumeRole with SerialNumber must send exactly this code. */
+  mfa: z.object({ serialNumber: z.string().min(9), code: z.string().regex(/^\d{6}$/) }).optional(),
 });
 
 const roleSchema = z.object({
@@ -44,6 +46,33 @@ const roleSchema = z.object({
   maxSessionDuration: z.number().int().min(3600).max(43200).default(3600),
   permissions: z.array(z.enum(['sts', 'organizations', 'athena', 's3'])).optional(),
   deny: z.array(accountId).default([]),
+  /** The trust policy's aws:MultiFactorAuthPresent condition: AssumeRole must carry a valid MFA code. */
+  requireMfa: z.boolean().default(false),
+});
+
+/**
+ * Identity providers for AssumeRoleWithWebIdentity (OIDC: the tokens it accepts) and AssumeRoleWithSAML
+ * (the base64 assertions it accepts). A role trusts one by listing the provider ARN in `trust`.
+ */
+const federationSchema = z.object({
+  oidc: z
+    .array(
+      z.object({
+        provider: arn,
+        tokens: z.array(z.string().min(4)).min(1),
+        subject: z.string().default('system:serviceaccount:default:fanout'),
+      }),
+    )
+    .default([]),
+  saml: z
+    .array(
+      z.object({
+        provider: arn,
+        assertions: z.array(z.string().min(4)).min(1),
+        subject: z.string().default('user@example.com'),
+      }),
+    )
+    .default([]),
 });
 
 const failQuerySchema = z.object({
@@ -91,6 +120,7 @@ const scenarioSchema = z
     identities: z.array(identitySchema).min(1),
     roles: z.array(roleSchema).default([]),
     data: z.record(z.string(), z.array(z.string())).default({}),
+    federation: federationSchema.default({ oidc: [], saml: [] }),
     knobs: knobsSchema.default(knobsSchema.parse({})),
   })
   .superRefine((s, ctx) => {

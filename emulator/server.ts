@@ -6,7 +6,7 @@ import type { EmulatorRecord, RecordedCall } from './record.js';
 import { s3Action, type S3Store } from './s3.js';
 import type { Scenario } from './scenario.js';
 import { parseAuthorization, verifySignature } from './sigv4.js';
-import { handleSts } from './sts.js';
+import { FEDERATED_ACTIONS, handleSts } from './sts.js';
 
 /** A JSON-protocol service: an action name and the parsed body in, a JSON result out. */
 export type JsonHandler = (
@@ -218,12 +218,15 @@ export function startServer(deps: ServerDeps, port: number): Promise<Server> {
       }
       call.action = action;
       call.params = params;
-      const cred = authenticate(deps, service, req, rawPath, rawQuery, body, call);
-      const caller = cred.principal;
+      // AssumeRoleWithWebIdentity/SAML are unsigned: the token or assertion is the proof of identity.
+      const unsigned = service === 'sts' && FEDERATED_ACTIONS.has(action);
+      const caller = unsigned
+        ? undefined
+        : authenticate(deps, service, req, rawPath, rawQuery, body, call).principal;
       const { rate, actions } = deps.scenario.knobs.throttle;
       if (rate > 0 && (actions.length === 0 || actions.includes(action)) && random() < rate)
         throw THROTTLE[service];
-      if (service !== 'sts' && caller.permissions !== undefined && !caller.permissions.includes(service)) {
+      if (service !== 'sts' && caller?.permissions !== undefined && !caller.permissions.includes(service)) {
         throw new ApiError(
           service === 's3' ? 'AccessDenied' : 'AccessDeniedException',
           `User: ${caller.arn} is not authorized to perform: ${service}:${action} because no identity-based policy allows the ${service}:${action} action`,
@@ -246,6 +249,7 @@ export function startServer(deps: ServerDeps, port: number): Promise<Server> {
         result = deps.s3.handle(action, { method, ...s3Target, headers: req.headers, body });
       } else {
         const handler = service === 'athena' ? deps.athena : deps.organizations;
+        if (!caller) throw AUTH_ERRORS[service].missing;
         result = { json: await handler(caller, action, params) };
       }
       call.status = result.status ?? 200;

@@ -1,9 +1,11 @@
 import { ApiError, STS_NS, toXml, type ApiResult } from './protocol.js';
 import { resolveRole, trusts, type IdentityStore, type Principal } from './identity.js';
-import type { EmulatorRecord } from './record.js';
+import type { EmulatorRecord, RecordedAssumeRole } from './record.js';
 import type { Scenario } from './scenario.js';
+import { assumeRoleWithSaml, assumeRoleWithWebIdentity, FEDERATED_ACTIONS } from './sts-federation.js';
+import { checkDuration, checkSessionName, issueSession, sessionTags, validation } from './sts-params.js';
 
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+export { FEDERATED_ACTIONS };
 
 function accessDenied(caller: Principal, roleArn: string): ApiError {
   return new ApiError(
@@ -13,15 +15,42 @@ function accessDenied(caller: Principal, roleArn: string): ApiError {
   );
 }
 
-function validation(message: string): ApiError {
-  return new ApiError('ValidationError', message, 400);
-}
-
 function wrap(action: string, result: Record<string, unknown>, requestId: string): string {
   return (
     `<${action}Response xmlns="${STS_NS}"><${action}Result>${toXml(result)}</${action}Result>` +
     `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`
   );
+}
+
+const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
+
+/** SerialNumber/TokenCode as STS checks them: format first, then the device and its current code. */
+function checkMfa(
+  caller: Principal,
+  params: Record<string, string>,
+  requireMfa: boolean,
+  roleArn: string,
+): void {
+  const { SerialNumber: serial, TokenCode: code } = params;
+  if (code !== undefined && !/^\d{6}$/.test(code)) {
+    throw validation(
+      "1 validation error detected: Value at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]* and have length 6",
+    );
+  }
+  if (serial === undefined && code === undefined) {
+    if (requireMfa) throw accessDenied(caller, roleArn);
+    return;
+  }
+  if (serial === undefined || code === undefined || caller.mfa?.serialNumber !== serial) {
+    throw new ApiError('AccessDenied', 'MultiFactorAuthentication failed, unable to validate MFA code.', 403);
+  }
+  if (caller.mfa.code !== code) {
+    throw new ApiError(
+      'AccessDenied',
+      'MultiFactorAuthentication failed with invalid MFA one time pass code.',
+      403,
+    );
+  }
 }
 
 function assumeRole(
@@ -30,6 +59,7 @@ function assumeRole(
   caller: Principal,
   params: Record<string, string>,
   now: number,
+  entry: RecordedAssumeRole,
 ): Record<string, unknown> {
   const roleArn = params.RoleArn ?? '';
   const sessionName = params.RoleSessionName ?? '';
@@ -38,20 +68,19 @@ function assumeRole(
       `1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20`,
     );
   }
-  if (!SESSION_NAME.test(sessionName)) {
-    throw validation(
-      `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64`,
-    );
-  }
-  const duration = params.DurationSeconds === undefined ? 3600 : Number(params.DurationSeconds);
-  if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
-    throw validation(
-      `1 validation error detected: Value '${params.DurationSeconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value ${duration < 900 ? 'greater than or equal to 900' : 'less than or equal to 43200'}`,
-    );
-  }
+  checkSessionName(sessionName);
+  const duration = checkDuration(params.DurationSeconds);
   if (params.ExternalId !== undefined && !/^[\w+=,.@:/-]{2,1224}$/.test(params.ExternalId)) {
     throw validation(
       `1 validation error detected: Value '${params.ExternalId}' at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*`,
+    );
+  }
+  const tags = sessionTags(params);
+  if (tags) entry.tags = tags;
+  const sourceIdentity = params.SourceIdentity;
+  if (sourceIdentity !== undefined && !SOURCE_IDENTITY.test(sourceIdentity)) {
+    throw validation(
+      `1 validation error detected: Value '${sourceIdentity}' at 'sourceIdentity' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64`,
     );
   }
   const found = resolveRole(scenario, roleArn);
@@ -62,6 +91,11 @@ function assumeRole(
   if (!trusts(found.trust, caller)) throw accessDenied(caller, roleArn);
   // The trust policy's sts:ExternalId condition: present and equal when configured; absent otherwise.
   if (found.role.externalId !== params.ExternalId) throw accessDenied(caller, roleArn);
+  checkMfa(caller, params, found.role.requireMfa, roleArn);
+  // Once set in a chain, the source identity cannot be changed by a later session.
+  if (caller.sourceIdentity !== undefined && sourceIdentity !== undefined) {
+    if (caller.sourceIdentity !== sourceIdentity) throw accessDenied(caller, roleArn);
+  }
   if (caller.roleArn !== undefined && duration > 3600) {
     throw validation(
       'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
@@ -70,50 +104,49 @@ function assumeRole(
   if (duration > found.role.maxSessionDuration) {
     throw validation('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
   }
-  const lifetime =
-    scenario.knobs.credentialLifetimeSeconds > 0 ? scenario.knobs.credentialLifetimeSeconds : duration;
-  const cred = identities.issueRoleSession(found.role, roleArn, sessionName, now + lifetime * 1000);
-  return {
-    AssumedRoleUser: { Arn: cred.principal.arn, AssumedRoleId: cred.principal.userId },
-    Credentials: {
-      AccessKeyId: cred.accessKeyId,
-      SecretAccessKey: cred.secretAccessKey,
-      SessionToken: cred.sessionToken,
-      Expiration: new Date(cred.expiresAt!).toISOString(),
-    },
-    PackedPolicySize: 6,
-  };
+  return issueSession(scenario, identities, found.role, roleArn, sessionName, duration, now, entry, {
+    sourceIdentity: sourceIdentity ?? caller.sourceIdentity,
+  });
 }
 
 export function handleSts(
   scenario: Scenario,
   identities: IdentityStore,
   record: EmulatorRecord,
-  caller: Principal,
+  caller: Principal | undefined,
   action: string,
   params: Record<string, string>,
   requestId: string,
   now: number,
 ): ApiResult {
-  if (action === 'GetCallerIdentity') {
+  if (action === 'GetCallerIdentity' && caller) {
     return {
       xml: wrap(action, { Arn: caller.arn, UserId: caller.userId, Account: caller.accountId }, requestId),
     };
   }
-  if (action === 'AssumeRole') {
-    const entry = {
+  if (action === 'AssumeRole' || FEDERATED_ACTIONS.has(action)) {
+    const entry: RecordedAssumeRole = {
       at: now,
-      callerArn: caller.arn,
+      action,
+      callerArn: caller?.arn ?? params.PrincipalArn ?? '',
       roleArn: params.RoleArn ?? '',
       externalId: params.ExternalId,
       sessionName: params.RoleSessionName ?? '',
       durationSeconds: params.DurationSeconds === undefined ? 3600 : Number(params.DurationSeconds),
       ok: false,
-      errorCode: undefined as string | undefined,
+      ...(params.SourceIdentity === undefined ? {} : { sourceIdentity: params.SourceIdentity }),
+      ...(params.SerialNumber === undefined ? {} : { serialNumber: params.SerialNumber }),
     };
     record.assumeRoles.push(entry);
     try {
-      const result = assumeRole(scenario, identities, caller, params, now);
+      let result: Record<string, unknown>;
+      if (action === 'AssumeRoleWithWebIdentity') {
+        result = assumeRoleWithWebIdentity(scenario, identities, params, now, entry);
+      } else if (action === 'AssumeRoleWithSAML') {
+        result = assumeRoleWithSaml(scenario, identities, params, now, entry);
+      } else {
+        result = assumeRole(scenario, identities, caller!, params, now, entry);
+      }
       entry.ok = true;
       return { xml: wrap(action, result, requestId) };
     } catch (err) {

@@ -1,12 +1,46 @@
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { CredentialSource } from './credential-source.js';
+import { samlProvider, webIdentityProvider } from './federated-credentials.js';
 
 export type CredentialProvider = AwsCredentialIdentityProvider;
 
+export interface BaseCredentialOptions {
+  /** STS region for the web identity and SAML exchanges. */
+  region?: string;
+  /** Extra STS client options (endpoint, retries, request handler). */
+  clientOptions?: Record<string, unknown>;
+}
+
 /**
- * The SDK default chain: environment, profile (`opts.profile` or AWS_PROFILE), SSO, credential_process,
- * web identity, ECS/EKS container credentials, IMDS. The SDK memoizes it, so calling it often is cheap.
+ * The base credentials every chain starts from. `default` is the SDK chain: environment, AWS_PROFILE,
+ * SSO, credential_process, web identity from AWS_WEB_IDENTITY_TOKEN_FILE, ECS/EKS container credentials,
+ * IMDS; `profile` reads one named profile of the shared files (SSO sessions and credential_process
+ * included, which is the route for Okta/ADFS/Entra helpers). The SDK memoizes both.
  */
-export function baseCredentialProvider(opts: { profile?: string } = {}): CredentialProvider {
-  return fromNodeProviderChain(opts.profile === undefined ? {} : { profile: opts.profile });
+export function baseCredentialProvider(
+  source: CredentialSource | { profile?: string } = { kind: 'default' },
+  opts: BaseCredentialOptions = {},
+): CredentialProvider {
+  if (!('kind' in source)) {
+    return fromNodeProviderChain(source.profile === undefined ? {} : { profile: source.profile });
+  }
+  switch (source.kind) {
+    case 'default':
+      return fromNodeProviderChain();
+    case 'profile':
+      return fromIni({ profile: source.profile });
+    case 'static': {
+      const identity = {
+        accessKeyId: source.accessKeyId,
+        secretAccessKey: source.secretAccessKey,
+        ...(source.sessionToken ? { sessionToken: source.sessionToken } : {}),
+      };
+      return () => Promise.resolve(identity);
+    }
+    case 'webIdentity':
+      return webIdentityProvider(source, opts);
+    case 'saml':
+      return samlProvider(source, opts);
+  }
 }

@@ -23,16 +23,44 @@ export class HopFailure extends Error {
   }
 }
 
-/** The base credentials (the SDK default chain) could not be loaded. */
+export interface BaseFailureDetail {
+  /** Which `auth.credentials` way in failed. */
+  source: 'default' | 'profile' | 'static' | 'webIdentity' | 'saml';
+  /** The role of AssumeRoleWithWebIdentity / AssumeRoleWithSAML. */
+  roleArn?: string;
+  /** Values that must never reach a message (token, assertion). */
+  secrets?: readonly string[];
+}
+
+const SOURCE_NAMES: Record<BaseFailureDetail['source'], string> = {
+  default: 'AWS SDK default chain',
+  profile: 'auth.credentials.profile',
+  static: 'auth.credentials static keys',
+  webIdentity: 'webIdentity',
+  saml: 'saml',
+};
+
+/** The base credentials (`auth.credentials`, else the SDK default chain) could not be obtained. */
 export class BaseCredentialsFailure extends Error {
   readonly info: AwsErrorInfo;
+  readonly detail: BaseFailureDetail;
 
-  constructor(cause: unknown) {
-    const info = awsErrorInfo(cause);
-    super(`base credentials unavailable: ${info.message}`, { cause });
+  constructor(cause: unknown, detail: BaseFailureDetail = { source: 'default' }) {
+    const raw = awsErrorInfo(cause);
+    const info = { ...raw, message: redactAll(raw.message, detail.secrets ?? []) };
+    const how = detail.roleArn ? `${detail.source} ${detail.roleArn}` : SOURCE_NAMES[detail.source];
+    const code = info.code === 'Error' ? '' : `${info.code}: `;
+    super(`base credentials (${how}) unavailable: ${code}${info.message}`, { cause });
     this.name = 'BaseCredentialsFailure';
     this.info = info;
+    this.detail = detail;
   }
+}
+
+function redactAll(message: string, secrets: readonly string[]): string {
+  let out = message;
+  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('<redacted>');
+  return out;
 }
 
 // STS echoes rejected parameter values in ValidationError messages; the external id is a shared secret.
@@ -95,7 +123,14 @@ export function chainError(err: unknown, ctx: ChainContext, hopCount?: number): 
     return new FanoutError(`${who(ctx)}: ${err.message}`, {
       cause: err.cause,
       retryable: isRetryable(err.cause, err.info),
-      context: { ...base, awsCode: err.info.code, awsMessage: err.info.message },
+      context: {
+        ...base,
+        credentialSource: err.detail.source,
+        ...(err.detail.roleArn ? { roleArn: err.detail.roleArn } : {}),
+        awsCode: err.info.code,
+        awsMessage: err.info.message,
+        ...(err.info.requestId ? { requestId: err.info.requestId } : {}),
+      },
     });
   }
   return err;

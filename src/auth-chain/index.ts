@@ -1,4 +1,9 @@
-export { baseCredentialProvider, type CredentialProvider } from './base-credentials.js';
+export {
+  baseCredentialProvider,
+  type BaseCredentialOptions,
+  type CredentialProvider,
+} from './base-credentials.js';
+export { sourceIsRoleSession, type CredentialSource, type MfaSource } from './credential-source.js';
 export {
   awsClientConfig,
   organizationsRegion,
@@ -12,3 +17,4 @@ export {
 } from './role-chain-resolver.js';
 export { refreshMarginMs } from './refresh.js';
 export * from './role-hop.js';
+export { configureHttp, httpStats, type HttpSettings, type HttpStats } from './http-handler.js';

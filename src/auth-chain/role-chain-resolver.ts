@@ -5,8 +5,9 @@ import { memoizeAsync, type MemoizedAsync } from '../scheduler/index.js';
 import { awsClientConfig } from './aws-client-config.js';
 import type { CredentialProvider } from './base-credentials.js';
 import { BaseCredentialsFailure, chainError, HopFailure, type ChainContext } from './chain-errors.js';
+import type { CredentialSource, MfaSource } from './credential-source.js';
 import { credentialsNeedRefresh, type TimedCredentials } from './refresh.js';
-import { ROLE_CHAINING_MAX_SECONDS, type RoleHop } from './role-hop.js';
+import { mapHopText, ROLE_CHAINING_MAX_SECONDS, substituteRunId, type RoleHop } from './role-hop.js';
 
 export interface AssumeRoleEvent {
   chain: 'master' | 'account';
@@ -26,6 +27,12 @@ export interface RoleChainResolverOptions {
   clientOptions?: Record<string, unknown>;
   /** AssumeRole calls in flight at once, all chains together (default: no limit). */
   maxConcurrentAssumeRoles?: number;
+  /** Replaces `{runId}` in session names, tag values and source identities. */
+  runId?: string;
+  /** SerialNumber and TokenCode for every hop assumed straight from the base credentials. */
+  mfa?: MfaSource;
+  /** Which way in `base` is, named when it fails. */
+  baseSource?: CredentialSource['kind'];
 }
 
 type Resolve = (ctx: ChainContext) => Promise<TimedCredentials>;
@@ -39,7 +46,16 @@ interface HopNode {
 }
 
 function prefixKey(hops: readonly RoleHop[]): string {
-  return JSON.stringify(hops.map((h) => [h.arn, h.sessionName, h.durationSeconds, h.externalId ?? null]));
+  return JSON.stringify(
+    hops.map((h) => [
+      h.arn,
+      h.sessionName,
+      h.durationSeconds,
+      h.externalId ?? null,
+      h.tags ? Object.entries(h.tags).sort() : null,
+      h.sourceIdentity ?? null,
+    ]),
+  );
 }
 
 /**
@@ -59,11 +75,12 @@ export class RoleChainResolver {
     this.#opts = opts;
     this.#limit = pLimit(opts.maxConcurrentAssumeRoles ?? Infinity);
     const base = opts.base;
+    const source = opts.baseSource ?? 'default';
     this.#base = async () => {
       try {
         return { identity: await base(), obtainedAt: Date.now() };
       } catch (err) {
-        throw new BaseCredentialsFailure(err);
+        throw err instanceof BaseCredentialsFailure ? err : new BaseCredentialsFailure(err, { source });
       }
     };
   }
@@ -100,8 +117,10 @@ export class RoleChainResolver {
     const key = prefixKey(hops.slice(0, n));
     const existing = this.#nodes.get(key);
     if (existing) return existing;
-    const hop = hops[n - 1]!;
+    const runId = this.#opts.runId ?? 'athena-fanout';
+    const hop = mapHopText(hops[n - 1]!, (text) => substituteRunId(text, runId));
     const hopIndex = n - 1;
+    const mfa = n === 1 ? this.#opts.mfa : undefined;
     const parent = n > 1 ? this.#node(hops, n - 1, creator) : undefined;
     const callerResolve: Resolve = parent ? (ctx) => parent.get(undefined, ctx) : this.#base;
     const sts = this.#sts(n > 1 ? prefixKey(hops.slice(0, n - 1)) : '', callerResolve, creator);
@@ -122,6 +141,7 @@ export class RoleChainResolver {
             hopIndex,
           };
           try {
+            const tokenCode = mfa ? await mfa.tokenCode() : undefined;
             // Only the STS call takes a slot, never the wait for the caller's hop: no deadlock.
             const out = await this.#limit(() =>
               sts.send(
@@ -130,6 +150,13 @@ export class RoleChainResolver {
                   RoleSessionName: hop.sessionName,
                   DurationSeconds: duration,
                   ...(hop.externalId ? { ExternalId: hop.externalId } : {}),
+                  ...(hop.tags
+                    ? { Tags: Object.entries(hop.tags).map(([Key, Value]) => ({ Key, Value })) }
+                    : {}),
+                  ...(hop.sourceIdentity ? { SourceIdentity: hop.sourceIdentity } : {}),
+                  ...(mfa && tokenCode !== undefined
+                    ? { SerialNumber: mfa.serialNumber, TokenCode: tokenCode }
+                    : {}),
                 }),
               ),
             );

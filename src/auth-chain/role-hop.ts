@@ -4,7 +4,29 @@ export interface RoleHop {
   sessionName: string;
   durationSeconds: number;
   externalId?: string;
+  /** Session tags (sts:TagSession must be allowed by the role's trust policy). */
+  tags?: Record<string, string>;
+  /** Sticks to every session assumed from this one (sts:SetSourceIdentity). */
+  sourceIdentity?: string;
 }
+
+/** Placeholder for the run's id in session names, tag values and source identities. */
+export const RUN_ID_PLACEHOLDER = /\{runId\}/g;
+
+/** The length of a run id (`20260102T030405Z-a1b2c3`), for validating names before a run has one. */
+export const SAMPLE_RUN_ID = '20260102T030405Z-a1b2c3';
+
+export function substituteRunId(text: string, runId: string): string {
+  return text.replace(RUN_ID_PLACEHOLDER, runId);
+}
+
+/** STS rule for SourceIdentity. */
+export const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
+
+/** STS rules for session tags. */
+export const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+export const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+export const MAX_SESSION_TAGS = 50;
 
 /** Both spellings the config accepts for the member-account placeholder. */
 export const ACCOUNT_PLACEHOLDER = /<accountId>|\{accountId\}/g;
@@ -28,11 +50,20 @@ export function substituteAccountId(text: string, accountId: string): string {
   return text.replace(ACCOUNT_PLACEHOLDER, accountId);
 }
 
+/** Applies `fn` to every text of a hop a placeholder may appear in, except the ARN. */
+export function mapHopText(hop: RoleHop, fn: (text: string) => string): RoleHop {
+  return {
+    ...hop,
+    sessionName: fn(hop.sessionName),
+    ...(hop.tags ? { tags: Object.fromEntries(Object.entries(hop.tags).map(([k, v]) => [k, fn(v)])) } : {}),
+    ...(hop.sourceIdentity === undefined ? {} : { sourceIdentity: fn(hop.sourceIdentity) }),
+  };
+}
+
 /** The concrete chain for one member account. */
 export function renderRoleChain(template: readonly RoleHop[], accountId: string): RoleHop[] {
   return template.map((hop) => ({
-    ...hop,
+    ...mapHopText(hop, (text) => substituteAccountId(text, accountId)),
     arn: substituteAccountId(hop.arn, accountId),
-    sessionName: substituteAccountId(hop.sessionName, accountId),
   }));
 }

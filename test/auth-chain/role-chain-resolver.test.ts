@@ -233,9 +233,13 @@ describe('RoleChainResolver', () => {
     );
     const err = await rejection(resolver.provider([HUB, READER], { chain: 'master' })());
     expect(err.message).toBe(
-      'master chain: base credentials unavailable: Could not load credentials from any providers',
+      'master chain: base credentials (AWS SDK default chain) unavailable: Could not load credentials from any providers',
     );
-    expect(err.context).toMatchObject({ stage: 'credentials', chain: 'master' });
+    expect(err.context).toMatchObject({
+      stage: 'credentials',
+      chain: 'master',
+      credentialSource: 'default',
+    });
   });
 
   it('refreshes short-lived credentials ahead of expiry by a margin that fits their lifetime', async () => {
