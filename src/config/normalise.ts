@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ACCOUNT_PLACEHOLDER, ROLE_CHAINING_MAX_SECONDS, type RoleHop } from '../auth-chain/role-hop.js';
 import type { HopParsed } from './auth-schema.js';
 import type { PipelineConfigParsed } from './schema.js';
+import { normaliseAccounts } from './normalise-accounts.js';
 import type { AccountsConfig, AthenaDefaults, PipelineConfig, QueryConfig, SinkConfig } from './types.js';
 import type { FieldIssue } from './zod-issues.js';
 
@@ -45,8 +46,9 @@ export function normalise(
     workgroup: parsed.athena.workgroup,
     database: parsed.athena.database,
     catalog: parsed.athena.catalog,
-    outputLocation: mapDefined(parsed.athena.outputLocation, canonicalPlaceholder),
+    outputLocation: mapDefined(parsed.athena.outputLocation, canonicalLocation),
   });
+  const regions = parsed.regions ?? [ctx.region];
   const queries: QueryConfig[] = parsed.queries.map((q) =>
     withoutUndefined({
       name: q.name,
@@ -54,7 +56,8 @@ export function normalise(
       workgroup: q.workgroup ?? athena.workgroup,
       database: q.database ?? athena.database,
       catalog: q.catalog ?? athena.catalog,
-      outputLocation: mapDefined(q.outputLocation, canonicalPlaceholder) ?? athena.outputLocation,
+      outputLocation: mapDefined(q.outputLocation, canonicalLocation) ?? athena.outputLocation,
+      regions: q.regions ?? regions,
     }),
   );
   const sinks: SinkConfig[] = parsed.sinks.map((sink) =>
@@ -63,16 +66,13 @@ export function normalise(
       : { type: 'arrow', path: resolve(ctx.baseDir, sink.path) },
   );
 
-  const { source, ids, include, exclude } = parsed.accounts;
-  const accounts: AccountsConfig =
-    source === 'list'
-      ? withoutUndefined({ source, ids: ids ?? [], include, exclude })
-      : withoutUndefined({ source, include, exclude });
+  const accounts: AccountsConfig = normaliseAccounts(parsed.accounts);
 
   const config: PipelineConfig = {
     ...(ctx.configFile === undefined ? {} : { configFile: ctx.configFile }),
     version: 1,
     region: ctx.region,
+    regions,
     auth: {
       masterRoleChain,
       accountRoleChain,
@@ -134,4 +134,9 @@ function mapDefined<T, U>(value: T | undefined, fn: (v: T) => U): U | undefined 
 /** Drops keys whose value is undefined, so the config reads the same as JSON. */
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Output locations may also say `<region>` (or `{region}`). */
+function canonicalLocation(text: string): string {
+  return canonicalPlaceholder(text).replace(/\{region\}/g, '<region>');
 }

@@ -1,6 +1,7 @@
 import * as z from 'zod';
+import { accountsSchema } from './accounts-schema.js';
 import { authSchema } from './auth-schema.js';
-import { SAMPLE_ACCOUNT_ID, accountId, positive, strict, text, whenMissing } from './schema-parts.js';
+import { SAMPLE_ACCOUNT_ID, positive, strict, text, whenMissing } from './schema-parts.js';
 import { substituteAccountId } from '../auth-chain/role-hop.js';
 
 export { SAMPLE_ACCOUNT_ID } from './schema-parts.js';
@@ -13,8 +14,11 @@ export const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 /** Athena's limit on the query string. */
 const MAX_SQL_BYTES = 262_144;
 
+/** Stands in for `<region>` when checking an output location. */
+const SAMPLE_REGION = 'eu-west-1';
+
 const s3Location = text((location) => {
-  const url = substituteAccountId(location, SAMPLE_ACCOUNT_ID);
+  const url = substituteAccountId(location, SAMPLE_ACCOUNT_ID).replace(/<region>|\{region\}/g, SAMPLE_REGION);
   if (!url.startsWith('s3://')) return 'expected an S3 location like s3://bucket/prefix/';
   const bucket = url.slice('s3://'.length).split('/')[0] ?? '';
   if (!S3_BUCKET.test(bucket)) {
@@ -28,6 +32,13 @@ const workgroup = z
   .string()
   .regex(WORKGROUP, { error: 'expected a workgroup name: 1 to 128 characters of letters, digits and ._-' });
 const name = z.string().min(1);
+
+const regionName = z.string().regex(REGION, { error: 'expected an AWS region name like eu-west-1' });
+/** Each query runs in every listed region of every account: (account, region) is the unit of work. */
+const regions = z
+  .array(regionName)
+  .min(1, { error: 'needs at least one region, or leave it out to use region' })
+  .refine((list) => new Set(list).size === list.length, { error: 'lists a region twice' });
 
 const athenaSchema = strict({
   workgroup: workgroup.default('primary'),
@@ -49,6 +60,7 @@ const querySchema = strict({
   database: name.optional(),
   catalog: name.optional(),
   outputLocation: s3Location.optional(),
+  regions: regions.optional(),
 });
 
 const queriesSchema = z
@@ -91,29 +103,6 @@ const sinksSchema = z
   )
   .min(1, { error: 'needs at least one sink, e.g. { type: parquet, path: out/{query}.parquet }' });
 
-const accountsSchema = strict({
-  source: z.enum(['organization', 'list']).default('organization'),
-  ids: z.array(accountId).min(1).optional(),
-  include: z.array(accountId).optional(),
-  exclude: z.array(accountId).default([]),
-}).superRefine((accounts, ctx) => {
-  if (accounts.source === 'list' && accounts.ids === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['ids'],
-      message: 'required when source is list: the 12-digit ids (in quotes) of the accounts to query',
-    });
-  }
-  if (accounts.source === 'organization' && accounts.ids !== undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['ids'],
-      message:
-        'only read when source is list: set source: list, or remove ids to query every account of the organization',
-    });
-  }
-});
-
 /** The v1 configuration file, as written (before interpolation results are normalised). */
 export const pipelineConfigSchema = strict({
   version: z.literal(1, {
@@ -122,7 +111,8 @@ export const pipelineConfigSchema = strict({
         ? 'required: add "version: 1" at the top of the file'
         : 'unsupported version: this athena-fanout reads version: 1',
   }),
-  region: z.string().regex(REGION, { error: 'expected an AWS region name like eu-west-1' }).optional(),
+  region: regionName.optional(),
+  regions: regions.optional(),
   auth: authSchema,
   accounts: accountsSchema.prefault({}),
   athena: athenaSchema.prefault({}),

@@ -3,21 +3,37 @@ import type { ConfigIssue } from '../errors.js';
 
 export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'none';
 
+/** Filters every source shares; `states` defaults to ACTIVE. */
+interface AccountFilters {
+  include?: string[];
+  exclude: string[];
+  states: string[];
+}
+
 export type AccountsConfig =
-  | { source: 'organization'; include?: string[]; exclude: string[] }
-  | { source: 'list'; ids: string[]; include?: string[]; exclude: string[] };
+  | (AccountFilters & {
+      source: 'organization';
+      /** OU ids or paths (`Root/Prod/Web`), each a whole subtree; absent = the whole organization. */
+      organizationalUnits?: string[];
+      excludeOrganizationalUnits: string[];
+      /** Every key must match one of its values. */
+      tags?: Record<string, string[]>;
+    })
+  | (AccountFilters & { source: 'list'; ids: string[] });
 
 export interface AthenaDefaults {
   workgroup: string;
   database?: string;
   catalog?: string;
-  /** May still contain `<accountId>`. */
+  /** May still contain `<accountId>` and `<region>`. */
   outputLocation?: string;
 }
 
 export interface QueryConfig extends AthenaDefaults {
   name: string;
   sql: string;
+  /** The query's own `regions`, else the top-level ones, else `[region]`. */
+  regions: string[];
 }
 
 export type SinkConfig =
@@ -28,7 +44,10 @@ export interface PipelineConfig {
   /** Absolute path when loaded from a file. */
   configFile?: string;
   version: 1;
+  /** The home region: STS and anything not per-unit. */
   region: string;
+  /** Top-level `regions`, else `[region]`; every query's own list is in `queries[].regions`. */
+  regions: string[];
   auth: {
     /** Defaults (sessionName, durationSeconds, externalId) applied per hop. */
     masterRoleChain: RoleHop[];

@@ -48,7 +48,12 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
         externalId: 'ext-secret-42',
       },
     ]);
-    expect(config.accounts).toEqual({ source: 'organization', exclude: ['222222222222'] });
+    expect(config.accounts).toEqual({
+      source: 'organization',
+      exclude: ['222222222222'],
+      excludeOrganizationalUnits: [],
+      states: ['ACTIVE'],
+    });
     expect(config.queries[1]).toEqual({
       name: 'costs',
       sql: 'SELECT account, SUM(cost) AS cost FROM costs GROUP BY account',
@@ -56,6 +61,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
       database: 'inventory',
       catalog: 'AwsDataCatalog',
       outputLocation: 's3://athena-results-<accountId>/fanout/',
+      regions: ['eu-west-1'],
     });
     expect(config.sinks).toEqual([
       { type: 'parquet', path: join(dir, 'out/{query}.parquet'), compression: 'zstd' },
@@ -69,6 +75,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
     expect(config).toEqual({
       version: 1,
       region: 'eu-west-1',
+      regions: ['eu-west-1'],
       auth: {
         masterRoleChain: [],
         accountRoleChain: [
@@ -81,10 +88,15 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
         accountChainFrom: 'base',
         managementAccountChain: 'master',
       },
-      accounts: { source: 'organization', exclude: [] },
+      accounts: {
+        source: 'organization',
+        exclude: [],
+        excludeOrganizationalUnits: [],
+        states: ['ACTIVE'],
+      },
       athena: { workgroup: 'primary' },
       concurrency: { queries: 16, perAccount: 2, accounts: 8 },
-      queries: [{ name: 'q', sql: 'SELECT 1', workgroup: 'primary' }],
+      queries: [{ name: 'q', sql: 'SELECT 1', workgroup: 'primary', regions: ['eu-west-1'] }],
       sinks: [{ type: 'parquet', path: '/base/q.parquet', compression: 'zstd' }],
       manifest: '/base/out/manifest.json',
     });
@@ -176,6 +188,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
       ids: ['012345678901', '111111111111'],
       include: ['012345678901'],
       exclude: [],
+      states: ['ACTIVE'],
     });
   });
 });
