@@ -32,7 +32,10 @@ export interface QueryStats {
 export interface ExecutedQuery {
   queryExecutionId: string;
   stats: QueryStats;
+  /** The result file (`s3://…/<id>.csv`); absent with managed query results. */
   outputLocation?: string;
+  /** ResultConfiguration.EncryptionConfiguration.EncryptionOption (SSE_S3, SSE_KMS, CSE_KMS). */
+  encryption?: string;
 }
 
 /** Delay before each GetQueryExecution: initialDelayMs, then ×factor, capped at maxDelayMs. */
@@ -108,10 +111,12 @@ export async function executeQuery(
     switch (status?.State) {
       case 'SUCCEEDED': {
         const location = qe?.ResultConfiguration?.OutputLocation;
+        const encryption = qe?.ResultConfiguration?.EncryptionConfiguration?.EncryptionOption;
         return {
           queryExecutionId: id,
           stats: statsOf(qe),
           ...(location ? { outputLocation: location } : {}),
+          ...(encryption ? { encryption } : {}),
         };
       }
       case 'FAILED':

@@ -9,6 +9,14 @@ export {
   type QueryStats,
 } from './execute-query.js';
 export { type QueryResultData, readQueryResults } from './read-query-results.js';
+export {
+  type FetchMode,
+  type OpenResultsOptions,
+  openQueryResults,
+  s3Obstacle,
+} from './open-query-results.js';
+export { type S3ResultsOptions, parseS3Url, streamS3Results } from './stream-s3-results.js';
+export { AthenaCsvParser, CsvFormatError, type CsvRows } from './athena-csv-parser.js';
 export { ATHENA_TYPE_KEY, type ExtraColumn, schemaForColumns } from './schema-for-columns.js';
 export {
   type QueryResultStream,

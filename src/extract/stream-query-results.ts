@@ -22,6 +22,8 @@ export interface ReadResultsOptions {
 export interface QueryResultStream {
   schema: Schema;
   columns: ColumnInfo[];
+  /** The path the results came through. */
+  fetch: 'api' | 's3' | 'unload';
   /** Batches in result order; each has at most batchRows rows. None for an empty result. */
   batches: AsyncGenerator<RecordBatch, void, undefined>;
 }
@@ -71,7 +73,7 @@ export async function streamQueryResults(
     if (pending.length > 0) yield buildRecordBatch(schema, pending, emitted + 1, extra, ctx);
   }
 
-  return { schema, columns, batches: batches() };
+  return { schema, columns, fetch: 'api', batches: batches() };
 }
 
 /**
@@ -87,19 +89,31 @@ function isHeader(row: Row | undefined, columns: ColumnInfo[]): boolean {
   });
 }
 
+/** Only the column metadata: one GetQueryResults call with MaxResults 1 (the S3 and UNLOAD paths). */
+export async function fetchColumnInfo(
+  athena: AthenaClient,
+  queryExecutionId: string,
+  signal: AbortSignal | undefined,
+  ctx: BatchContext,
+): Promise<ColumnInfo[]> {
+  const page = await fetchPage(athena, queryExecutionId, undefined, signal, ctx, 1);
+  return page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
+}
+
 async function fetchPage(
   athena: AthenaClient,
   queryExecutionId: string,
   nextToken: string | undefined,
   signal: AbortSignal | undefined,
   ctx: BatchContext,
+  maxResults = PAGE_SIZE,
 ): Promise<GetQueryResultsCommandOutput> {
   if (signal?.aborted) throw cancelled(ctx, signal.reason);
   try {
     return await athena.send(
       new GetQueryResultsCommand({
         QueryExecutionId: queryExecutionId,
-        MaxResults: PAGE_SIZE,
+        MaxResults: maxResults,
         ...(nextToken ? { NextToken: nextToken } : {}),
       }),
       signal ? { abortSignal: signal } : {},
@@ -125,7 +139,7 @@ async function fetchPage(
   }
 }
 
-function cancelled(ctx: BatchContext, cause: unknown): FanoutError {
+export function cancelled(ctx: BatchContext, cause: unknown): FanoutError {
   return new FanoutError('Reading query results was cancelled', {
     cause,
     context: { stage: 'results', ...ctx, cancelled: true },

@@ -11,26 +11,31 @@ export function rowsColumn(rows: readonly Row[], column: number): TextColumn {
   };
 }
 
-/** Column `column` of parsed CSV records; text columns copy the file's bytes without decoding them. */
-export function csvColumn(rows: CsvRows, column: number): TextColumn {
+/**
+ * Column `column` of parsed CSV records from record `skip` on (1 skips the header); text columns copy
+ * the file's bytes without decoding them.
+ */
+export function csvColumn(rows: CsvRows, column: number, skip = 0): TextColumn {
   const { columns } = rows;
+  const first = skip * columns + column;
   return {
-    length: rows.rows,
-    text: (i) => fieldText(rows, i * columns + column),
-    utf8: () => csvUtf8(rows, column),
+    length: rows.rows - skip,
+    text: (i) => fieldText(rows, first + i * columns),
+    utf8: () => csvUtf8(rows, column, skip),
   };
 }
 
 const QUOTE = 0x22;
 
-function csvUtf8(rows: CsvRows, column: number): Data<Utf8> {
+function csvUtf8(rows: CsvRows, column: number, skip: number): Data<Utf8> {
   const { buf, starts, ends, kinds, columns } = rows;
-  const n = rows.rows;
+  const n = rows.rows - skip;
+  const first = skip * columns + column;
   const offsets = new Int32Array(n + 1);
   const bitmap = new Uint8Array((n + 7) >> 3);
   let nulls = 0;
   let total = 0;
-  for (let i = 0, k = column; i < n; i++, k += columns) {
+  for (let i = 0, k = first; i < n; i++, k += columns) {
     if (kinds[k] === FIELD_NULL) nulls++;
     else {
       bitmap[i >> 3]! |= 1 << (i & 7);
@@ -40,7 +45,7 @@ function csvUtf8(rows: CsvRows, column: number): Data<Utf8> {
   // An upper bound: escaped values shrink when their doubled quotes are undone.
   const bytes = Buffer.allocUnsafeSlow(total);
   let at = 0;
-  for (let i = 0, k = column; i < n; i++, k += columns) {
+  for (let i = 0, k = first; i < n; i++, k += columns) {
     const kind = kinds[k]!;
     if (kind === FIELD_ESCAPED) {
       let p = starts[k]!;

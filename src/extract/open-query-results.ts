@@ -1,0 +1,59 @@
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { FanoutError } from '../errors.js';
+import type { ExecutedQuery } from './execute-query.js';
+import { type S3ResultsOptions, streamS3Results } from './stream-s3-results.js';
+import { type QueryResultStream, streamQueryResults } from './stream-query-results.js';
+
+/** How results are fetched: `auto` reads the CSV from S3 when it can, else pages GetQueryResults. */
+export type FetchMode = 'auto' | 'api' | 's3';
+
+export interface OpenResultsOptions extends S3ResultsOptions {
+  fetch?: FetchMode;
+  /** Needed for `s3` (and for `auto` to choose S3): a client with the account's credentials. */
+  s3?: S3Client;
+  /** Told why `auto` did not use S3. */
+  onFallback?: (reason: string) => void;
+}
+
+/** Why S3 cannot be read for this execution, or undefined when it can be tried. */
+export function s3Obstacle(executed: ExecutedQuery, s3: S3Client | undefined): string | undefined {
+  if (!s3) return 'no S3 client';
+  if (!executed.outputLocation) return 'managed query results (no S3 output location)';
+  if (!executed.outputLocation.endsWith('.csv'))
+    return `the result file ${executed.outputLocation} is not CSV`;
+  if (executed.encryption === 'CSE_KMS') return 'results are client-side encrypted (CSE_KMS)';
+  return undefined;
+}
+
+/**
+ * Opens the results of a succeeded execution through the chosen path. The paths give the same schema
+ * and values (see docs/types.md); `auto` falls back to the API when the S3 object cannot be used.
+ */
+export async function openQueryResults(
+  athena: AthenaClient,
+  executed: ExecutedQuery,
+  opts: OpenResultsOptions = {},
+): Promise<QueryResultStream> {
+  const mode = opts.fetch ?? 'auto';
+  const id = executed.queryExecutionId;
+  if (mode === 'api') return streamQueryResults(athena, id, opts);
+  const obstacle = s3Obstacle(executed, opts.s3);
+  if (obstacle !== undefined) {
+    if (mode === 's3') {
+      throw new FanoutError(`fetch: s3 is not possible for execution ${id}: ${obstacle}`, {
+        context: { stage: 'results', ...opts.context, queryExecutionId: id },
+      });
+    }
+    opts.onFallback?.(obstacle);
+    return streamQueryResults(athena, id, opts);
+  }
+  try {
+    return await streamS3Results(athena, opts.s3!, id, executed.outputLocation!, opts);
+  } catch (err) {
+    const unreadable = err instanceof FanoutError && err.context.s3Unreadable === true;
+    if (mode === 's3' || !unreadable || opts.signal?.aborted) throw err;
+    opts.onFallback?.(`S3 result file not readable: ${err.message}`);
+    return streamQueryResults(athena, id, opts);
+  }
+}
