@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import * as tls from 'node:tls';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { FanoutError } from '../errors.js';
+
+/** What the transport saw, for the run's metrics. */
+export interface HttpStats {
+  requests: number;
+  /** Responses that were AWS throttling (429, 503 SlowDown, or a Throttling/TooManyRequests error type). */
+  throttled: number;
+}
+
+export interface HttpSettings {
+  /** Sockets per host kept open and reused; sized to the run's concurrency so requests never queue. */
+  maxSockets: number;
+}
+
+const THROTTLE = /throttl|toomanyrequests|slowdown|requestlimitexceeded/i;
+
+// One handler for every SDK client of the process: a single socket pool per endpoint, so the limit below
+// is the real number of connections, whatever the number of per-account clients.
+let shared: { handler: CountingHttpHandler; settings: HttpSettings } | undefined;
+export const httpStats: HttpStats = { requests: 0, throttled: 0 };
+
+/** Sizes the shared pool; call before creating clients (`run` does, from `concurrency`). */
+export function configureHttp(settings: HttpSettings, env: NodeJS.ProcessEnv = process.env): void {
+  shared?.handler.close();
+  shared = { handler: new CountingHttpHandler(agentOptions(settings, env)), settings };
+}
+
+export function sharedHttpHandler(env: NodeJS.ProcessEnv = process.env): NodeHttpHandler {
+  if (!shared) configureHttp({ maxSockets: 50 }, env);
+  return shared!.handler;
+}
+
+/**
+ * Agent options from the environment. The SDK ignores HTTPS_PROXY/HTTP_PROXY/NO_PROXY; Node's agents
+ * implement them when given `proxyEnv` (Node >= 22.21 / 24.5). AWS_CA_BUNDLE replaces nothing: it is
+ * added to Node's trusted roots (which already include NODE_EXTRA_CA_CERTS).
+ */
+export function agentOptions(settings: HttpSettings, env: NodeJS.ProcessEnv) {
+  const proxyEnv: Record<string, string> = {};
+  for (const k of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) {
+    const v = env[k];
+    if (v !== undefined && v !== '') proxyEnv[k] = v;
+  }
+  const common = {
+    keepAlive: true,
+    maxSockets: settings.maxSockets,
+    maxFreeSockets: settings.maxSockets,
+    ...(Object.keys(proxyEnv).length > 0 ? { proxyEnv } : {}),
+  };
+  const ca = caBundle(env);
+  return {
+    httpAgent: new HttpAgent(common),
+    httpsAgent: new HttpsAgent({ ...common, ...(ca ? { ca } : {}) }),
+  };
+}
+
+function caBundle(env: NodeJS.ProcessEnv): string[] | undefined {
+  const file = env.AWS_CA_BUNDLE;
+  if (!file) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new FanoutError(`AWS_CA_BUNDLE=${file} cannot be read: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const getCa = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
+  const defaults = getCa ? getCa('default') : [...tls.rootCertificates];
+  return [...defaults, pem];
+}
+
+class CountingHttpHandler extends NodeHttpHandler {
+  // Clients call destroy() on their handler; this one is shared, so a client must not close the
+  // sockets of the others. The process's exit closes them.
+  override destroy(): void {}
+
+  close(): void {
+    super.destroy();
+  }
+
+  override async handle(
+    request: Parameters<NodeHttpHandler['handle']>[0],
+    options?: Parameters<NodeHttpHandler['handle']>[1],
+  ): ReturnType<NodeHttpHandler['handle']> {
+    httpStats.requests++;
+    const out = await super.handle(request, options);
+    const { statusCode, headers } = out.response;
+    const type = headers['x-amzn-errortype'] ?? headers['X-Amzn-ErrorType'] ?? '';
+    if (statusCode === 429 || (statusCode >= 400 && THROTTLE.test(type))) httpStats.throttled++;
+    return out;
+  }
+}

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { initCommand } from './init-command.js';
+import { mergeCommand } from './merge-command.js';
+import { scheduleCommand } from './schedule-command.js';
+import { resolveShard, sharedRunId } from './shard.js';
+import type { RunOptions } from './run-command.js';
+import { ConfigError } from '../errors.js';
+
+/** `run`'s sharding flags, turned into RunOptions (flags win over JOB_COMPLETION_INDEX and friends). */
+export function shardRunOptions(opts: { shard?: string; shardCount?: string; runId?: string }): RunOptions {
+  const shard = resolveShard(opts.shard, opts.shardCount);
+  const runId = sharedRunId(opts.runId);
+  if (shard && shard.count > 1 && runId === undefined) {
+    throw new ConfigError([
+      {
+        path: '',
+        message:
+          'a sharded run needs a run id shared by every shard: --run-id ID or ATHENA_FANOUT_RUN_ID (AWS Batch: taken from AWS_BATCH_JOB_ID)',
+      },
+    ]);
+  }
+  return { ...(shard ? { shard } : {}), ...(runId ? { runId } : {}) };
+}
+
+export function addShardOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--shard <I/N>',
+      'run only shard I (from 0) of N; else JOB_COMPLETION_INDEX / AWS_BATCH_JOB_ARRAY_INDEX',
+    )
+    .option(
+      '--shard-count <N>',
+      'number of shards when the index comes from the environment (or SHARD_COUNT)',
+    )
+    .option('--run-id <id>', 'run id shared by all shards (or ATHENA_FANOUT_RUN_ID)');
+}
+
+/** schedule, merge, init: the commands for running athena-fanout unattended. */
+export function registerOperationsCommands(
+  program: Command,
+  logger: () => Logger,
+  setCode: (code: number) => void,
+): void {
+  program
+    .command('schedule')
+    .description('stay running and start a run on schedule.cron (never two at once)')
+    .option('-c, --config <file>', 'config file')
+    .option('--health-port <port>', 'serve GET /healthz on 127.0.0.1:PORT')
+    .action(async (opts: { config?: string; healthPort?: string }) => {
+      const port = opts.healthPort === undefined ? undefined : Number(opts.healthPort);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
+        throw new ConfigError([
+          { path: '', message: `--health-port ${opts.healthPort}: expected a port number` },
+        ]);
+      }
+      setCode(await scheduleCommand(opts.config, port === undefined ? {} : { healthPort: port }, logger()));
+    });
+  program
+    .command('merge')
+    .description('combine the shard manifests and outputs of a sharded run')
+    .requiredOption('--run <runId>', 'the run id the shards shared')
+    .option('-c, --config <file>', 'config file')
+    .action(async (opts: { run: string; config?: string }) => {
+      setCode(await mergeCommand(opts.config, opts.run, logger()));
+    });
+  program
+    .command('init')
+    .description('write a commented starter pipeline.config.yaml')
+    .argument('[file]', 'where to write it', 'pipeline.config.yaml')
+    .option('--force', 'overwrite an existing file')
+    .action(async (file: string, opts: { force?: boolean }) => {
+      setCode(await initCommand(file, opts));
+    });
+}

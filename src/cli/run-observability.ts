@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import { configureHttp, httpStats } from '../auth-chain/index.js';
+import type { PipelineConfig } from '../config/index.js';
+import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../sinks/index.js';
+import type { Manifest } from '../types.js';
+import { pushMetrics, readPreviousMetrics, renderMetrics } from '../observability/metrics.js';
+import { registerSecrets } from '../observability/redact.js';
+
+/** Before any AWS call: secrets from the config known to the log scrubber, the socket pool sized. */
+export function prepareRun(config: PipelineConfig): void {
+  for (const hop of [...config.auth.masterRoleChain, ...config.auth.accountRoleChain]) {
+    registerSecrets(hop.externalId);
+  }
+  // Every unit may hold a connection to Athena while chains are assumed for other accounts.
+  configureHttp({ maxSockets: config.concurrency.queries + config.concurrency.accounts + 4 });
+  httpStats.requests = 0;
+  httpStats.throttled = 0;
+}
+
+/** After the manifest: the Prometheus file and push. Failures here are logged, never fatal. */
+export async function publishMetrics(config: PipelineConfig, manifest: Manifest, log: Logger): Promise<void> {
+  const m = config.metrics;
+  if (!m?.file && !m?.pushgateway) return;
+  const previous = m.file ? await readPreviousMetrics(m.file) : new Map<string, number>();
+  const text = renderMetrics(manifest, httpStats, previous);
+  if (m.file) {
+    try {
+      // The textfile collector may read at any moment: it must never see half a file.
+      await writeFileAtomic(m.file, (temp) => writeFile(temp, text));
+      log.debug({ file: m.file }, 'metrics written');
+    } catch (err) {
+      log.warn({ file: m.file, error: (err as Error).message }, 'metrics file not written');
+    }
+  }
+  if (m.pushgateway) {
+    const problem = await pushMetrics(m.pushgateway, text, { job: m.job });
+    if (problem) log.warn(problem);
+  }
+}

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { basename, dirname, extname, join } from 'node:path';
+import { ConfigError } from '../errors.js';
+
+/** This process's slice of the run: units whose rank mod `count` is `index` (0-based). */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/**
+ * `--shard I/N` (0-based I), else JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or
+ * AWS_BATCH_JOB_ARRAY_INDEX with the count from `--shard-count` or SHARD_COUNT.
+ */
+export function resolveShard(
+  flag: string | undefined,
+  countFlag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Shard | undefined {
+  if (flag !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(flag.trim());
+    if (!m) throw usage(`--shard ${flag}: expected I/N, e.g. 0/4 (I counts from 0)`);
+    return checked(Number(m[1]), Number(m[2]), '--shard');
+  }
+  const fromEnv = env.JOB_COMPLETION_INDEX ?? env.AWS_BATCH_JOB_ARRAY_INDEX;
+  if (fromEnv === undefined || fromEnv === '') return undefined;
+  const source =
+    env.JOB_COMPLETION_INDEX !== undefined ? 'JOB_COMPLETION_INDEX' : 'AWS_BATCH_JOB_ARRAY_INDEX';
+  const count = countFlag ?? env.SHARD_COUNT;
+  if (count === undefined || !/^\d+$/.test(count)) {
+    throw usage(`${source} is set: give the number of shards with --shard-count N or SHARD_COUNT=N`);
+  }
+  if (!/^\d+$/.test(fromEnv)) throw usage(`${source}=${fromEnv}: expected a whole number`);
+  return checked(Number(fromEnv), Number(count), source);
+}
+
+function checked(index: number, count: number, source: string): Shard {
+  if (count < 1 || index >= count) {
+    throw usage(`${source}: shard index ${index} is not within 0..${count - 1} (N = ${count})`);
+  }
+  return { index, count };
+}
+
+function usage(message: string): ConfigError {
+  return new ConfigError([{ path: '', message }]);
+}
+
+/** The run id every shard of one run must share: --run-id, ATHENA_FANOUT_RUN_ID, or AWS Batch's parent job id. */
+export function sharedRunId(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  const id = flag ?? env.ATHENA_FANOUT_RUN_ID ?? env.AWS_BATCH_JOB_ID?.split(':')[0];
+  if (id === undefined || id === '') return undefined;
+  if (!/^[\w.-]{1,128}$/.test(id))
+    throw usage(`run id "${id}": expected 1-128 characters of letters, digits and ._-`);
+  return id;
+}
+
+function unitHash(accountId: string, region: string): string {
+  return createHash('sha256').update(`${accountId}|${region}`).digest('hex');
+}
+
+/**
+ * Deals units to shards: sorted by a hash of (account, region), then dealt round-robin, so shards differ
+ * in size by at most one and every shard process, seeing the same accounts, computes the same split.
+ */
+export function unitsOfShard<T>(
+  units: T[],
+  key: (u: T) => { accountId: string; region: string },
+  shard: Shard,
+): T[] {
+  const ranked = units
+    .map((u) => {
+      const k = key(u);
+      return { u, h: unitHash(k.accountId, k.region), tie: `${k.accountId}|${k.region}` };
+    })
+    .sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : a.tie < b.tie ? -1 : 1));
+  return ranked.filter((_, i) => i % shard.count === shard.index).map((r) => r.u);
+}
+
+export function shardLabel(shard: Shard): string {
+  const width = String(shard.count).length;
+  return `shard-${String(shard.index).padStart(width, '0')}-of-${shard.count}`;
+}
+
+/** Where one shard's manifest goes: beside the run's manifest, under shards/<runId>/. */
+export function shardManifestPath(manifest: string, runId: string, shard: Shard): string {
+  return join(shardDir(manifest, runId), `${shardLabel(shard)}.json`);
+}
+
+export function shardDir(manifest: string, runId: string): string {
+  return join(dirname(manifest), 'shards', runId);
+}
+
+/** A shard's output file: beside the final path, `<name>.<shard label><ext>`, under shards/<runId>/. */
+export function shardOutputPath(path: string, runId: string, shard: Shard): string {
+  const ext = extname(path);
+  return join(dirname(path), 'shards', runId, `${basename(path, ext)}.${shardLabel(shard)}${ext}`);
+}

@@ -1,0 +1,84 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
+import { DENIED, EXTERNAL_ID, orgScenario } from '../helpers/org-scenario.js';
+import { pipelineYaml } from '../operations/pipeline-yaml.js';
+
+const BASE_SESSION_TOKEN = 'FQoGZXIvYXdzEBASE-session-token-e2e-7d1c';
+
+describe('no secret reaches logs, manifest, metrics or error output', () => {
+  let emulator: RunningEmulator;
+  let dir: string;
+  const runs: { name: string; result: CliResult; files: string[] }[] = [];
+
+  beforeAll(async () => {
+    const scenario = orgScenario();
+    scenario.identities[0]!.sessionToken = BASE_SESSION_TOKEN;
+    emulator = await startEmulator({ scenario });
+    dir = await mkdtemp(join(tmpdir(), 'fanout-secrets-'));
+    await writeFile(join(dir, 'pipeline.config.yaml'), pipelineYaml('metrics:\n  file: out/fanout.prom\n'));
+    const env = emulatorEnv(emulator, {
+      FANOUT_EXTERNAL_ID: EXTERNAL_ID,
+      AWS_SESSION_TOKEN: BASE_SESSION_TOKEN,
+      LOG_LEVEL: 'trace',
+    });
+    // A run with a denied account (unit errors), then one whose ExternalId is refused (run error).
+    const ok = await runCli(['run'], { cwd: dir, env });
+    runs.push({ name: 'partial run', result: ok, files: ['out/manifest.json', 'out/fanout.prom'] });
+    const refused = await runCli(['run'], {
+      cwd: dir,
+      env: { ...env, FANOUT_EXTERNAL_ID: 'wrong-external-id-5ec2e7' },
+    });
+    runs.push({ name: 'refused run', result: refused, files: ['out/manifest.json', 'out/fanout.prom'] });
+    const bad = await runCli(['validate'], {
+      cwd: dir,
+      env: { ...env, FANOUT_EXTERNAL_ID: 'bad external id with spaces 5ec2e7' },
+    });
+    runs.push({ name: 'invalid config', result: bad, files: [] });
+  });
+  afterAll(async () => {
+    await emulator.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the runs did what they were meant to (so the search below is not vacuous)', () => {
+    expect(runs[0]!.result.code, runs[0]!.result.stderr).toBe(1);
+    expect(runs[0]!.result.stdout).toContain(DENIED);
+    expect(runs[0]!.result.stderr).toContain('"msg":"assume role"');
+    expect(runs[1]!.result.code).toBe(3);
+    expect(runs[1]!.result.stderr).toMatch(/AccessDenied|not authorized/);
+    expect(runs[2]!.result.code).toBe(2);
+    // Sessions were really issued, so their secrets are in the list searched for.
+    expect(emulator.secrets().length).toBeGreaterThan(10);
+  });
+
+  it('finds none of the secret keys, session tokens or ExternalIds anywhere', async () => {
+    const secrets = [
+      'e2e-base-secret-do-not-log',
+      BASE_SESSION_TOKEN,
+      EXTERNAL_ID,
+      'wrong-external-id-5ec2e7',
+      ...emulator.secrets(),
+    ];
+    for (const run of runs) {
+      const texts: [string, string][] = [
+        ['stdout', run.result.stdout],
+        ['stderr', run.result.stderr],
+      ];
+      for (const f of run.files) texts.push([f, await readFile(join(dir, f), 'utf8')]);
+      for (const [where, text] of texts) {
+        for (const s of secrets) expect(text.includes(s), `${run.name}: ${where} contains ${s}`).toBe(false);
+      }
+    }
+  });
+
+  it('writes the Prometheus metrics file at the end of each run', async () => {
+    const prom = await readFile(join(dir, 'out/fanout.prom'), 'utf8');
+    expect(prom).toContain('athena_fanout_runs_total{status="partial"} 1');
+    expect(prom).toContain('athena_fanout_runs_total{status="failed"} 1');
+    expect(prom).toMatch(/^athena_fanout_last_run_aws_requests [1-9]\d*$/m);
+  });
+});

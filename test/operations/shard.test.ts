@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { resolveShard, shardOutputPath, sharedRunId, unitsOfShard } from '../../src/cli/shard.js';
+
+const units = Array.from({ length: 103 }, (_, i) => ({
+  accountId: String(100000000000 + i * 7919),
+  region: 'eu-west-1',
+}));
+
+describe('unitsOfShard', () => {
+  it('deals every unit to exactly one shard, balanced within one', () => {
+    const shards = [0, 1, 2, 3].map((index) => unitsOfShard(units, (u) => u, { index, count: 4 }));
+    expect(
+      shards
+        .flat()
+        .map((u) => u.accountId)
+        .sort(),
+    ).toEqual(units.map((u) => u.accountId).sort());
+    const sizes = shards.map((s) => s.length);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+  });
+
+  it('is stable: the same units in another order give the same split, and region counts', () => {
+    const a = unitsOfShard(units, (u) => u, { index: 1, count: 4 });
+    const b = unitsOfShard([...units].reverse(), (u) => u, { index: 1, count: 4 });
+    expect(b).toEqual(a);
+    const inUs = unitsOfShard(
+      units.map((u) => ({ ...u, region: 'us-east-1' })),
+      (u) => u,
+      { index: 1, count: 4 },
+    );
+    expect(inUs.map((u) => u.accountId)).not.toEqual(a.map((u) => u.accountId));
+  });
+});
+
+describe('resolveShard', () => {
+  it('reads --shard I/N, else the Indexed Job or Batch array index with a count', () => {
+    expect(resolveShard('2/4', undefined, {})).toEqual({ index: 2, count: 4 });
+    expect(resolveShard(undefined, undefined, {})).toBeUndefined();
+    expect(resolveShard(undefined, undefined, { JOB_COMPLETION_INDEX: '3', SHARD_COUNT: '8' })).toEqual({
+      index: 3,
+      count: 8,
+    });
+    expect(resolveShard(undefined, '5', { AWS_BATCH_JOB_ARRAY_INDEX: '0' })).toEqual({ index: 0, count: 5 });
+  });
+
+  it('refuses an index outside the count, a malformed flag, or an index without a count', () => {
+    expect(() => resolveShard('4/4', undefined, {})).toThrow(/not within 0..3/);
+    expect(() => resolveShard('1-4', undefined, {})).toThrow(/expected I\/N/);
+    expect(() => resolveShard(undefined, undefined, { JOB_COMPLETION_INDEX: '1' })).toThrow(/SHARD_COUNT/);
+  });
+});
+
+describe('sharedRunId and shard paths', () => {
+  it('takes the run id from the flag, the env, or the AWS Batch parent job', () => {
+    expect(sharedRunId('abc', {})).toBe('abc');
+    expect(sharedRunId(undefined, { ATHENA_FANOUT_RUN_ID: 'nightly-1' })).toBe('nightly-1');
+    expect(sharedRunId(undefined, { AWS_BATCH_JOB_ID: 'f00d-1:3' })).toBe('f00d-1');
+    expect(() => sharedRunId('a b', {})).toThrow(/run id/);
+  });
+
+  it('puts shard outputs under shards/<runId>/ with the shard in the name', () => {
+    expect(shardOutputPath('/o/{query}.parquet', 'R', { index: 1, count: 12 })).toBe(
+      '/o/shards/R/{query}.shard-01-of-12.parquet',
+    );
+  });
+});
