@@ -24,6 +24,10 @@ export interface UnitRecord {
   attempts: number;
   queryExecutionIds: string[];
   rows: number;
+  /** How the results were read (the query's `fetch`; `auto` resolves to s3 or api). */
+  fetch?: 'api' | 's3' | 'unload';
+  /** Why `fetch: auto` read through the API rather than S3. */
+  fetchFallback?: string;
   dataScannedInBytes?: number;
   engineExecutionTimeInMillis?: number;
   queryQueueTimeInMillis?: number;
@@ -61,6 +65,10 @@ export interface Manifest {
   durationMs: number;
   configFile?: string;
   region: string;
+  /** Set when this manifest covers one shard of a sharded run (`run --shard I/N`). */
+  shard?: { index: number; count: number };
+  /** Set by `merge`: the shards combined, and those whose manifest was missing. */
+  shards?: { count: number; merged: number[]; missing: number[] };
   accounts: {
     discovered: number;
     selected: number;

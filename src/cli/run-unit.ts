@@ -1,16 +1,19 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { PipelineConfig } from '../config/index.js';
 import type { Account } from '../accounts/account.js';
-import { executeQuery, readQueryResults, type QueryResultData } from '../extract/index.js';
+import { executeQuery } from '../extract/index.js';
+import type { SpilledResult } from '../sinks/index.js';
 import { retry } from '../scheduler/index.js';
 import type { UnitRecord } from '../types.js';
+import { fetchUnitResults } from './fetch-unit-results.js';
 import { isRetryable, unitError } from './unit-error.js';
 
 const UNIT_ATTEMPTS = 3;
 
 export interface UnitValue {
   record: UnitRecord;
-  data?: QueryResultData;
+  /** The results, spilled to an Arrow IPC file until the outputs are written. */
+  data?: SpilledResult;
 }
 
 /** One (account, query) unit: run the query, retrying what can help, and read its results. */
@@ -48,11 +51,7 @@ export async function runUnit(
           { signal, onStarted: (id) => record.queryExecutionIds.push(id) },
         );
         Object.assign(record, executed.stats);
-        return readQueryResults(athena, executed.queryExecutionId, {
-          extraColumns: [{ name: 'account_id', value: account.id }],
-          signal,
-          context: { accountId: account.id, queryName: query.name },
-        });
+        return fetchUnitResults(athena, executed, account, query, record, signal);
       },
       { attempts: UNIT_ATTEMPTS, isRetryable, signal },
     );

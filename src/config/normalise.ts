@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
+import { sourceIsRoleSession } from '../auth-chain/credential-source.js';
 import { ACCOUNT_PLACEHOLDER, ROLE_CHAINING_MAX_SECONDS, type RoleHop } from '../auth-chain/role-hop.js';
 import type { HopParsed } from './auth-schema.js';
+import { normaliseCredentials } from './normalise-credentials.js';
 import type { PipelineConfigParsed } from './schema.js';
 import { normaliseAccounts } from './normalise-accounts.js';
 import type { AccountsConfig, AthenaDefaults, PipelineConfig, QueryConfig, SinkConfig } from './types.js';
@@ -24,10 +26,14 @@ export function normalise(
     durationSeconds: auth.durationSeconds,
     externalId: auth.externalId,
   };
+  const credentials = normaliseCredentials(auth.credentials, auth.sessionName, ctx.baseDir);
+  // Web identity and SAML sessions are role sessions: the first hop from them is chained too.
+  const baseIsRole = credentials.source !== undefined && sourceIsRoleSession(credentials.source);
   const masterRoleChain = auth.masterRoleChain.map((hop, i) =>
-    fillHop(hop, defaults, { chain: 'masterRoleChain', index: i, chained: i > 0 }, warnings),
+    fillHop(hop, defaults, { chain: 'masterRoleChain', index: i, chained: i > 0 || baseIsRole }, warnings),
   );
-  const accountStartsChained = auth.accountChainFrom === 'master' && masterRoleChain.length > 0;
+  const accountStartsChained =
+    (auth.accountChainFrom === 'master' && masterRoleChain.length > 0) || baseIsRole;
   const accountRoleChain = auth.accountRoleChain.map((hop, i) => {
     const filled = fillHop(
       hop,
@@ -47,6 +53,7 @@ export function normalise(
     database: parsed.athena.database,
     catalog: parsed.athena.catalog,
     outputLocation: mapDefined(parsed.athena.outputLocation, canonicalLocation),
+    fetch: parsed.athena.fetch,
   });
   const regions = parsed.regions ?? [ctx.region];
   const queries: QueryConfig[] = parsed.queries.map((q) =>
@@ -58,6 +65,7 @@ export function normalise(
       catalog: q.catalog ?? athena.catalog,
       outputLocation: mapDefined(q.outputLocation, canonicalLocation) ?? athena.outputLocation,
       regions: q.regions ?? regions,
+      fetch: q.fetch ?? athena.fetch,
     }),
   );
   const sinks: SinkConfig[] = parsed.sinks.map((sink) =>
@@ -74,6 +82,8 @@ export function normalise(
     region: ctx.region,
     regions,
     auth: {
+      ...(credentials.source ? { credentials: credentials.source } : {}),
+      ...(credentials.mfa ? { mfa: credentials.mfa } : {}),
       masterRoleChain,
       accountRoleChain,
       accountChainFrom: auth.accountChainFrom,
@@ -85,6 +95,16 @@ export function normalise(
     queries,
     sinks,
     manifest: resolve(ctx.baseDir, parsed.manifest),
+    ...(parsed.schedule ? { schedule: { ...parsed.schedule } } : {}),
+    ...(parsed.metrics
+      ? {
+          metrics: withoutUndefined({
+            file: mapDefined(parsed.metrics.file, (f) => resolve(ctx.baseDir, f)),
+            pushgateway: parsed.metrics.pushgateway,
+            job: parsed.metrics.job,
+          }),
+        }
+      : {}),
   };
   return { config, warnings };
 }
@@ -120,7 +140,13 @@ function fillHop(
     sessionName: own.sessionName ?? defaults.sessionName,
     durationSeconds,
     ...(externalId === undefined ? {} : { externalId }),
+    ...(own.tags === undefined ? {} : { tags: mapValues(own.tags, canonicalPlaceholder) }),
+    ...(own.sourceIdentity === undefined ? {} : { sourceIdentity: canonicalPlaceholder(own.sourceIdentity) }),
   };
+}
+
+function mapValues(values: Record<string, string>, fn: (v: string) => string): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, fn(v)]));
 }
 
 function canonicalPlaceholder(text: string): string {

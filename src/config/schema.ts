@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { accountsSchema } from './accounts-schema.js';
 import { authSchema } from './auth-schema.js';
+import { metricsSchema, scheduleSchema } from './operations-schema.js';
 import { SAMPLE_ACCOUNT_ID, positive, strict, text, whenMissing } from './schema-parts.js';
 import { substituteAccountId } from '../auth-chain/role-hop.js';
 
@@ -40,11 +41,15 @@ const regions = z
   .min(1, { error: 'needs at least one region, or leave it out to use region' })
   .refine((list) => new Set(list).size === list.length, { error: 'lists a region twice' });
 
+// How results are read: auto = the result CSV from S3 when readable, else GetQueryResults.
+const fetchMode = z.enum(['auto', 'api', 's3'], { error: 'expected auto, api or s3' });
+
 const athenaSchema = strict({
   workgroup: workgroup.default('primary'),
   database: name.optional(),
   catalog: name.optional(),
   outputLocation: s3Location.optional(),
+  fetch: fetchMode.default('auto'),
 });
 
 const querySchema = strict({
@@ -61,6 +66,7 @@ const querySchema = strict({
   catalog: name.optional(),
   outputLocation: s3Location.optional(),
   regions: regions.optional(),
+  fetch: fetchMode.optional(),
 });
 
 const queriesSchema = z
@@ -124,6 +130,8 @@ export const pipelineConfigSchema = strict({
   queries: queriesSchema,
   sinks: sinksSchema,
   manifest: z.string().min(1).default('out/manifest.json'),
+  schedule: scheduleSchema.optional(),
+  metrics: metricsSchema.optional(),
 }).superRefine((config, ctx) => {
   const seen = new Map<string, number>();
   config.sinks.forEach((sink, i) => {

@@ -1,3 +1,4 @@
+import type { CredentialSource } from '../auth-chain/credential-source.js';
 import type { RoleHop } from '../auth-chain/role-hop.js';
 import type { ConfigIssue } from '../errors.js';
 
@@ -27,6 +28,8 @@ export interface AthenaDefaults {
   catalog?: string;
   /** May still contain `<accountId>` and `<region>`. */
   outputLocation?: string;
+  /** How results are read (default auto: the result CSV from S3 when readable, else GetQueryResults). */
+  fetch: 'auto' | 'api' | 's3';
 }
 
 export interface QueryConfig extends AthenaDefaults {
@@ -49,6 +52,10 @@ export interface PipelineConfig {
   /** Top-level `regions`, else `[region]`; every query's own list is in `queries[].regions`. */
   regions: string[];
   auth: {
+    /** `auth.credentials`; absent = the AWS SDK default chain. File paths are absolute. */
+    credentials?: CredentialSource;
+    /** MFA for the hops assumed straight from the base credentials; no tokenCode = ask on the terminal. */
+    mfa?: { serialNumber: string; tokenCode?: string };
     /** Defaults (sessionName, durationSeconds, externalId) applied per hop. */
     masterRoleChain: RoleHop[];
     /** Still containing `<accountId>` (`{accountId}` is normalised to it). */
@@ -65,6 +72,24 @@ export interface PipelineConfig {
   sinks: SinkConfig[];
   /** Absolute. */
   manifest: string;
+  /** For `athena-fanout schedule`. */
+  schedule?: ScheduleConfig;
+  metrics?: MetricsConfig;
+}
+
+export interface ScheduleConfig {
+  cron: string;
+  timezone: string;
+  shutdown: 'drain' | 'cancel';
+  shutdownDeadlineSeconds: number;
+  runOnStart: boolean;
+}
+
+export interface MetricsConfig {
+  /** Absolute. */
+  file?: string;
+  pushgateway?: string;
+  job: string;
 }
 
 export interface LoadConfigOptions {

@@ -7,3 +7,4 @@ export { writeParquetFile, DEFAULT_ROW_GROUP_SIZE } from './write-parquet-file.j
 export { writeArrowFile } from './write-arrow-file.js';
 export { writeFileAtomic } from './write-file-atomic.js';
 export { writeJsonAtomic } from './write-json-atomic.js';
+export { readSpilled, spillBatches, type SpilledResult } from './spill-file.js';

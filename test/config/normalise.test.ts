@@ -62,6 +62,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
       catalog: 'AwsDataCatalog',
       outputLocation: 's3://athena-results-<accountId>/fanout/',
       regions: ['eu-west-1'],
+      fetch: 'auto',
     });
     expect(config.sinks).toEqual([
       { type: 'parquet', path: join(dir, 'out/{query}.parquet'), compression: 'zstd' },
@@ -94,9 +95,9 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
         excludeOrganizationalUnits: [],
         states: ['ACTIVE'],
       },
-      athena: { workgroup: 'primary' },
+      athena: { workgroup: 'primary', fetch: 'auto' },
       concurrency: { queries: 16, perAccount: 2, accounts: 8 },
-      queries: [{ name: 'q', sql: 'SELECT 1', workgroup: 'primary', regions: ['eu-west-1'] }],
+      queries: [{ name: 'q', sql: 'SELECT 1', workgroup: 'primary', regions: ['eu-west-1'], fetch: 'auto' }],
       sinks: [{ type: 'parquet', path: '/base/q.parquet', compression: 'zstd' }],
       manifest: '/base/out/manifest.json',
     });
@@ -369,5 +370,35 @@ describe('parseConfig without source text', () => {
       ok: false,
       issues: [{ path: '', message: 'expected a mapping (key: value), got a list' }],
     });
+  });
+});
+
+describe('fetch (how results are read)', () => {
+  const withFetch = (athena: string, query: string) =>
+    `version: 1
+region: eu-west-1
+auth: { masterRoleChain: [arn:aws:iam::111111111111:role/Hub], accountRoleChain: [arn:aws:iam::<accountId>:role/R] }
+athena: { outputLocation: s3://results-bucket/x/${athena} }
+queries:
+  - { name: a, sql: SELECT 1${query} }
+  - { name: b, sql: SELECT 2 }
+sinks: [{ type: parquet, path: 'out/{query}.parquet' }]
+`;
+
+  it('defaults to auto, takes a global value, and a query may override it', () => {
+    const { config } = ok(parseConfig(parse(withFetch(', fetch: api', ', fetch: s3')), { env: {} }));
+    expect(config.athena.fetch).toBe('api');
+    expect(config.queries.map((q) => q.fetch)).toEqual(['s3', 'api']);
+    const plain = ok(parseConfig(parse(withFetch('', '')), { env: {} })).config;
+    expect(plain.queries.map((q) => q.fetch)).toEqual(['auto', 'auto']);
+  });
+
+  it('rejects an unknown fetch mode, naming the field', () => {
+    const result = parseConfig(parse(withFetch('', ', fetch: ftp')), { env: {} });
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.issues.map((i) => `${i.path}: ${i.message}`)).toContain(
+        'queries.0.fetch: expected auto, api or s3',
+      );
   });
 });

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Account } from '../accounts/account.js';
+import { awsClientConfig } from '../auth-chain/index.js';
+import type { PipelineConfig } from '../config/index.js';
+import { type ExecutedQuery, openQueryResults } from '../extract/index.js';
+import { spillBatches, type SpilledResult } from '../sinks/index.js';
+import type { UnitRecord } from '../types.js';
+import { spillArea } from './spill-area.js';
+
+const s3Clients = new WeakMap<AthenaClient, Promise<S3Client>>();
+
+/** An S3 client with the same credentials and region as the account's Athena client. */
+function s3For(athena: AthenaClient): Promise<S3Client> {
+  let client = s3Clients.get(athena);
+  if (!client) {
+    client = (async () => {
+      const region = await athena.config.region();
+      return new S3Client(awsClientConfig('s3', { region, credentials: athena.config.credentials }));
+    })();
+    s3Clients.set(athena, client);
+  }
+  return client;
+}
+
+/**
+ * Reads a succeeded execution's results through the query's fetch path and spills them to an Arrow IPC
+ * file in the run's spill area, so that memory holds one batch whatever the result size.
+ */
+export async function fetchUnitResults(
+  athena: AthenaClient,
+  executed: ExecutedQuery,
+  account: Account,
+  query: PipelineConfig['queries'][number],
+  record: UnitRecord,
+  signal: AbortSignal,
+): Promise<SpilledResult> {
+  const fetch = query.fetch;
+  const stream = await openQueryResults(athena, executed, {
+    fetch,
+    ...(fetch === 'api' ? {} : { s3: await s3For(athena) }),
+    extraColumns: [{ name: 'account_id', value: account.id }],
+    signal,
+    context: { accountId: account.id, queryName: query.name },
+    onFallback: (reason) => {
+      record.fetchFallback = reason;
+    },
+  });
+  record.fetch = stream.fetch;
+  const file = join(
+    await spillArea(),
+    `${query.name}-${account.id}-${randomBytes(4).toString('hex')}.arrows`,
+  );
+  return spillBatches(file, stream.schema, stream.batches);
+}
