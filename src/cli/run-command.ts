@@ -1,13 +1,14 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
-import { awsClientConfig, baseCredentialProvider, RoleChainResolver } from '../auth-chain/index.js';
+import { awsClientConfig } from '../auth-chain/index.js';
 import type { SkippedAccount } from '../accounts/account.js';
 import { writeJsonAtomic } from '../sinks/index.js';
 import { fanOut, type FanOutTask } from '../scheduler/index.js';
 import { ConfigError } from '../errors.js';
 import { finishManifest, summarize, type ManifestDraft } from '../run-report.js';
 import { EXIT } from '../types.js';
+import { buildCredentials } from './build-credentials.js';
 import { resolveAccounts } from './resolve-accounts.js';
 import { runUnit, type UnitValue } from './run-unit.js';
 import { makeRunId, unitError } from './unit-error.js';
@@ -44,17 +45,7 @@ export async function runCommand(configPath: string | undefined, log: Logger): P
   };
   log.info({ runId, config: config.configFile }, 'run started');
 
-  const base = baseCredentialProvider();
-  const resolver = new RoleChainResolver({
-    region: config.region,
-    base,
-    onAssumeRole: (e) => {
-      log.debug(
-        { chain: e.chain, accountId: e.accountId, hop: e.hopIndex, role: e.roleArn, ok: e.ok },
-        'assume role',
-      );
-    },
-  });
+  const { base, resolver } = buildCredentials(config, { runId, log });
   try {
     const { all, selected, skipped, managementAccountId, providerFor } = await resolveAccounts(
       config,

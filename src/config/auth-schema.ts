@@ -1,10 +1,17 @@
 import * as z from 'zod';
 import {
+  MAX_SESSION_TAGS,
   ROLE_ARN,
+  SAMPLE_RUN_ID,
   SESSION_NAME,
+  SOURCE_IDENTITY,
+  TAG_KEY,
+  TAG_VALUE,
   hasAccountPlaceholder,
   substituteAccountId,
+  substituteRunId,
 } from '../auth-chain/role-hop.js';
+import { credentialsSchema } from './credentials-schema.js';
 import { SAMPLE_ACCOUNT_ID, durationSeconds, externalId, strict, text, whenMissing } from './schema-parts.js';
 
 export const DEFAULT_SESSION_NAME = 'athena-fanout';
@@ -24,21 +31,66 @@ const accountArn = text((arn) =>
 );
 
 const SESSION_NAME_RULE = '2 to 64 characters of letters, digits and _+=,.@-';
+const MASTER_PLACEHOLDER = 'the master chain cannot use <accountId> (it runs before any account is known)';
+
+/** As STS will see it: `<accountId>` as 12 digits, `{runId}` as a run id. */
+const rendered = (value: string) =>
+  substituteRunId(substituteAccountId(value, SAMPLE_ACCOUNT_ID), SAMPLE_RUN_ID);
 
 const masterSessionName = text((name) => {
-  if (hasAccountPlaceholder(name))
-    return 'the master chain cannot use <accountId> (it runs before any account is known)';
-  return SESSION_NAME.test(name) ? undefined : `expected ${SESSION_NAME_RULE}`;
+  if (hasAccountPlaceholder(name)) return MASTER_PLACEHOLDER;
+  return SESSION_NAME.test(rendered(name))
+    ? undefined
+    : `expected ${SESSION_NAME_RULE} (counting {runId} as ${SAMPLE_RUN_ID.length} characters)`;
 });
 
-/** Checked with a 12-digit id in place of `<accountId>`, as STS will see it. */
 const accountSessionName = text((name) =>
-  SESSION_NAME.test(substituteAccountId(name, SAMPLE_ACCOUNT_ID))
+  SESSION_NAME.test(rendered(name))
     ? undefined
-    : `expected ${SESSION_NAME_RULE} (counting <accountId> as 12 digits)`,
+    : `expected ${SESSION_NAME_RULE} (counting <accountId> as 12 digits and {runId} as ${SAMPLE_RUN_ID.length} characters)`,
 );
 
-function hopSchema(arn: z.ZodType<string>, sessionName: z.ZodType<string>) {
+function sourceIdentity(master: boolean) {
+  return text((value) => {
+    if (master && hasAccountPlaceholder(value)) return MASTER_PLACEHOLDER;
+    return SOURCE_IDENTITY.test(rendered(value))
+      ? undefined
+      : `expected ${SESSION_NAME_RULE} (after substituting <accountId> and {runId})`;
+  });
+}
+
+function sessionTags(master: boolean) {
+  return z.record(z.string(), z.string()).superRefine((tags, ctx) => {
+    const keys = Object.keys(tags);
+    if (keys.length > MAX_SESSION_TAGS) {
+      ctx.addIssue({ code: 'custom', message: `STS accepts at most ${MAX_SESSION_TAGS} session tags` });
+    }
+    const seen = new Set<string>();
+    for (const key of keys) {
+      const value = tags[key]!;
+      if (!TAG_KEY.test(key) || seen.has(key.toLowerCase())) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: seen.has(key.toLowerCase())
+            ? 'duplicate tag key (STS ignores case in tag keys)'
+            : 'a tag key is 1 to 128 letters, digits, spaces and _.:/=+-@',
+        });
+      } else if (master && hasAccountPlaceholder(value)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: MASTER_PLACEHOLDER });
+      } else if (!TAG_VALUE.test(rendered(value))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'a tag value is up to 256 letters, digits, spaces and _.:/=+-@',
+        });
+      }
+      seen.add(key.toLowerCase());
+    }
+  });
+}
+
+function hopSchema(arn: z.ZodType<string>, sessionName: z.ZodType<string>, master: boolean) {
   return z.union(
     [
       arn,
@@ -47,22 +99,25 @@ function hopSchema(arn: z.ZodType<string>, sessionName: z.ZodType<string>) {
         externalId: externalId.optional(),
         sessionName: sessionName.optional(),
         durationSeconds: durationSeconds.optional(),
+        tags: sessionTags(master).optional(),
+        sourceIdentity: sourceIdentity(master).optional(),
       }),
     ],
     {
       error:
-        'expected a role ARN, or a mapping with arn (and optionally externalId, sessionName, durationSeconds)',
+        'expected a role ARN, or a mapping with arn (and optionally externalId, sessionName, durationSeconds, tags, sourceIdentity)',
     },
   );
 }
 
-const masterHop = hopSchema(masterArn, masterSessionName);
-const accountHop = hopSchema(accountArn, accountSessionName);
+const masterHop = hopSchema(masterArn, masterSessionName, true);
+const accountHop = hopSchema(accountArn, accountSessionName, false);
 
 export const hopArn = (hop: z.output<typeof accountHop>): string => (typeof hop === 'string' ? hop : hop.arn);
 
 export const authSchema = strict(
   {
+    credentials: credentialsSchema.optional(),
     externalId: externalId.optional(),
     sessionName: accountSessionName.default(DEFAULT_SESSION_NAME),
     durationSeconds: durationSeconds.default(DEFAULT_DURATION_SECONDS),

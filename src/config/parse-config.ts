@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { ConfigIssue } from '../errors.js';
 import { dotted, interpolateEnv } from './interpolate.js';
+import { literalSecretIssues } from './literal-secrets.js';
 import { genericErrorMap } from './messages.js';
 import { normalise } from './normalise.js';
 import { REGION, pipelineConfigSchema } from './schema.js';
@@ -37,7 +38,7 @@ export function validateConfig(
   };
 
   const interpolated = interpolateEnv(raw, env);
-  const problems: FieldIssue[] = [...interpolated.issues];
+  const problems: FieldIssue[] = [...interpolated.issues, ...literalSecretIssues(raw)];
   // A field whose variable is unset has no value worth checking further.
   const broken = new Set(interpolated.issues.map((i) => dotted(i.path)));
   const isBroken = (path: string) =>
