@@ -2,32 +2,21 @@ import {
   DescribeOrganizationCommand,
   ListAccountsCommand,
   type Account as OrgAccount,
-  type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { awsErrorInfo, FanoutError } from '../errors.js';
 import type { Account } from './account.js';
+import {
+  callOrganizations,
+  listAllPages,
+  type OrganizationsRetry,
+  type OrganizationsSender,
+} from './organizations-call.js';
 
-/** The Organizations calls we make, so tests and callers can pass anything that sends them. */
-export type OrganizationsSender = Pick<OrganizationsClient, 'send'>;
-
-function accountsError(operation: string, err: unknown): FanoutError {
-  // A credential provider's failure (a refused role hop) surfaces through the SDK call; it already
-  // names the hop, role and AWS's words, which a wrapper would only bury.
-  if (err instanceof FanoutError) return err;
-  const info = awsErrorInfo(err);
-  return new FanoutError(`Organizations ${operation} failed: ${info.code}: ${info.message}`, {
-    cause: err,
-    retryable: info.retryable || (info.httpStatus ?? 0) >= 500,
-    context: {
-      stage: 'accounts',
-      awsCode: info.code,
-      awsMessage: info.message,
-      ...(info.requestId ? { requestId: info.requestId } : {}),
-    },
-  });
+export interface OrganizationsCallOptions {
+  signal?: AbortSignal;
+  retry?: OrganizationsRetry;
 }
 
-function toAccount(a: OrgAccount): Account | undefined {
+export function toAccount(a: OrgAccount): Account | undefined {
   if (!a.Id) return undefined;
   return {
     id: a.Id,
@@ -39,6 +28,8 @@ function toAccount(a: OrgAccount): Account | undefined {
   };
 }
 
+const abortOption = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : {});
+
 /**
  * Every account of the organization: ListAccounts page after page until NextToken is absent (pages
  * may be empty while NextToken is still set). Call it with a client in the partition's Organizations
@@ -46,30 +37,27 @@ function toAccount(a: OrgAccount): Account | undefined {
  */
 export async function listOrganizationAccounts(
   client: OrganizationsSender,
-  opts: { signal?: AbortSignal } = {},
+  opts: OrganizationsCallOptions = {},
 ): Promise<Account[]> {
+  const listed = await listAllPages(
+    'ListAccounts',
+    (token) =>
+      client.send(
+        new ListAccountsCommand({ MaxResults: 20, ...(token ? { NextToken: token } : {}) }),
+        abortOption(opts.signal),
+      ),
+    (page) => page.Accounts,
+    opts,
+  );
   const accounts: Account[] = [];
   const seen = new Set<string>();
-  let nextToken: string | undefined;
-  do {
-    let page;
-    try {
-      page = await client.send(
-        new ListAccountsCommand({ MaxResults: 20, ...(nextToken ? { NextToken: nextToken } : {}) }),
-        opts.signal ? { abortSignal: opts.signal } : {},
-      );
-    } catch (err) {
-      throw accountsError('ListAccounts', err);
+  for (const a of listed) {
+    const account = toAccount(a);
+    if (account && !seen.has(account.id)) {
+      seen.add(account.id);
+      accounts.push(account);
     }
-    for (const a of page.Accounts ?? []) {
-      const account = toAccount(a);
-      if (account && !seen.has(account.id)) {
-        seen.add(account.id);
-        accounts.push(account);
-      }
-    }
-    nextToken = page.NextToken || undefined;
-  } while (nextToken);
+  }
   return accounts;
 }
 
@@ -82,17 +70,13 @@ export interface OrganizationInfo {
 /** The organization and its management account (which the master chain usually already is in). */
 export async function describeOrganization(
   client: OrganizationsSender,
-  opts: { signal?: AbortSignal } = {},
+  opts: OrganizationsCallOptions = {},
 ): Promise<OrganizationInfo> {
-  let out;
-  try {
-    out = await client.send(
-      new DescribeOrganizationCommand({}),
-      opts.signal ? { abortSignal: opts.signal } : {},
-    );
-  } catch (err) {
-    throw accountsError('DescribeOrganization', err);
-  }
+  const out = await callOrganizations(
+    'DescribeOrganization',
+    () => client.send(new DescribeOrganizationCommand({}), abortOption(opts.signal)),
+    opts,
+  );
   const org = out.Organization;
   return {
     ...(org?.Id ? { id: org.Id } : {}),

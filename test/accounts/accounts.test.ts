@@ -79,20 +79,36 @@ describe('listOrganizationAccounts', () => {
     });
   });
 
-  it('marks throttling retryable', async () => {
-    const client = {
-      send: () =>
-        Promise.reject(
-          new OrganizationsServiceException({
-            name: 'TooManyRequestsException',
-            $fault: 'client',
-            $metadata: { httpStatusCode: 400 },
-            message:
-              'AWS Organizations can’t complete your request because another request is already in progress.',
-          }),
-        ),
+  it('retries throttling with backoff, then reports it as retryable when it never stops', async () => {
+    const throttled = () =>
+      new OrganizationsServiceException({
+        name: 'TooManyRequestsException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message:
+          'AWS Organizations can’t complete your request because another request is already in progress.',
+      });
+    let calls = 0;
+    const flaky = {
+      send: () => {
+        calls++;
+        return calls <= 3
+          ? Promise.reject(throttled())
+          : Promise.resolve({ Accounts: [{ Id: '111111111111', State: 'ACTIVE' }] });
+      },
     } as unknown as OrganizationsSender;
-    const err = (await listOrganizationAccounts(client).catch((e: unknown) => e)) as FanoutError;
+    const retries: number[] = [];
+    const retry = {
+      baseDelayMs: 1,
+      onRetry: (_op: string, _e: unknown, attempt: number) => retries.push(attempt),
+    };
+    expect((await listOrganizationAccounts(flaky, { retry })).map((a) => a.id)).toEqual(['111111111111']);
+    expect(retries).toEqual([1, 2, 3]);
+
+    const always = { send: () => Promise.reject(throttled()) } as unknown as OrganizationsSender;
+    const err = (await listOrganizationAccounts(always, { retry: { baseDelayMs: 1, attempts: 4 } }).catch(
+      (e: unknown) => e,
+    )) as FanoutError;
     expect(err.retryable).toBe(true);
     expect(err.context.awsCode).toBe('TooManyRequestsException');
   });
