@@ -72,6 +72,13 @@ export class IdentityStore {
     }
   }
 
+  /** Every secret access key and session token known or issued so far (for leak tests). */
+  secretValues(): string[] {
+    return [...this.byKey.values()].flatMap((c) =>
+      c.sessionToken === undefined ? [c.secretAccessKey] : [c.secretAccessKey, c.sessionToken],
+    );
+  }
+
   get(accessKeyId: string): StoredCredential | undefined {
     return this.byKey.get(accessKeyId);
   }

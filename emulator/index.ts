@@ -20,6 +20,8 @@ export interface RunningEmulator {
   record: EmulatorRecord;
   /** The in-memory S3 behind the endpoint, for tests that want to look without a client. */
   s3: S3Store;
+  /** Every secret access key and session token of the scenario and of the sessions issued so far. */
+  secrets(): string[];
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startEmulator(opts: {
     baseCredentials: { accessKeyId: first.accessKeyId, secretAccessKey: first.secretAccessKey },
     record,
     s3,
+    secrets: () => identities.secretValues(),
     close: () =>
       (closed ??= (async () => {
         await new Promise<void>((resolve) => {

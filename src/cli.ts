@@ -3,10 +3,12 @@
 // config → auth-chain → accounts → extract → sinks, with the scheduler running the units.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { pino } from 'pino';
+import { createLogger } from './observability/logger.js';
+import { registerEnvSecrets, scrubText } from './observability/redact.js';
 import { ConfigError } from './errors.js';
 import { EXIT } from './types.js';
 import { runCommand } from './cli/run-command.js';
+import { addShardOptions, registerOperationsCommands, shardRunOptions } from './cli/operations-commands.js';
 import { validateCommand } from './cli/validate-command.js';
 
 function version(): string {
@@ -27,23 +29,32 @@ export async function main(argv: string[]): Promise<number> {
       'log level: trace, debug, info, warn, error, silent',
       process.env.LOG_LEVEL ?? 'info',
     )
+    .option(
+      '--log-format <format>',
+      'json, pretty, or auto (pretty on a terminal)',
+      process.env.LOG_FORMAT ?? 'auto',
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  const logger = () =>
-    pino(
-      { level: program.opts<{ logLevel: string }>().logLevel, base: { pid: process.pid } },
-      pino.destination(2),
-    );
-  program
-    .command('run')
-    .description('run every query in every selected account and write the outputs')
-    .option(
-      '-c, --config <file>',
-      'config file (default: pipeline.config.yaml found from the current directory)',
-    )
-    .action(async (opts: { config?: string }) => {
-      code = await runCommand(opts.config, logger());
-    });
+  registerEnvSecrets();
+  const logger = () => {
+    const { logLevel, logFormat } = program.opts<{ logLevel: string; logFormat: string }>();
+    return createLogger({ level: logLevel, format: logFormat as 'json' | 'pretty' | 'auto' });
+  };
+  addShardOptions(
+    program
+      .command('run')
+      .description('run every query in every selected account and write the outputs')
+      .option(
+        '-c, --config <file>',
+        'config file (default: pipeline.config.yaml found from the current directory)',
+      ),
+  ).action(async (opts: { config?: string; shard?: string; shardCount?: string; runId?: string }) => {
+    code = await runCommand(opts.config, logger(), shardRunOptions(opts));
+  });
+  registerOperationsCommands(program, logger, (c) => {
+    code = c;
+  });
   program
     .command('validate')
     .description('check the config file without calling AWS')
@@ -58,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof ConfigError) {
-      process.stderr.write(`Configuration error:\n${err.message.replace(/^/gm, '  ')}\n`);
+      process.stderr.write(scrubText(`Configuration error:\n${err.message.replace(/^/gm, '  ')}\n`));
       return EXIT.usage;
     }
     throw err;
@@ -71,7 +82,7 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`athena-fanout: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(scrubText(`athena-fanout: ${err instanceof Error ? err.message : String(err)}\n`));
     process.exitCode = EXIT.nothing;
   },
 );

@@ -19,6 +19,8 @@ export interface UnitError {
 export interface UnitRecord {
   accountId: string;
   accountName?: string;
+  /** The region the query ran in: (account, region) is the unit of work. */
+  region?: string;
   query: string;
   state: UnitState;
   attempts: number;

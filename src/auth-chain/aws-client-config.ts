@@ -1,4 +1,6 @@
+import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { CredentialProvider } from './base-credentials.js';
+import { sharedHttpHandler } from './http-handler.js';
 
 export type AwsService = 'sts' | 'organizations' | 'athena' | 's3';
 
@@ -9,6 +11,8 @@ export interface AwsClientConfig {
   retryMode?: 'standard' | 'adaptive';
   /** S3 only: set when an endpoint override is in effect (emulators and S3-compatible stores). */
   forcePathStyle?: boolean;
+  /** The process-wide keep-alive pool that honours HTTPS_PROXY/NO_PROXY and AWS_CA_BUNDLE. */
+  requestHandler?: NodeHttpHandler;
 }
 
 // The SDK's 3 attempts are too few for Organizations (throttles from a few hundred accounts) and for
@@ -39,6 +43,7 @@ export function awsClientConfig(
     region: service === 'organizations' ? organizationsRegion(opts.region) : opts.region,
   };
   if (opts.credentials) config.credentials = opts.credentials;
+  config.requestHandler = sharedHttpHandler(env);
   if (!env.AWS_MAX_ATTEMPTS) config.maxAttempts = MAX_ATTEMPTS[service];
   if (!env.AWS_RETRY_MODE) config.retryMode = 'standard';
   // Virtual-host addressing needs DNS for `<bucket>.<host>`, which an overridden endpoint rarely has.

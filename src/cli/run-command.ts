@@ -13,13 +13,31 @@ import { resolveAccounts } from './resolve-accounts.js';
 import { runUnit, type UnitValue } from './run-unit.js';
 import { makeRunId, unitError } from './unit-error.js';
 import { writeOutputs } from './write-outputs.js';
+import { prepareRun, publishMetrics } from './run-observability.js';
+import { shardManifestPath, shardOutputPath, unitsOfShard, type Shard } from './shard.js';
+
+export interface RunOptions {
+  /** Aborting it interrupts the run as SIGTERM would (used by `schedule`). */
+  signal?: AbortSignal;
+  /** false when a long-running caller (`schedule`) owns SIGINT/SIGTERM. */
+  handleSignals?: boolean;
+  /** Run only this shard's units; outputs and manifest go under shards/<runId>/. */
+  shard?: Shard;
+  /** Shared by every shard of one run. */
+  runId?: string;
+}
 
 /** `athena-fanout run`: the whole job; returns the exit code. */
-export async function runCommand(configPath: string | undefined, log: Logger): Promise<number> {
+export async function runCommand(
+  configPath: string | undefined,
+  log: Logger,
+  opts: RunOptions = {},
+): Promise<number> {
   const { config, warnings } = await loadConfig(configPath ? { configPath } : {});
   for (const w of warnings) log.warn(w);
   const started = new Date();
-  const runId = makeRunId(started);
+  const runId = opts.runId ?? makeRunId(started);
+  prepareRun(config);
   const controller = new AbortController();
   let signalName: 'SIGINT' | 'SIGTERM' | undefined;
   const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
@@ -28,8 +46,20 @@ export async function runCommand(configPath: string | undefined, log: Logger): P
     log.warn({ signal: name }, 'interrupted: stopping queries in flight (send again to exit at once)');
     controller.abort();
   };
-  process.on('SIGINT', onSignal('SIGINT'));
-  process.on('SIGTERM', onSignal('SIGTERM'));
+  const onInt = onSignal('SIGINT');
+  const onTerm = onSignal('SIGTERM');
+  if (opts.handleSignals !== false) {
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  }
+  opts.signal?.addEventListener(
+    'abort',
+    () => {
+      signalName ??= 'SIGTERM';
+      controller.abort();
+    },
+    { once: true },
+  );
 
   const draft: ManifestDraft = {
     manifestVersion: 1,
@@ -38,6 +68,7 @@ export async function runCommand(configPath: string | undefined, log: Logger): P
     startedAt: started.toISOString(),
     ...(config.configFile ? { configFile: config.configFile } : {}),
     region: config.region,
+    ...(opts.shard ? { shard: { ...opts.shard } } : {}),
     accounts: { discovered: 0, selected: 0, skipped: [] },
     units: [],
     outputs: [],
@@ -47,11 +78,14 @@ export async function runCommand(configPath: string | undefined, log: Logger): P
 
   const { base, resolver } = buildCredentials(config, { runId, log });
   try {
-    const { all, selected, skipped, managementAccountId, providerFor } = await resolveAccounts(
-      config,
-      resolver,
-      base,
-    );
+    const {
+      all,
+      selected,
+      skipped,
+      managementAccountId,
+      providerFor,
+      warnings: accountWarnings,
+    } = await resolveAccounts(config, resolver, base);
     draft.accounts = {
       discovered: all.length,
       selected: selected.length,
@@ -67,24 +101,31 @@ export async function runCommand(configPath: string | undefined, log: Logger): P
       { discovered: all.length, selected: selected.length, skipped: skipped.length },
       'accounts resolved',
     );
+    for (const w of accountWarnings) log.warn(w);
+    draft.warnings.push(...accountWarnings);
 
     const clients = new Map<string, AthenaClient>();
-    const athenaFor = (accountId: string) => {
-      let c = clients.get(accountId);
+    // One client per (account, region), all regions of an account sharing its credentials.
+    const athenaFor = (accountId: string, region: string) => {
+      let c = clients.get(`${accountId}/${region}`);
       if (!c) {
-        c = new AthenaClient(
-          awsClientConfig('athena', { region: config.region, credentials: providerFor(accountId) }),
-        );
-        clients.set(accountId, c);
+        c = new AthenaClient(awsClientConfig('athena', { region, credentials: providerFor(accountId) }));
+        clients.set(`${accountId}/${region}`, c);
       }
       return c;
     };
-    const tasks: FanOutTask<UnitValue>[] = selected.flatMap((account) =>
-      config.queries.map((query) => ({
-        id: `${account.id}/${query.name}`,
-        group: account.id,
-        run: (signal: AbortSignal) => runUnit(athenaFor(account.id), account, query, signal),
-      })),
+    const mine = opts.shard
+      ? unitsOfShard(selected, (a) => ({ accountId: a.id, region: config.region }), opts.shard)
+      : selected;
+    const tasks: FanOutTask<UnitValue>[] = mine.flatMap((account) =>
+      config.queries.flatMap((query) =>
+        query.regions.map((region) => ({
+          id: `${account.id}/${region}/${query.name}`,
+          group: account.id,
+          run: (signal: AbortSignal) =>
+            runUnit(athenaFor(account.id, region), account, query, signal, region),
+        })),
+      ),
     );
     const outcomes = await fanOut(tasks, {
       concurrency: config.concurrency.queries,
@@ -102,10 +143,11 @@ export async function runCommand(configPath: string | undefined, log: Logger): P
     });
     const results: UnitValue[] = outcomes.map((o, i) => {
       if (o.ok) return o.value;
-      const [accountId, query] = tasks[i]!.id.split('/') as [string, string];
+      const [accountId, region, query] = tasks[i]!.id.split('/') as [string, string, string];
       return {
         record: {
           accountId,
+          region,
           query,
           state: o.cancelled ? 'cancelled' : 'failed',
           attempts: 0,
@@ -116,7 +158,11 @@ export async function runCommand(configPath: string | undefined, log: Logger): P
       };
     });
     draft.units = results.map((r) => r.record);
-    const written = await writeOutputs(config, runId, results, log);
+    const shard = opts.shard;
+    const outConfig = shard
+      ? { ...config, sinks: config.sinks.map((k) => ({ ...k, path: shardOutputPath(k.path, runId, shard) })) }
+      : config;
+    const written = await writeOutputs(outConfig, runId, results, log);
     draft.outputs = written.outputs;
     draft.warnings.push(...written.warnings);
   } catch (err) {
@@ -124,12 +170,13 @@ export async function runCommand(configPath: string | undefined, log: Logger): P
     draft.error = unitError(err);
     log.error({ error: draft.error }, 'run stopped');
   }
+  process.off('SIGINT', onInt);
+  process.off('SIGTERM', onTerm);
   const manifest = finishManifest(draft, new Date(), signalName);
-  await writeJsonAtomic(config.manifest, manifest);
-  log.info(
-    { status: manifest.status, exitCode: manifest.exitCode, manifest: config.manifest },
-    'run finished',
-  );
-  process.stdout.write(`${summarize(manifest, config.manifest)}\n`);
+  const manifestPath = opts.shard ? shardManifestPath(config.manifest, runId, opts.shard) : config.manifest;
+  await writeJsonAtomic(manifestPath, manifest);
+  await publishMetrics(config, manifest, log);
+  log.info({ status: manifest.status, exitCode: manifest.exitCode, manifest: manifestPath }, 'run finished');
+  process.stdout.write(`${summarize(manifest, manifestPath)}\n`);
   return manifest.exitCode;
 }

@@ -18,5 +18,7 @@ export type {
   PipelineConfig,
   QueryConfig,
   SinkConfig,
+  MetricsConfig,
+  ScheduleConfig,
 } from './types.js';
 export type { ConfigIssue } from '../errors.js';
