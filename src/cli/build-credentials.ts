@@ -13,11 +13,10 @@ export function buildCredentials(
 ): { base: CredentialProvider; resolver: RoleChainResolver } {
   const mfa = mfaSource(config, opts.terminal ?? processTerminal);
   const source = config.auth.credentials ?? { kind: 'default' as const };
-  const base = baseCredentialProvider(source, { region: config.region });
   const log = opts.log;
   const resolver = new RoleChainResolver({
     region: config.region,
-    base,
+    base: baseCredentialProvider(source, { region: config.region }),
     baseSource: source.kind,
     runId: opts.runId,
     ...(mfa ? { mfa } : {}),
@@ -32,5 +31,6 @@ export function buildCredentials(
         }
       : {}),
   });
-  return { base, resolver };
+  // Callers that use the base credentials directly (no master hops) get failures that name the way in.
+  return { base: resolver.provider([], { chain: 'master' }), resolver };
 }
