@@ -1,13 +1,20 @@
 export { arrowTypeForColumn } from './arrow-type-for-column.js';
 export { type BatchContext, buildRecordBatch } from './build-record-batch.js';
 export {
-  type AthenaQuerySpec,
   type ExecutedQuery,
   type ExecuteQueryOptions,
   executeQuery,
   type PollOptions,
+  type QueryGate,
   type QueryStats,
 } from './execute-query.js';
+export {
+  type AthenaQuerySpec,
+  clientRequestToken,
+  isConcurrencyLimit,
+  type QueryEncryption,
+} from './start-query.js';
+export { DEFAULT_POLL_SCHEDULE, type PollSchedule, pollDelay, StatusPoller } from './status-poller.js';
 export { type QueryResultData, readQueryResults } from './read-query-results.js';
 export {
   type FetchMode,
@@ -15,7 +22,13 @@ export {
   openQueryResults,
   s3Obstacle,
 } from './open-query-results.js';
-export { type S3ResultsOptions, parseS3Url, streamS3Results } from './stream-s3-results.js';
+export {
+  type CsvBatchOptions,
+  csvRecordBatches,
+  type S3ResultsOptions,
+  parseS3Url,
+  streamS3Results,
+} from './stream-s3-results.js';
 export { AthenaCsvParser, CsvFormatError, type CsvRows } from './athena-csv-parser.js';
 export { ATHENA_TYPE_KEY, type ExtraColumn, schemaForColumns } from './schema-for-columns.js';
 export {

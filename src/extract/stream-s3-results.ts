@@ -4,7 +4,7 @@ import type { RecordBatch, Schema } from 'apache-arrow';
 import { awsErrorInfo, FanoutError } from '../errors.js';
 import { AthenaCsvParser, type CsvRows, CsvFormatError, fieldText } from './athena-csv-parser.js';
 import { type BatchContext, buildBatchFromColumns, resultError } from './build-record-batch.js';
-import { schemaForColumns } from './schema-for-columns.js';
+import { type ExtraColumn, schemaForColumns } from './schema-for-columns.js';
 import {
   cancelled,
   fetchColumnInfo,
@@ -50,56 +50,84 @@ export async function streamS3Results(
   const body = await openObject(s3, resultFile, opts.signal, ctx);
   const names = columns.map((c) => c.Name ?? '');
 
-  async function* batches(): AsyncGenerator<RecordBatch, void, undefined> {
-    const parser = new AthenaCsvParser({
-      columns: names.length,
-      ...(opts.stretchBytes ? { stretchBytes: opts.stretchBytes } : {}),
-    });
-    // An object: TypeScript would otherwise narrow a local the closure sets to its initial value.
-    const seen = { header: false };
-    const toBatch = (rows: CsvRows): RecordBatch | undefined => {
-      let skip = 0;
-      if (!seen.header) {
-        checkHeader(rows, names, ctx, resultFile);
-        seen.header = true;
-        skip = 1;
-      }
-      if (rows.rows - skip === 0) return undefined;
-      // Data row numbers, as GetQueryResults would count them: the header is not a row.
-      const firstRow = rows.firstRecord + skip - 1;
-      return buildBatchFromColumns(
-        schema,
-        rows.rows - skip,
-        (c) => csvColumn(rows, c, skip),
-        firstRow,
-        extra,
-        ctx,
-      );
-    };
-    try {
-      for await (const chunk of body) {
-        if (opts.signal?.aborted) throw cancelled(ctx, opts.signal.reason);
-        const rows = parser.push(chunk);
-        const batch = rows && toBatch(rows);
-        if (batch) yield batch;
-      }
-      const rows = parser.end();
+  const batches = csvRecordBatches(body, schema, names, {
+    extra,
+    ctx,
+    file: resultFile,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.stretchBytes ? { stretchBytes: opts.stretchBytes } : {}),
+  });
+  return { schema, columns, fetch: 's3', batches };
+}
+
+export interface CsvBatchOptions {
+  extra?: readonly ExtraColumn[];
+  ctx?: BatchContext;
+  /** Named in error messages. */
+  file?: string;
+  signal?: AbortSignal;
+  stretchBytes?: number;
+}
+
+/**
+ * Athena result CSV bytes (header first) → RecordBatches of `schema`, one per parsed stretch. `names`
+ * are the result columns the header must repeat.
+ */
+export async function* csvRecordBatches(
+  body: AsyncIterable<Uint8Array>,
+  schema: Schema,
+  names: string[],
+  opts: CsvBatchOptions = {},
+): AsyncGenerator<RecordBatch, void, undefined> {
+  const extra = opts.extra ?? [];
+  const ctx = opts.ctx ?? {};
+  const file = opts.file ?? 'the result file';
+  const parser = new AthenaCsvParser({
+    columns: names.length,
+    ...(opts.stretchBytes ? { stretchBytes: opts.stretchBytes } : {}),
+  });
+  // An object: TypeScript would otherwise narrow a local the closure sets to its initial value.
+  const seen = { header: false };
+  const toBatch = (rows: CsvRows): RecordBatch | undefined => {
+    let skip = 0;
+    if (!seen.header) {
+      checkHeader(rows, names, ctx, file);
+      seen.header = true;
+      skip = 1;
+    }
+    if (rows.rows - skip === 0) return undefined;
+    // Data row numbers, as GetQueryResults would count them: the header is not a row.
+    const firstRow = rows.firstRecord + skip - 1;
+    return buildBatchFromColumns(
+      schema,
+      rows.rows - skip,
+      (c) => csvColumn(rows, c, skip),
+      firstRow,
+      extra,
+      ctx,
+    );
+  };
+  try {
+    for await (const chunk of body) {
+      if (opts.signal?.aborted) throw cancelled(ctx, opts.signal.reason);
+      const rows = parser.push(chunk);
       const batch = rows && toBatch(rows);
       if (batch) yield batch;
-      if (!seen.header) {
-        throw resultError(ctx, undefined, undefined, `result file ${resultFile} is empty (no header row)`);
-      }
-    } catch (err) {
-      if (err instanceof CsvFormatError) {
-        throw resultError(ctx, err.record - 1, undefined, `malformed CSV in ${resultFile}: ${err.message}`);
-      }
-      if (err instanceof FanoutError) throw err;
-      if (opts.signal?.aborted) throw cancelled(ctx, err);
-      throw readError(err, resultFile, ctx);
     }
+    const rows = parser.end();
+    const batch = rows && toBatch(rows);
+    if (batch) yield batch;
+    if (!seen.header) {
+      throw resultError(ctx, undefined, undefined, `result file ${file} is empty (no header row)`);
+    }
+  } catch (err) {
+    if (err instanceof CsvFormatError) {
+      throw resultError(ctx, err.record - 1, undefined, `malformed CSV in ${file}: ${err.message}`);
+    }
+    if (err instanceof FanoutError) throw err;
+    if (opts.signal?.aborted) throw cancelled(ctx, err);
+    throw readError(err, file, ctx);
   }
-
-  return { schema, columns, fetch: 's3', batches: batches() };
 }
 
 function checkHeader(rows: CsvRows, names: string[], ctx: BatchContext, file: string): void {

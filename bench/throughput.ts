@@ -1,0 +1,177 @@
+/**
+ * Athena result CSV → Parquet (ZSTD): our path (NULL-aware CSV reader → Arrow batches → parquet-wasm)
+ * against DuckDB's native COPY, on the same generated file, in one run. Each measurement runs in its
+ * own child process so that its peak RSS is its own. Both outputs are read back with DuckDB and
+ * compared row for row.
+ *
+ *   npm run build && node dist/bench/throughput.js [rows,rows,…]   (default 100000,1000000,5000000)
+ *   node dist/bench/throughput.js --generate ROWS FILE.csv            (just the input file)
+ *   node dist/bench/throughput.js --child ours|duckdb FILE.csv OUT.parquet  (one measurement)
+ */
+import type { ColumnInfo } from '@aws-sdk/client-athena';
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { csvRecordBatches, schemaForColumns } from '../src/extract/index.js';
+import { writeParquetFile } from '../src/sinks/index.js';
+
+const COLUMNS: ColumnInfo[] = [
+  { Name: 'id', Type: 'bigint' },
+  { Name: 'account', Type: 'varchar' },
+  { Name: 'name', Type: 'varchar' },
+  { Name: 'amount', Type: 'double' },
+  { Name: 'qty', Type: 'integer' },
+  { Name: 'flag', Type: 'boolean' },
+  { Name: 'ts', Type: 'timestamp', Precision: 3 },
+  { Name: 'day', Type: 'date' },
+  { Name: 'price', Type: 'decimal', Precision: 18, Scale: 4 },
+  { Name: 'payload', Type: 'json' },
+];
+const DUCK_TYPES =
+  "{'id':'BIGINT','account':'VARCHAR','name':'VARCHAR','amount':'DOUBLE','qty':'INTEGER','flag':'BOOLEAN','ts':'TIMESTAMP','day':'DATE','price':'DECIMAL(18,4)','payload':'VARCHAR'}";
+
+const NAMES = ['plain', 'with, comma', 'say "hi"', 'naïve café ☕ 😀', 'two\nlines', 'crlf\r\nend', '', 'ok'];
+
+function q(v: string | null): string {
+  return v === null ? '' : `"${v.replaceAll('"', '""')}"`;
+}
+
+/** A deterministic Athena-style result file: every value quoted, NULL empty, about 5 % NULL. */
+async function generate(path: string, rows: number): Promise<number> {
+  const out = createWriteStream(path);
+  let seed = 42;
+  const rand = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
+  const nul = (v: string) => (rand() < 0.05 ? null : v);
+  let chunk = `${COLUMNS.map((c) => q(c.Name!)).join(',')}\n`;
+  const t0 = Date.UTC(2024, 0, 1);
+  for (let i = 0; i < rows; i++) {
+    const id = i % 1250 === 0 ? (9007199254740993n + BigInt(i)).toString() : String(i * 7919);
+    const ms = t0 + Math.floor(rand() * 31_536_000_000);
+    const iso = new Date(ms).toISOString();
+    const cents = Math.floor(rand() * 1e10) - 5e9;
+    const price = `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 1e4)}.${String(Math.abs(cents) % 1e4).padStart(4, '0')}`;
+    chunk += [
+      q(id),
+      q(String(100000000000 + (i % 997))),
+      q(nul(NAMES[i % NAMES.length]!)),
+      q(nul(String(Math.round(rand() * 1e8) / 100))),
+      q(nul(String(Math.floor(rand() * 2e6) - 1e6))),
+      q(nul(rand() < 0.5 ? 'true' : 'false')),
+      q(nul(`${iso.slice(0, 10)} ${iso.slice(11, 23)}`)),
+      q(nul(iso.slice(0, 10))),
+      q(nul(price)),
+      q(nul(`{"k":${i},"tags":["a","b"]}`)),
+    ].join(',');
+    chunk += '\n';
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'close');
+  return (await stat(path)).size;
+}
+
+async function ours(csv: string, parquet: string): Promise<void> {
+  const schema = schemaForColumns(COLUMNS);
+  const names = COLUMNS.map((c) => c.Name!);
+  const batches = csvRecordBatches(createReadStream(csv, { highWaterMark: 1 << 20 }), schema, names, {
+    file: csv,
+  });
+  await writeParquetFile(parquet, schema, batches, { compression: 'zstd' });
+}
+
+async function duck(csv: string, parquet: string): Promise<void> {
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  await conn.run(
+    `COPY (SELECT * FROM read_csv('${csv}', header = true, quote = '"', escape = '"', allow_quoted_nulls = false, columns = ${DUCK_TYPES})) TO '${parquet}' (FORMAT parquet, COMPRESSION zstd)`,
+  );
+  conn.closeSync();
+  db.closeSync();
+}
+
+interface Measured {
+  seconds: number;
+  peakRssMB: number;
+}
+
+/** Runs one converter in a fresh process; it reports its own wall time and peak RSS. */
+function measure(which: 'ours' | 'duckdb', csv: string, parquet: string): Measured {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, [self, '--child', which, csv, parquet], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${which} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Measured;
+}
+
+async function compare(a: string, b: string): Promise<{ rows: number; differing: number }> {
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  const one = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRows()[0]![0]);
+  // Same column types on both sides (ours stores timestamps in ms), then a symmetric difference.
+  const view = (p: string) =>
+    `SELECT id, account, name, amount, qty, flag, CAST(ts AS TIMESTAMP) AS ts, day, price, payload FROM read_parquet('${p}')`;
+  const rows = await one(`SELECT count(*) FROM read_parquet('${a}')`);
+  const differing =
+    (await one(`SELECT count(*) FROM (${view(a)} EXCEPT ALL ${view(b)})`)) +
+    (await one(`SELECT count(*) FROM (${view(b)} EXCEPT ALL ${view(a)})`));
+  conn.closeSync();
+  db.closeSync();
+  return { rows, differing };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') {
+    const [, which, csv, parquet] = args as [string, string, string, string];
+    const t = performance.now();
+    await (which === 'ours' ? ours(csv, parquet) : duck(csv, parquet));
+    const seconds = (performance.now() - t) / 1000;
+    const peakRssMB = process.resourceUsage().maxRSS / 1024;
+    process.stdout.write(`${JSON.stringify({ seconds, peakRssMB })}\n`);
+    return;
+  }
+  if (args[0] === '--generate') {
+    await generate(args[2]!, Number(args[1]));
+    return;
+  }
+  const sizes = (args[0] ?? '100000,1000000,5000000').split(',').map(Number);
+  const dir = await mkdtemp(join(tmpdir(), 'fanout-bench-'));
+  try {
+    console.log(
+      '| rows | CSV MB | ours s | ours MB/s | ours peak RSS MB | DuckDB s | DuckDB MB/s | DuckDB peak RSS MB | ratio ours/DuckDB | Parquet MB ours / DuckDB | rows differing |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const rows of sizes) {
+      const csv = join(dir, `r${rows}.csv`);
+      const mb = (await generate(csv, rows)) / 1e6;
+      const a = join(dir, `ours-${rows}.parquet`);
+      const b = join(dir, `duck-${rows}.parquet`);
+      const o = measure('ours', csv, a);
+      const d = measure('duckdb', csv, b);
+      const cmp = await compare(a, b);
+      if (cmp.rows !== rows) throw new Error(`ours wrote ${cmp.rows} rows, expected ${rows}`);
+      const sizeA = (await stat(a)).size / 1e6;
+      const sizeB = (await stat(b)).size / 1e6;
+      console.log(
+        `| ${rows.toLocaleString('en')} | ${mb.toFixed(1)} | ${o.seconds.toFixed(2)} | ${(mb / o.seconds).toFixed(0)} | ${o.peakRssMB.toFixed(0)} | ${d.seconds.toFixed(2)} | ${(mb / d.seconds).toFixed(0)} | ${d.peakRssMB.toFixed(0)} | ${(o.seconds / d.seconds).toFixed(2)} | ${sizeA.toFixed(1)} / ${sizeB.toFixed(1)} | ${cmp.differing} |`,
+      );
+      await rm(csv);
+      await rm(a);
+      await rm(b);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
