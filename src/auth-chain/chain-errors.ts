@@ -5,14 +5,18 @@ export interface ChainContext {
   accountId?: string;
 }
 
+const CALLER_IN_MESSAGE = /^User: (arn:[\w-]+:(?:iam|sts)::\d{12}:\S+) is not authorized/;
+
 /** An AssumeRole hop failed; kept free of who asked, since one hop can serve many chains. */
 export class HopFailure extends Error {
   readonly info: AwsErrorInfo;
 
+  readonly callerArn: string | undefined;
+
   constructor(
     readonly hopIndex: number,
     readonly roleArn: string,
-    readonly callerArn: string | undefined,
+    callerArn: string | undefined,
     cause: unknown,
     externalId: string | undefined,
   ) {
@@ -20,6 +24,8 @@ export class HopFailure extends Error {
     super(`AssumeRole ${roleArn} failed: ${info.code}: ${info.message}`, { cause });
     this.name = 'HopFailure';
     this.info = info;
+    // The first hop's caller is the base identity, unknown without a call; AWS's denial names it.
+    this.callerArn = callerArn ?? CALLER_IN_MESSAGE.exec(info.message)?.[1];
   }
 }
 

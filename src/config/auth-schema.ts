@@ -146,6 +146,39 @@ export const authSchema = strict(
         'the master chain would use this session name before any account is known, so it cannot contain <accountId>; set sessionName on the account-chain hops instead',
     });
   }
+  checkSourceIdentities(auth, ctx);
 });
+
+type AuthParsed = {
+  masterRoleChain: z.output<typeof masterHop>[];
+  accountRoleChain: HopParsed[];
+  accountChainFrom: 'base' | 'master';
+};
+
+/** AWS keeps the first SourceIdentity of a chain and refuses any other later in it. */
+function checkSourceIdentities(auth: AuthParsed, ctx: z.core.$RefinementCtx): void {
+  const hops = [
+    ...(auth.accountChainFrom === 'master'
+      ? auth.masterRoleChain.map((hop, i) => ({ hop, path: ['masterRoleChain', i] }))
+      : []),
+    ...auth.accountRoleChain.map((hop, i) => ({ hop, path: ['accountRoleChain', i] })),
+  ];
+  let first: { value: string; path: (string | number)[] } | undefined;
+  for (const { hop, path } of hops) {
+    if (typeof hop === 'string' || hop.sourceIdentity === undefined) continue;
+    if (!first) {
+      first = { value: hop.sourceIdentity, path };
+    } else if (hop.sourceIdentity !== first.value) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'sourceIdentity'],
+        message: `the chain's source identity is already "${first.value}" (auth.${first.path.join('.')}); AWS refuses to change it later in a chain`,
+      });
+    }
+  }
+  // The master chain on its own (used for Organizations) has the same rule.
+  if (auth.accountChainFrom === 'base')
+    checkSourceIdentities({ ...auth, accountRoleChain: [], accountChainFrom: 'master' }, ctx);
+}
 
 export type HopParsed = z.output<typeof accountHop>;

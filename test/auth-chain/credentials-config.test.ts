@@ -136,7 +136,7 @@ ${CHAIN}`),
     expect(config.auth.mfa).toEqual({ serialNumber: 'arn:aws:iam::111111111111:mfa/alice' });
   });
 
-  it('reports every misuse at once: two ways in, half a key pair, SAML without an assertion, MFA on web identity', async () => {
+  it('reports every misuse at once: two ways in, MFA on web identity, a bad code; SAML without an assertion', async () => {
     const err = await configErrorFor(
       dir,
       withAuth(`
@@ -167,7 +167,61 @@ ${CHAIN}`),
   });
 });
 
+describe('static keys come in pairs', () => {
+  it('half a key pair, or a session token alone, is an error naming the missing half', async () => {
+    const err = await configErrorFor(
+      dir,
+      withAuth(`
+credentials:
+  accessKeyId: \${KEY}
+${CHAIN}`),
+      { KEY: 'AKIA1' },
+    );
+    expect(messages(err)).toEqual([
+      'auth.credentials.secretAccessKey: static keys need both accessKeyId and secretAccessKey',
+    ]);
+    const token = await configErrorFor(
+      dir,
+      withAuth(`
+credentials:
+  sessionToken: \${TOKEN}
+${CHAIN}`),
+      { TOKEN: 'tok' },
+    );
+    expect(messages(token)).toEqual([
+      'auth.credentials.sessionToken: only used with accessKeyId and secretAccessKey (value from ${TOKEN})',
+    ]);
+  });
+});
+
 describe('hop tags, sourceIdentity and {runId}', () => {
+  it('refuses a second, different source identity in one chain, as AWS would at run time', async () => {
+    const err = await configErrorFor(
+      dir,
+      withAuth(`
+masterRoleChain:
+  - { arn: 'arn:aws:iam::111111111111:role/OrgHub', sourceIdentity: alice }
+accountRoleChain:
+  - { arn: 'arn:aws:iam::<accountId>:role/AthenaReader', sourceIdentity: bob }
+accountChainFrom: master`),
+      {},
+    );
+    expect(messages(err)).toEqual([
+      'auth.accountRoleChain.0.sourceIdentity: the chain\'s source identity is already "alice" (auth.masterRoleChain.0); AWS refuses to change it later in a chain',
+    ]);
+    // Chains that do not meet may each set their own.
+    const { config } = await loadText(
+      dir,
+      withAuth(`
+masterRoleChain:
+  - { arn: 'arn:aws:iam::111111111111:role/OrgHub', sourceIdentity: alice }
+accountRoleChain:
+  - { arn: 'arn:aws:iam::<accountId>:role/AthenaReader', sourceIdentity: bob }`),
+      {},
+    );
+    expect(config.auth.accountRoleChain[0]!.sourceIdentity).toBe('bob');
+  });
+
   it('accepts them on hop mappings and keeps the placeholders for the run', async () => {
     const { config } = await loadText(
       dir,

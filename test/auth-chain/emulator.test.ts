@@ -161,6 +161,8 @@ describe('RoleChainResolver against the emulator over HTTP', () => {
     expect((err as FanoutError).message).toMatch(
       /^master chain: AssumeRole hop 1\/2 arn:aws:iam::111111111111:role\/OrgHub failed: AccessDenied: User: arn:aws:iam::111111111111:user\/ci is not authorized/,
     );
+    // The base identity is not known without a call, but AWS's denial names it.
+    expect((err as FanoutError).context).toMatchObject({ hopIndex: 0, roleArn: HUB, callerArn: USER });
   });
 });
 
