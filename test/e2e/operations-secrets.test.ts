@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
+import * as z from 'zod';
+import { emulatorEnv, repoRoot, runCli, type CliResult } from '../helpers/cli.js';
 import { DENIED, EXTERNAL_ID, orgScenario } from '../helpers/org-scenario.js';
 import { pipelineYaml } from '../operations/pipeline-yaml.js';
 
@@ -12,7 +13,12 @@ const BASE_SESSION_TOKEN = 'FQoGZXIvYXdzEBASE-session-token-e2e-7d1c';
 describe('no secret reaches logs, manifest, metrics or error output', () => {
   let emulator: RunningEmulator;
   let dir: string;
-  const runs: { name: string; result: CliResult; files: string[] }[] = [];
+  const runs: { name: string; result: CliResult; files: Record<string, string> }[] = [];
+  // Each run overwrites the files, so they are read right after it.
+  const filesOf = async (names: string[]) =>
+    Object.fromEntries(
+      await Promise.all(names.map(async (n) => [n, await readFile(join(dir, n), 'utf8')] as const)),
+    );
 
   beforeAll(async () => {
     const scenario = orgScenario();
@@ -27,17 +33,25 @@ describe('no secret reaches logs, manifest, metrics or error output', () => {
     });
     // A run with a denied account (unit errors), then one whose ExternalId is refused (run error).
     const ok = await runCli(['run'], { cwd: dir, env });
-    runs.push({ name: 'partial run', result: ok, files: ['out/manifest.json', 'out/fanout.prom'] });
+    runs.push({
+      name: 'partial run',
+      result: ok,
+      files: await filesOf(['out/manifest.json', 'out/fanout.prom']),
+    });
     const refused = await runCli(['run'], {
       cwd: dir,
       env: { ...env, FANOUT_EXTERNAL_ID: 'wrong-external-id-5ec2e7' },
     });
-    runs.push({ name: 'refused run', result: refused, files: ['out/manifest.json', 'out/fanout.prom'] });
+    runs.push({
+      name: 'refused run',
+      result: refused,
+      files: await filesOf(['out/manifest.json', 'out/fanout.prom']),
+    });
     const bad = await runCli(['validate'], {
       cwd: dir,
       env: { ...env, FANOUT_EXTERNAL_ID: 'bad external id with spaces 5ec2e7' },
     });
-    runs.push({ name: 'invalid config', result: bad, files: [] });
+    runs.push({ name: 'invalid config', result: bad, files: {} });
   });
   afterAll(async () => {
     await emulator.close();
@@ -55,7 +69,7 @@ describe('no secret reaches logs, manifest, metrics or error output', () => {
     expect(emulator.secrets().length).toBeGreaterThan(10);
   });
 
-  it('finds none of the secret keys, session tokens or ExternalIds anywhere', async () => {
+  it('finds none of the secret keys, session tokens or ExternalIds anywhere', () => {
     const secrets = [
       'e2e-base-secret-do-not-log',
       BASE_SESSION_TOKEN,
@@ -68,10 +82,23 @@ describe('no secret reaches logs, manifest, metrics or error output', () => {
         ['stdout', run.result.stdout],
         ['stderr', run.result.stderr],
       ];
-      for (const f of run.files) texts.push([f, await readFile(join(dir, f), 'utf8')]);
+      texts.push(...Object.entries(run.files));
       for (const [where, text] of texts) {
         for (const s of secrets) expect(text.includes(s), `${run.name}: ${where} contains ${s}`).toBe(false);
       }
+    }
+  });
+
+  it('writes manifests that match docs/manifest.schema.json', async () => {
+    const schema = z.fromJSONSchema(
+      JSON.parse(
+        await readFile(`${repoRoot}docs/manifest.schema.json`, 'utf8'),
+      ) as z.core.JSONSchema.JSONSchema,
+    );
+    for (const run of runs.slice(0, 2)) {
+      const manifest = JSON.parse(run.files['out/manifest.json']!) as unknown;
+      const parsed = schema.safeParse(manifest);
+      expect(parsed.error?.issues, run.name).toBeUndefined();
     }
   });
 
