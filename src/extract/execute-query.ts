@@ -1,24 +1,11 @@
-import {
-  type AthenaClient,
-  GetQueryExecutionCommand,
-  type QueryExecution,
-  StartQueryExecutionCommand,
-  StopQueryExecutionCommand,
-} from '@aws-sdk/client-athena';
+import { type AthenaClient, type QueryExecution, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { awsErrorInfo, type ErrorContext, FanoutError } from '../errors.js';
+import { type ErrorContext, FanoutError } from '../errors.js';
+import { backoffDelay } from '../scheduler/index.js';
+import { apiError, type AthenaQuerySpec, isConcurrencyLimit, startQuery } from './start-query.js';
+import { DEFAULT_POLL_SCHEDULE, type PollSchedule, StatusPoller } from './status-poller.js';
 
-export interface AthenaQuerySpec {
-  queryName: string;
-  sql: string;
-  workgroup?: string;
-  catalog?: string;
-  database?: string;
-  /** Already substituted per account. */
-  outputLocation?: string;
-  /** Idempotency token, 32..128 characters. */
-  clientRequestToken?: string;
-}
+export type { AthenaQuerySpec } from './start-query.js';
 
 export interface QueryStats {
   dataScannedInBytes?: number;
@@ -32,177 +19,179 @@ export interface QueryStats {
 export interface ExecutedQuery {
   queryExecutionId: string;
   stats: QueryStats;
+  /** Athena answered from a previous query's results (result reuse): nothing scanned, nothing billed. */
+  reused?: boolean;
   /** The result file (`s3://…/<id>.csv`); absent with managed query results. */
   outputLocation?: string;
   /** ResultConfiguration.EncryptionConfiguration.EncryptionOption (SSE_S3, SSE_KMS, CSE_KMS). */
   encryption?: string;
 }
 
-/** Delay before each GetQueryExecution: initialDelayMs, then ×factor, capped at maxDelayMs. */
+/** Delay before each status check: initialDelayMs, then ×factor, capped at maxDelayMs. */
 export interface PollOptions {
   initialDelayMs?: number;
   maxDelayMs?: number;
   factor?: number;
 }
 
+/** A per-account slot limit that learns the account's real quota (the scheduler's AimdLimit). */
+export interface QueryGate {
+  acquire(signal?: AbortSignal): Promise<boolean>;
+  release(): void;
+  /** The quota refused a start. */
+  decrease(): void;
+  /** A start was accepted. */
+  increase(): void;
+}
+
 export interface ExecuteQueryOptions {
   signal?: AbortSignal;
   poll?: PollOptions;
+  /** Shared by the account's queries so that their status checks are batched; else one of its own. */
+  poller?: StatusPoller;
+  /** Held from StartQueryExecution until the query ends. */
+  gate?: QueryGate;
+  /** Stop the query (StopQueryExecution) when it has not finished this long after it started. */
+  timeoutMs?: number;
+  /** How long a start refused by the concurrency quota keeps being retried (default 30 minutes). */
+  quotaWaitMs?: number;
+  /** Full-jitter backoff between such retries (default 1 s doubling to 30 s). */
+  quotaBackoff?: { baseMs: number; maxMs: number };
+  /** Bound on each StopQueryExecution call (default 10 s). */
+  stopWaitMs?: number;
   onStarted?: (queryExecutionId: string) => void;
+  /** Each time the concurrency quota refused a start. */
+  onQuotaRefused?: () => void;
 }
 
-// The SDK already retried each call 3 times; a throttled poll says nothing about the query, so keep
-// waiting rather than abandon a query that is running (and billed).
-const MAX_THROTTLED_POLLS = 30;
+function scheduleOf(p: PollOptions | undefined): PollSchedule {
+  return {
+    firstDelayMs: p?.initialDelayMs ?? DEFAULT_POLL_SCHEDULE.firstDelayMs,
+    factor: p?.factor ?? DEFAULT_POLL_SCHEDULE.factor,
+    maxDelayMs: p?.maxDelayMs ?? DEFAULT_POLL_SCHEDULE.maxDelayMs,
+  };
+}
+
+function cancelled(name: string, ctx: ErrorContext, cause: unknown, what: string): FanoutError {
+  return new FanoutError(`Query ${name} cancelled ${what}`, { cause, context: { ...ctx, cancelled: true } });
+}
 
 /**
- * StartQueryExecution, then GetQueryExecution with backoff until SUCCEEDED / FAILED / CANCELLED.
- * Failure, cancellation (opts.signal → StopQueryExecution first) and API errors become FanoutErrors.
+ * StartQueryExecution (waiting out the account's concurrency quota), then status checks with growing
+ * backoff until SUCCEEDED / FAILED / CANCELLED. Abort and timeout stop the query (StopQueryExecution)
+ * before throwing; failures become FanoutErrors, retryable when Athena says so or the error is SYSTEM.
  */
 export async function executeQuery(
   athena: AthenaClient,
   spec: AthenaQuerySpec,
   opts: ExecuteQueryOptions = {},
 ): Promise<ExecutedQuery> {
-  const { signal } = opts;
+  const { signal, gate } = opts;
   const base: ErrorContext = { stage: 'query', queryName: spec.queryName };
-  if (signal?.aborted) {
-    throw new FanoutError(`Query ${spec.queryName} cancelled before it started`, {
-      cause: signal.reason,
-      context: { ...base, cancelled: true },
-    });
-  }
-  // No abort signal here: aborting mid-request could leave a started query whose id we never learn.
-  const id = await start(athena, spec, base);
-  const ctx: ErrorContext = { ...base, queryExecutionId: id };
-  opts.onStarted?.(id);
-
-  const initial = opts.poll?.initialDelayMs ?? 250;
-  const max = opts.poll?.maxDelayMs ?? 3000;
-  const factor = opts.poll?.factor ?? 1.5;
-  let delay = initial;
-  let throttled = 0;
-  for (;;) {
-    let qe: QueryExecution | undefined;
+  if (signal?.aborted) throw cancelled(spec.queryName, base, signal.reason, 'before it started');
+  const quotaDeadline = Date.now() + (opts.quotaWaitMs ?? 30 * 60_000);
+  const backoff = opts.quotaBackoff ?? { baseMs: 1000, maxMs: 30_000 };
+  let id: string;
+  for (let refused = 0; ;) {
+    if (gate && !(await gate.acquire(signal))) {
+      throw cancelled(spec.queryName, base, signal?.reason, 'before it started');
+    }
     try {
-      await sleep(delay, undefined, signal ? { signal } : {});
-      delay = Math.min(delay * factor, max);
-      const out = await athena.send(
-        new GetQueryExecutionCommand({ QueryExecutionId: id }),
-        signal ? { abortSignal: signal } : {},
-      );
-      qe = out.QueryExecution;
-      throttled = 0;
+      // No abort signal here: aborting mid-request could leave a started query whose id we never learn.
+      id = await startQuery(athena, spec, base);
+      gate?.increase();
+      break;
     } catch (err) {
-      if (signal?.aborted) {
-        await stopQuietly(athena, id);
-        throw new FanoutError(`Query ${spec.queryName} cancelled (execution ${id} stopped)`, {
-          cause: err,
-          context: { ...ctx, cancelled: true },
-        });
+      gate?.release();
+      if (!isConcurrencyLimit(err) || Date.now() >= quotaDeadline) throw err;
+      gate?.decrease();
+      opts.onQuotaRefused?.();
+      const delay = backoffDelay(++refused, backoff.baseMs, backoff.maxMs);
+      try {
+        await sleep(delay, undefined, signal ? { signal } : {});
+      } catch {
+        throw cancelled(spec.queryName, base, err, 'while waiting for the concurrency quota');
       }
-      const info = awsErrorInfo(err);
-      if (info.throttling && ++throttled <= MAX_THROTTLED_POLLS) continue;
-      await stopQuietly(athena, id);
-      throw apiError('GetQueryExecution', err, ctx);
     }
-
-    const status = qe?.Status;
-    switch (status?.State) {
-      case 'SUCCEEDED': {
-        const location = qe?.ResultConfiguration?.OutputLocation;
-        const encryption = qe?.ResultConfiguration?.EncryptionConfiguration?.EncryptionOption;
-        return {
-          queryExecutionId: id,
-          stats: statsOf(qe),
-          ...(location ? { outputLocation: location } : {}),
-          ...(encryption ? { encryption } : {}),
-        };
-      }
-      case 'FAILED':
-      case 'CANCELLED': {
-        const e = status.AthenaError;
-        const reason = status.StateChangeReason ?? e?.ErrorMessage ?? '(no reason given)';
-        throw new FanoutError(`Query ${spec.queryName} ${status.State} (execution ${id}): ${reason}`, {
-          retryable: e?.Retryable === true || e?.ErrorCategory === 1,
-          context: {
-            ...ctx,
-            awsMessage: reason,
-            state: status.State,
-            ...(e?.ErrorCategory === undefined ? {} : { athenaErrorCategory: e.ErrorCategory }),
-            ...(e?.ErrorType === undefined ? {} : { athenaErrorType: e.ErrorType }),
-          },
-        });
-      }
-      default:
-        // QUEUED / RUNNING (RUNNING may fall back to QUEUED on transient errors): keep polling.
-        break;
-    }
+  }
+  try {
+    return await follow(athena, id, spec, opts, { ...base, queryExecutionId: id });
+  } finally {
+    gate?.release();
   }
 }
 
-async function start(athena: AthenaClient, spec: AthenaQuerySpec, ctx: ErrorContext): Promise<string> {
-  let id: string | undefined;
+async function follow(
+  athena: AthenaClient,
+  id: string,
+  spec: AthenaQuerySpec,
+  opts: ExecuteQueryOptions,
+  ctx: ErrorContext,
+): Promise<ExecutedQuery> {
+  const { signal } = opts;
+  const stop = () => stopQuietly(athena, id, opts.stopWaitMs ?? 10_000);
+  opts.onStarted?.(id);
+  if (signal?.aborted) {
+    await stop();
+    throw cancelled(spec.queryName, ctx, signal.reason, `(execution ${id} stopped)`);
+  }
+  const timeout = opts.timeoutMs === undefined ? undefined : AbortSignal.timeout(opts.timeoutMs);
+  const signals = [signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+  const poller = opts.poller ?? new StatusPoller(athena, scheduleOf(opts.poll));
+  let qe: QueryExecution;
   try {
-    const out = await athena.send(
-      new StartQueryExecutionCommand({
-        QueryString: spec.sql,
-        ...(spec.workgroup ? { WorkGroup: spec.workgroup } : {}),
-        ...(spec.catalog || spec.database
-          ? {
-              QueryExecutionContext: {
-                ...(spec.catalog ? { Catalog: spec.catalog } : {}),
-                ...(spec.database ? { Database: spec.database } : {}),
-              },
-            }
-          : {}),
-        ...(spec.outputLocation ? { ResultConfiguration: { OutputLocation: spec.outputLocation } } : {}),
-        ...(spec.clientRequestToken ? { ClientRequestToken: spec.clientRequestToken } : {}),
-      }),
-    );
-    id = out.QueryExecutionId;
+    qe = await poller.wait(id, signals.length > 0 ? AbortSignal.any(signals) : undefined);
   } catch (err) {
-    throw apiError('StartQueryExecution', err, ctx);
+    await stop();
+    if (signal?.aborted) throw cancelled(spec.queryName, ctx, err, `(execution ${id} stopped)`);
+    if (timeout?.aborted) {
+      throw new FanoutError(
+        `Query ${spec.queryName} timed out after ${opts.timeoutMs! / 1000} s (execution ${id} stopped)`,
+        { cause: err, context: { ...ctx, timedOut: true } },
+      );
+    }
+    throw apiError('GetQueryExecution', err, ctx);
   }
-  if (!id) throw new FanoutError('StartQueryExecution returned no QueryExecutionId', { context: ctx });
-  return id;
+  const status = qe.Status;
+  if (status?.State === 'SUCCEEDED') {
+    const location = qe.ResultConfiguration?.OutputLocation;
+    const encryption = qe.ResultConfiguration?.EncryptionConfiguration?.EncryptionOption;
+    const reused = qe.Statistics?.ResultReuseInformation?.ReusedPreviousResult === true;
+    return {
+      queryExecutionId: id,
+      stats: statsOf(qe),
+      ...(reused ? { reused } : {}),
+      ...(location ? { outputLocation: location } : {}),
+      ...(encryption ? { encryption } : {}),
+    };
+  }
+  const e = status?.AthenaError;
+  const reason = status?.StateChangeReason ?? e?.ErrorMessage ?? '(no reason given)';
+  const state = status?.State ?? 'UNKNOWN';
+  throw new FanoutError(`Query ${spec.queryName} ${state} (execution ${id}): ${reason}`, {
+    retryable: state === 'FAILED' && (e?.Retryable === true || e?.ErrorCategory === 1),
+    context: {
+      ...ctx,
+      awsMessage: reason,
+      state,
+      ...(e?.ErrorCategory === undefined ? {} : { athenaErrorCategory: e.ErrorCategory }),
+      ...(e?.ErrorType === undefined ? {} : { athenaErrorType: e.ErrorType }),
+    },
+  });
 }
 
-async function stopQuietly(athena: AthenaClient, id: string): Promise<void> {
+async function stopQuietly(athena: AthenaClient, id: string, waitMs: number): Promise<void> {
   try {
-    await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
+    await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }), {
+      abortSignal: AbortSignal.timeout(waitMs),
+    });
   } catch {
     // Best effort: the query may already be finished, or the credentials gone.
   }
 }
 
-function apiError(action: string, err: unknown, ctx: ErrorContext): FanoutError {
-  // A credential provider's failure (a refused role hop) surfaces through the SDK call and already
-  // names the hop, role and AWS's words; keep it, adding only what this query adds.
-  if (err instanceof FanoutError) {
-    Object.assign(err.context, { ...ctx, ...err.context });
-    return err;
-  }
-  const info = awsErrorInfo(err);
-  const athenaErrorCode = (err as { AthenaErrorCode?: unknown } | null)?.AthenaErrorCode;
-  return new FanoutError(
-    `${action} failed for query ${String(ctx.queryName)}: ${info.code}: ${info.message}`,
-    {
-      cause: err,
-      retryable: info.retryable,
-      context: {
-        ...ctx,
-        awsCode: info.code,
-        awsMessage: info.message,
-        ...(info.requestId ? { requestId: info.requestId } : {}),
-        ...(typeof athenaErrorCode === 'string' ? { athenaErrorCode } : {}),
-      },
-    },
-  );
-}
-
-function statsOf(qe: QueryExecution | undefined): QueryStats {
-  const s = qe?.Statistics;
+function statsOf(qe: QueryExecution): QueryStats {
+  const s = qe.Statistics;
   if (!s) return {};
   const stats: QueryStats = {};
   if (s.DataScannedInBytes !== undefined) stats.dataScannedInBytes = s.DataScannedInBytes;

@@ -157,15 +157,18 @@ describe('executeQuery', () => {
     });
   });
 
-  it('treats the concurrent query limit as retryable', async () => {
+  it('gives up on the concurrent query limit only once its wait is over, naming the reason', async () => {
     const { client } = athenaWith([], () => ({
       error: 'TooManyRequestsException',
       message: 'You have exceeded the limit for the number of queries you can run concurrently.',
       extra: { Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' },
     }));
-    const err = await failure(executeQuery(client, spec, { poll: fast }));
+    const err = await failure(executeQuery(client, spec, { poll: fast, quotaWaitMs: 0 }));
     expect(err.retryable).toBe(true);
-    expect(err.context.awsCode).toBe('TooManyRequestsException');
+    expect(err.context).toMatchObject({
+      awsCode: 'TooManyRequestsException',
+      awsReason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED',
+    });
   });
 
   it('keeps polling through throttled GetQueryExecution calls', async () => {
