@@ -7,6 +7,8 @@ export interface RecordedCall {
   callerArn?: string;
   accountId?: string;
   accessKeyId?: string;
+  /** The region of the request's SigV4 credential scope. */
+  region?: string;
   status: number;
   errorCode?: string;
   params: Record<string, unknown>;

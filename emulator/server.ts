@@ -145,6 +145,7 @@ function authenticate(
   const errors = AUTH_ERRORS[service];
   if (!claim) throw errors.missing;
   call.accessKeyId = claim.accessKeyId;
+  call.region = claim.region;
   const cred = deps.identities.get(claim.accessKeyId);
   if (!cred) throw errors.unknown;
   const token = req.headers['x-amz-security-token'];

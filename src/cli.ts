@@ -10,6 +10,8 @@ import { EXIT } from './types.js';
 import { runCommand } from './cli/run-command.js';
 import { addShardOptions, registerOperationsCommands, shardRunOptions } from './cli/operations-commands.js';
 import { validateCommand } from './cli/validate-command.js';
+import { planCommand, type PlanOptions } from './cli/plan-command.js';
+import { iamPolicyCommand, type IamPolicyOptions } from './cli/iam-policy-command.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -55,6 +57,29 @@ export async function main(argv: string[]): Promise<number> {
   registerOperationsCommands(program, logger, (c) => {
     code = c;
   });
+  program
+    .command('plan')
+    .description(
+      'show the accounts (OU path, state, why skipped), role chains, regions and SQL a run would use; runs no query',
+    )
+    .option('-c, --config <file>', 'config file')
+    .option('--json', 'print the plan as JSON')
+    .option(
+      '--check-access',
+      "assume every account's chain and call GetCallerIdentity and Athena GetWorkGroup; exit 1 if any fails",
+    )
+    .action(async (opts: PlanOptions) => {
+      code = await planCommand(opts, logger());
+    });
+  program
+    .command('iam-policy')
+    .description("print every chain role's trust policy and least-privilege permission policy (JSON)")
+    .option('-c, --config <file>', 'config file')
+    .option('--base-principal <arn>', 'the identity the chains start from (trusted by their first hops)')
+    .option('--out <dir>', 'also write one file per policy into this directory')
+    .action(async (opts: IamPolicyOptions) => {
+      code = await iamPolicyCommand(opts);
+    });
   program
     .command('validate')
     .description('check the config file without calling AWS')

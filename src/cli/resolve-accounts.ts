@@ -39,7 +39,7 @@ export interface ResolveAccountsOptions {
  * Tags cost one ListTagsForResource per account, so they are read only when a filter needs them or a
  * query mentions them (templates).
  */
-function needsTags(config: PipelineConfig): boolean {
+export function needsTags(config: PipelineConfig): boolean {
   if (config.accounts.source !== 'organization') return false;
   if (config.accounts.tags && Object.keys(config.accounts.tags).length > 0) return true;
   return config.queries.some((q) => /\btags?\b/.test(q.sql) || /\btags?\b/.test(q.outputLocation ?? ''));

@@ -22,10 +22,13 @@ export async function runUnit(
   account: Account,
   query: PipelineConfig['queries'][number],
   signal: AbortSignal,
+  /** The region `athena` calls; `<region>` in the output location becomes it. */
+  region?: string,
 ): Promise<UnitValue> {
   const record: UnitRecord = {
     accountId: account.id,
     ...(account.name ? { accountName: account.name } : {}),
+    ...(region ? { region } : {}),
     query: query.name,
     state: 'failed',
     attempts: 0,
@@ -33,7 +36,9 @@ export async function runUnit(
     rows: 0,
     startedAt: new Date().toISOString(),
   };
-  const outputLocation = query.outputLocation?.replace(/<accountId>|\{accountId\}/g, account.id);
+  const outputLocation = query.outputLocation
+    ?.replace(/<accountId>|\{accountId\}/g, account.id)
+    .replace(/<region>|\{region\}/g, region ?? '');
   try {
     const data = await retry(
       async () => {

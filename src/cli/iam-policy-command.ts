@@ -1,0 +1,35 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadConfig } from '../config/index.js';
+import { EXIT } from '../types.js';
+import { iamPolicies } from './iam-policy.js';
+
+export interface IamPolicyOptions {
+  config?: string;
+  basePrincipal?: string;
+  /** Also write one trust and one permission policy file per role into this directory. */
+  out?: string;
+}
+
+/** `athena-fanout iam-policy`: every role's trust and permission policy, from the config; no AWS call. */
+export async function iamPolicyCommand(opts: IamPolicyOptions): Promise<number> {
+  const { config } = await loadConfig(opts.config ? { configPath: opts.config } : {});
+  const policies = iamPolicies(config, opts.basePrincipal ? { basePrincipal: opts.basePrincipal } : {});
+  if (opts.out) {
+    await mkdir(opts.out, { recursive: true });
+    for (const role of policies.roles) {
+      const name = `${role.chain}-${role.hop}-${role.roleArn.split('/').at(-1) ?? 'role'}`;
+      await writeFile(join(opts.out, `${name}.trust.json`), `${JSON.stringify(role.trustPolicy, null, 2)}\n`);
+      await writeFile(
+        join(opts.out, `${name}.permissions.json`),
+        `${JSON.stringify(role.permissionPolicy, null, 2)}\n`,
+      );
+    }
+    await writeFile(
+      join(opts.out, 'base-identity.permissions.json'),
+      `${JSON.stringify(policies.base.permissionPolicy, null, 2)}\n`,
+    );
+  }
+  process.stdout.write(`${JSON.stringify(policies, null, 2)}\n`);
+  return EXIT.ok;
+}

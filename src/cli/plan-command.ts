@@ -1,0 +1,65 @@
+import type { Logger } from 'pino';
+import { loadConfig } from '../config/index.js';
+import { ConfigError } from '../errors.js';
+import { EXIT } from '../types.js';
+import { buildCredentials } from './build-credentials.js';
+import { checkAccess, formatAccessCheck, formatStopped, type AccessCheck } from './check-access.js';
+import { buildPlan, formatPlan } from './plan.js';
+import { resolveAccounts } from './resolve-accounts.js';
+import { makeRunId, unitError } from './unit-error.js';
+
+export interface PlanOptions {
+  config?: string;
+  json?: boolean;
+  checkAccess?: boolean;
+}
+
+/**
+ * `athena-fanout plan`: the accounts, chains, regions and SQL a run would use, without running a query.
+ * With `--check-access`, also assumes every chain and checks its Athena workgroups: exit 1 if any fails.
+ */
+export async function planCommand(opts: PlanOptions, log?: Logger): Promise<number> {
+  const { config, warnings } = await loadConfig(opts.config ? { configPath: opts.config } : {});
+  const { base, resolver } = buildCredentials(config, {
+    runId: makeRunId(new Date()),
+    ...(log ? { log } : {}),
+  });
+  let resolved;
+  try {
+    resolved = await resolveAccounts(config, resolver, base);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ error: unitError(err) }, null, 2)}\n`);
+    } else {
+      process.stdout.write(`${formatStopped(err)}\n`);
+    }
+    return opts.checkAccess ? EXIT.partial : EXIT.nothing;
+  }
+  const plan = buildPlan(config, resolved, warnings);
+  if (!opts.checkAccess) {
+    process.stdout.write(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+    return EXIT.ok;
+  }
+  if (!opts.json) {
+    process.stdout.write(
+      `Checking ${resolved.selected.length} accounts (at most ${config.concurrency.accounts} at once)\n`,
+    );
+  }
+  const checks: AccessCheck[] = await checkAccess(config, resolved, {
+    ...(opts.json
+      ? {}
+      : {
+          onCheck: (c) => {
+            process.stdout.write(`${formatAccessCheck(c)}\n`);
+          },
+        }),
+  });
+  const failed = checks.filter((c) => !c.ok).length;
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ ...plan, access: checks }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${checks.length - failed} OK, ${failed} failed\n`);
+  }
+  return failed > 0 ? EXIT.partial : EXIT.ok;
+}

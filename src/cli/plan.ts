@@ -1,0 +1,157 @@
+import type { PipelineConfig } from '../config/index.js';
+import type { RoleHop } from '../auth-chain/role-hop.js';
+import type { Account } from '../accounts/account.js';
+import type { ResolvedAccounts } from './resolve-accounts.js';
+
+/** A hop as plan shows it: the ExternalId is a shared secret, so only whether one is sent. */
+export interface PlannedHop {
+  arn: string;
+  sessionName: string;
+  durationSeconds: number;
+  externalId: boolean;
+  tags?: Record<string, string>;
+  sourceIdentity?: string;
+}
+
+export interface PlannedAccount {
+  id: string;
+  name?: string;
+  email?: string;
+  ouPath?: string;
+  state: string;
+  tags?: Record<string, string>;
+}
+
+export interface Plan {
+  configFile?: string;
+  region: string;
+  regions: string[];
+  masterChain: PlannedHop[];
+  accounts: {
+    discovered: number;
+    selected: (PlannedAccount & { chain: 'master' | 'account'; hops: PlannedHop[] })[];
+    skipped: (PlannedAccount & { reason: string })[];
+  };
+  queries: {
+    name: string;
+    regions: string[];
+    workgroup: string;
+    database?: string;
+    catalog?: string;
+    outputLocation?: string;
+    sql: string;
+  }[];
+  /** (account, region, query) units a run would start. */
+  units: number;
+  warnings: string[];
+}
+
+function plannedHop(hop: RoleHop): PlannedHop {
+  return {
+    arn: hop.arn,
+    sessionName: hop.sessionName,
+    durationSeconds: hop.durationSeconds,
+    externalId: hop.externalId !== undefined,
+    ...(hop.tags ? { tags: hop.tags } : {}),
+    ...(hop.sourceIdentity ? { sourceIdentity: hop.sourceIdentity } : {}),
+  };
+}
+
+function plannedAccount(a: Account): PlannedAccount {
+  return {
+    id: a.id,
+    ...(a.name ? { name: a.name } : {}),
+    ...(a.email ? { email: a.email } : {}),
+    ...(a.ouPath ? { ouPath: a.ouPath } : {}),
+    state: a.state,
+    ...(a.tags ? { tags: a.tags } : {}),
+  };
+}
+
+/** What a run would do with this config and these accounts; nothing in it calls AWS. */
+export function buildPlan(config: PipelineConfig, resolved: ResolvedAccounts, warnings: string[]): Plan {
+  const unitsPerAccount = config.queries.reduce((n, q) => n + q.regions.length, 0);
+  return {
+    ...(config.configFile ? { configFile: config.configFile } : {}),
+    region: config.region,
+    regions: [...new Set(config.queries.flatMap((q) => q.regions))],
+    masterChain: config.auth.masterRoleChain.map(plannedHop),
+    accounts: {
+      discovered: resolved.all.length,
+      selected: resolved.selected.map((a) => {
+        const { chain, hops } = resolved.chainFor(a.id);
+        return { ...plannedAccount(a), chain, hops: hops.map(plannedHop) };
+      }),
+      skipped: resolved.skipped.map((s) => ({ ...plannedAccount(s.account), reason: s.reason })),
+    },
+    queries: config.queries.map((q) => ({
+      name: q.name,
+      regions: q.regions,
+      workgroup: q.workgroup,
+      ...(q.database ? { database: q.database } : {}),
+      ...(q.catalog ? { catalog: q.catalog } : {}),
+      ...(q.outputLocation ? { outputLocation: q.outputLocation } : {}),
+      sql: q.sql,
+    })),
+    units: resolved.selected.length * unitsPerAccount,
+    warnings: [...warnings, ...resolved.warnings],
+  };
+}
+
+const chainText = (hops: PlannedHop[]) =>
+  hops.length === 0 ? '(base credentials)' : hops.map((h) => h.arn).join(' -> ');
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]!.length))) ?? [];
+  return rows.map((r) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`);
+}
+
+/** The plan for a terminal: one line per account, the SQL indented under each query. */
+export function formatPlan(plan: Plan): string {
+  const out: string[] = [];
+  if (plan.configFile) out.push(`Config: ${plan.configFile}`);
+  out.push(`Home region: ${plan.region}; query regions: ${plan.regions.join(', ')}`);
+  out.push(`Master chain: ${chainText(plan.masterChain)}`);
+  const { selected, skipped } = plan.accounts;
+  out.push(
+    '',
+    `Accounts: ${plan.accounts.discovered} discovered, ${selected.length} selected, ${skipped.length} skipped`,
+  );
+  if (selected.length > 0) {
+    out.push(
+      ...table(
+        selected.map((a) => [
+          a.id,
+          a.name ?? '',
+          a.ouPath ?? '',
+          a.state,
+          `${a.chain === 'master' ? 'master chain: ' : ''}${chainText(a.hops)}`,
+        ]),
+      ),
+    );
+  }
+  if (skipped.length > 0) {
+    out.push('', 'Skipped:');
+    out.push(
+      ...table(skipped.map((a) => [a.id, a.name ?? '', a.ouPath ?? '', a.state, `skipped: ${a.reason}`])),
+    );
+  }
+  out.push('', `Queries (${plan.units} units: accounts x regions x queries):`);
+  for (const q of plan.queries) {
+    const where = [
+      `workgroup ${q.workgroup}`,
+      q.catalog ? `catalog ${q.catalog}` : '',
+      q.database ? `database ${q.database}` : '',
+      q.outputLocation ? `output ${q.outputLocation}` : '',
+    ].filter(Boolean);
+    out.push(`  ${q.name} in ${q.regions.join(', ')}; ${where.join(', ')}`);
+    out.push(
+      ...q.sql
+        .trimEnd()
+        .split('\n')
+        .map((line) => `      ${line}`),
+    );
+  }
+  if (plan.warnings.length > 0) out.push('', 'Warnings:', ...plan.warnings.map((w) => `  ${w}`));
+  return `${out.join('\n')}\n`;
+}
