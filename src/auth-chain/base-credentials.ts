@@ -1,7 +1,7 @@
 import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { CredentialSource } from './credential-source.js';
-import { samlProvider, webIdentityProvider } from './federated-credentials.js';
+import { refreshing, samlProvider, webIdentityProvider } from './federated-credentials.js';
 
 export type CredentialProvider = AwsCredentialIdentityProvider;
 
@@ -28,8 +28,11 @@ export function baseCredentialProvider(
   switch (source.kind) {
     case 'default':
       return fromNodeProviderChain();
-    case 'profile':
-      return fromIni({ profile: source.profile });
+    case 'profile': {
+      // fromIni caches nothing: without this, a credential_process helper would run for every request.
+      const fromProfile = fromIni({ profile: source.profile });
+      return refreshing(() => fromProfile());
+    }
     case 'static': {
       const identity = {
         accessKeyId: source.accessKeyId,

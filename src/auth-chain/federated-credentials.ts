@@ -46,7 +46,7 @@ function toIdentity(c: Credentials | undefined, roleArn: string): AwsCredentialI
  * Memoized with the same refresh-ahead margin as role hops; failures are not cached, and a failed refresh
  * keeps serving the current session while it is still valid.
  */
-function refreshing(fetch: () => Promise<AwsCredentialIdentity>): AwsCredentialIdentityProvider {
+export function refreshing(fetch: () => Promise<AwsCredentialIdentity>): AwsCredentialIdentityProvider {
   let last: TimedCredentials | undefined;
   const get = memoizeAsync(
     async (): Promise<TimedCredentials> => {

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -224,7 +224,7 @@ describe('static keys, profiles and credential_process', () => {
     const helper = join(dir, 'creds-helper.sh');
     await writeFile(
       helper,
-      `#!/bin/sh\necho '{"Version":1,"AccessKeyId":"AKIAWAYSINALICE00001","SecretAccessKey":"alice-secret"}'\n`,
+      `#!/bin/sh\necho run >> '${join(dir, 'helper-runs')}'\necho '{"Version":1,"AccessKeyId":"AKIAWAYSINALICE00001","SecretAccessKey":"alice-secret"}'\n`,
     );
     await chmod(helper, 0o755);
     const configFile = join(dir, 'aws-config');
@@ -233,7 +233,10 @@ describe('static keys, profiles and credential_process', () => {
     process.env.AWS_CONFIG_FILE = configFile;
     process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'no-credentials-file');
     try {
-      expect(await whoAmI(base({ kind: 'profile', profile: 'corp' }))).toBe(USER);
+      const corp = base({ kind: 'profile', profile: 'corp' });
+      for (let i = 0; i < 3; i++) expect(await whoAmI(corp)).toBe(USER);
+      // The helper (an IdP login, often interactive) runs once, not once per request.
+      expect((await readFile(join(dir, 'helper-runs'), 'utf8')).trim().split('\n')).toHaveLength(1);
       const err = await failure(
         resolverFrom(base({ kind: 'profile', profile: 'nope' }), { baseSource: 'profile' }).provider([], {
           chain: 'master',
