@@ -29,6 +29,8 @@ export interface TextColumn {
   text(i: number): string | undefined;
   /** Fast path for text columns: the Arrow data straight from the source bytes. */
   utf8?(): Data<Utf8>;
+  /** Fast path for other types; undefined when it has none for `type`. */
+  typed?(type: DataType, fail: ValueFailure): Data | undefined;
 }
 
 /** Called with the 0-based index within the batch; must throw. */
@@ -47,6 +49,8 @@ export function buildColumn(type: DataType, rows: TextColumn, fail: ValueFailure
   const n = rows.length;
   if (DataType.isUtf8(type)) return rows.utf8 ? rows.utf8() : buildUtf8(type, rows);
   if (DataType.isBinary(type)) return buildBinary(type, rows, fail);
+  const fast = rows.typed?.(type, fail);
+  if (fast) return fast;
   if (DataType.isBool(type)) {
     const bits = new Uint8Array((n + 7) >> 3);
     const v = fill(rows, fail, (i, t) => {
