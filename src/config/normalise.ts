@@ -54,6 +54,9 @@ export function normalise(
     catalog: parsed.athena.catalog,
     outputLocation: mapDefined(parsed.athena.outputLocation, canonicalLocation),
     fetch: parsed.athena.fetch,
+    timeoutSeconds: parsed.athena.timeoutSeconds,
+    encryption: encryptionOf(parsed.athena),
+    resultReuseMinutes: parsed.athena.resultReuseMinutes,
   });
   const regions = parsed.regions ?? [ctx.region];
   const queries: QueryConfig[] = parsed.queries.map((q) =>
@@ -66,6 +69,11 @@ export function normalise(
       outputLocation: mapDefined(q.outputLocation, canonicalLocation) ?? athena.outputLocation,
       regions: q.regions ?? regions,
       fetch: q.fetch ?? athena.fetch,
+      timeoutSeconds: q.timeoutSeconds ?? athena.timeoutSeconds,
+      encryption: encryptionOf(q) ?? athena.encryption,
+      resultReuseMinutes: q.resultReuseMinutes ?? athena.resultReuseMinutes,
+      accounts: q.accounts,
+      parameters: q.parameters,
     }),
   );
   const sinks: SinkConfig[] = parsed.sinks.map((sink) =>
@@ -92,6 +100,10 @@ export function normalise(
     accounts,
     athena,
     concurrency: { ...parsed.concurrency },
+    pricePerTB: parsed.athena.pricePerTB,
+    retries: { ...parsed.retries },
+    failFast: parsed.failFast,
+    vars: { ...parsed.vars },
     queries,
     sinks,
     manifest: resolve(ctx.baseDir, parsed.manifest),
@@ -165,4 +177,12 @@ function withoutUndefined<T extends object>(value: T): T {
 /** Output locations may also say `<region>` (or `{region}`). */
 function canonicalLocation(text: string): string {
   return canonicalPlaceholder(text).replace(/\{region\}/g, '<region>');
+}
+
+function encryptionOf(e: {
+  encryption?: 'SSE_S3' | 'SSE_KMS' | 'CSE_KMS';
+  kmsKey?: string;
+}): AthenaDefaults['encryption'] {
+  if (!e.encryption) return undefined;
+  return e.kmsKey ? { option: e.encryption, kmsKey: e.kmsKey } : { option: e.encryption };
 }

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { accountsSchema } from './accounts-schema.js';
 import { authSchema } from './auth-schema.js';
 import { metricsSchema, scheduleSchema } from './operations-schema.js';
-import { SAMPLE_ACCOUNT_ID, positive, strict, text, whenMissing } from './schema-parts.js';
+import { SAMPLE_ACCOUNT_ID, accountId, positive, strict, text, whenMissing } from './schema-parts.js';
 import { substituteAccountId } from '../auth-chain/role-hop.js';
 
 export { SAMPLE_ACCOUNT_ID } from './schema-parts.js';
@@ -44,13 +44,52 @@ const regions = z
 // How results are read: auto = the result CSV from S3 when readable, else GetQueryResults.
 const fetchMode = z.enum(['auto', 'api', 's3'], { error: 'expected auto, api or s3' });
 
+// Per-query execution settings; under `athena:` they are every query's defaults.
+const encryption = z.enum(['SSE_S3', 'SSE_KMS', 'CSE_KMS'], { error: 'expected SSE_S3, SSE_KMS or CSE_KMS' });
+const executionFields = {
+  /** Stop the query (StopQueryExecution) when it runs longer; the unit is then `timed_out`. */
+  timeoutSeconds: z
+    .number({ error: 'expected seconds > 0' })
+    .positive({ error: 'expected seconds > 0' })
+    .optional(),
+  encryption: encryption.optional(),
+  kmsKey: name.optional(),
+  /** Athena result reuse: up to 10080 minutes (7 days). */
+  resultReuseMinutes: z
+    .number({ error: 'expected whole minutes from 1 to 10080' })
+    .int({ error: 'expected whole minutes from 1 to 10080' })
+    .min(1, { error: 'expected whole minutes from 1 to 10080' })
+    .max(10_080, { error: 'expected whole minutes from 1 to 10080' })
+    .optional(),
+};
+
+/** SSE_KMS and CSE_KMS need the key; SSE_S3 takes none. */
+function checkKmsKey(v: { encryption?: string; kmsKey?: string }, ctx: z.core.$RefinementCtx): void {
+  const kms = v.encryption === 'SSE_KMS' || v.encryption === 'CSE_KMS';
+  if (kms && !v.kmsKey) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['kmsKey'],
+      message: `required with encryption: ${v.encryption} (the KMS key ARN or id)`,
+    });
+  } else if (!kms && v.kmsKey) {
+    ctx.addIssue({ code: 'custom', path: ['kmsKey'], message: 'only with encryption: SSE_KMS or CSE_KMS' });
+  }
+}
+
 const athenaSchema = strict({
   workgroup: workgroup.default('primary'),
   database: name.optional(),
   catalog: name.optional(),
   outputLocation: s3Location.optional(),
   fetch: fetchMode.default('auto'),
-});
+  ...executionFields,
+  /** USD per TB scanned, for the manifest's cost estimate. */
+  pricePerTB: z
+    .number({ error: 'expected a price >= 0' })
+    .min(0, { error: 'expected a price >= 0' })
+    .default(5),
+}).superRefine(checkKmsKey);
 
 const querySchema = strict({
   name: z.string().regex(QUERY_NAME, {
@@ -67,7 +106,15 @@ const querySchema = strict({
   outputLocation: s3Location.optional(),
   regions: regions.optional(),
   fetch: fetchMode.optional(),
-});
+  ...executionFields,
+  /** Only these accounts (ids) run this query. */
+  accounts: z
+    .array(accountId)
+    .min(1, { error: 'lists no account: leave it out to run everywhere' })
+    .optional(),
+  /** Values for the SQL's `?` placeholders, sent as ExecutionParameters (templates allowed). */
+  parameters: z.array(z.string()).optional(),
+}).superRefine(checkKmsKey);
 
 const queriesSchema = z
   .array(querySchema, { error: whenMissing('a list of queries, each { name, sql }') })
@@ -127,6 +174,23 @@ export const pipelineConfigSchema = strict({
     perAccount: positive.default(2),
     accounts: positive.default(8),
   }).prefault({}),
+  retries: strict({
+    /** Resubmissions of a query that FAILED with a retryable (or SYSTEM) error. */
+    query: z
+      .number({ error: 'expected a whole number >= 0' })
+      .int()
+      .min(0, { error: 'expected a whole number >= 0' })
+      .default(2),
+  }).prefault({}),
+  /** Stop everything at the first failed unit (default: one account's failure never stops the others). */
+  failFast: z.boolean().default(false),
+  /** User variables for SQL templates: {{vars.NAME}}. */
+  vars: z
+    .record(
+      z.string().regex(/^[A-Za-z_]\w*$/, { error: 'expected a name of letters, digits and _' }),
+      z.union([z.string(), z.number(), z.boolean()]).transform(String),
+    )
+    .default({}),
   queries: queriesSchema,
   sinks: sinksSchema,
   manifest: z.string().min(1).default('out/manifest.json'),

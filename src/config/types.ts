@@ -30,6 +30,10 @@ export interface AthenaDefaults {
   outputLocation?: string;
   /** How results are read (default auto: the result CSV from S3 when readable, else GetQueryResults). */
   fetch: 'auto' | 'api' | 's3';
+  /** StopQueryExecution after this long; the unit is `timed_out`. */
+  timeoutSeconds?: number;
+  encryption?: { option: 'SSE_S3' | 'SSE_KMS' | 'CSE_KMS'; kmsKey?: string };
+  resultReuseMinutes?: number;
 }
 
 export interface QueryConfig extends AthenaDefaults {
@@ -37,6 +41,10 @@ export interface QueryConfig extends AthenaDefaults {
   sql: string;
   /** The query's own `regions`, else the top-level ones, else `[region]`. */
   regions: string[];
+  /** Only these account ids run this query; absent = every selected account. */
+  accounts?: string[];
+  /** Templates for the `?` placeholders, rendered per unit into quoted ExecutionParameters. */
+  parameters?: string[];
 }
 
 export type SinkConfig =
@@ -66,6 +74,12 @@ export interface PipelineConfig {
   accounts: AccountsConfig;
   athena: AthenaDefaults;
   concurrency: { queries: number; perAccount: number; accounts: number };
+  /** USD per TB scanned (`athena.pricePerTB`, default 5). */
+  pricePerTB: number;
+  retries: { query: number };
+  failFast: boolean;
+  /** `vars:`, every value as text. */
+  vars: Record<string, string>;
   /** Athena defaults merged in. */
   queries: QueryConfig[];
   /** Absolute path templates, `{query}` still in place. */

@@ -45,10 +45,10 @@ const CASES: {
   },
   {
     name: 'unknown top-level key',
-    breakIt: (y) => `${y}retries: 3\n`,
-    path: 'retries',
-    message: /unknown key "retries"/,
-    line: 'retries: 3',
+    breakIt: (y) => `${y}retryCount: 3\n`,
+    path: 'retryCount',
+    message: /unknown key "retryCount"/,
+    line: 'retryCount: 3',
   },
   {
     name: 'unknown nested key',

@@ -97,6 +97,10 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
       },
       athena: { workgroup: 'primary', fetch: 'auto' },
       concurrency: { queries: 16, perAccount: 2, accounts: 8 },
+      pricePerTB: 5,
+      retries: { query: 2 },
+      failFast: false,
+      vars: {},
       queries: [{ name: 'q', sql: 'SELECT 1', workgroup: 'primary', regions: ['eu-west-1'], fetch: 'auto' }],
       sinks: [{ type: 'parquet', path: '/base/q.parquet', compression: 'zstd' }],
       manifest: '/base/out/manifest.json',
@@ -283,12 +287,12 @@ sinks:
   });
 
   it('an unknown key is still reported when its value names an unset variable', () => {
-    const result = parseConfig(parse(`${MINIMAL}retries: \${RETRIES}\n`), { env: {} });
+    const result = parseConfig(parse(`${MINIMAL}retryCount: \${RETRIES}\n`), { env: {} });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.issues.map((i) => i.message)).toEqual([
       'environment variable RETRIES is not set',
-      expect.stringMatching(/^unknown key "retries"/),
+      expect.stringMatching(/^unknown key "retryCount"/),
     ]);
   });
 
