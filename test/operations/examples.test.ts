@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments, parse } from 'yaml';
+import { parseConfig } from '../../src/config/index.js';
+import { repoRoot } from '../helpers/cli.js';
+
+const files = [
+  'examples/kubernetes/cronjob-irsa.yaml',
+  'examples/kubernetes/indexed-job-shards.yaml',
+  'examples/kubernetes/schedule-deployment.yaml',
+  'examples/ci/github-actions.yml',
+];
+
+async function docs(file: string): Promise<Record<string, unknown>[]> {
+  const all = parseAllDocuments(await readFile(`${repoRoot}${file}`, 'utf8'));
+  for (const d of all) expect(d.errors, file).toEqual([]);
+  return all.map((d) => d.toJS() as Record<string, unknown>);
+}
+
+describe('examples/', () => {
+  it('are well-formed YAML', async () => {
+    for (const f of files) expect((await docs(f)).length).toBeGreaterThan(0);
+  });
+
+  it("the CronJob's embedded config is a valid pipeline config", async () => {
+    const cm = (await docs(files[0]!)).find((d) => d.kind === 'ConfigMap') as {
+      data: Record<string, string>;
+    };
+    const text = cm.data['pipeline.config.yaml']!;
+    const result = parseConfig(parse(text), { source: text, env: { FANOUT_EXTERNAL_ID: 'ext-123456' } });
+    expect(result.ok ? [] : result.issues).toEqual([]);
+  });
+
+  it('the Indexed Job gives every shard the count and a shared run id', async () => {
+    const job = (await docs(files[1]!))[0] as {
+      spec: {
+        completions: number;
+        completionMode: string;
+        template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
+      };
+    };
+    expect(job.spec.completionMode).toBe('Indexed');
+    const env = job.spec.template.spec.containers[0]!.env;
+    expect(env.find((e) => e.name === 'SHARD_COUNT')?.value).toBe(String(job.spec.completions));
+    expect(env.some((e) => e.name === 'ATHENA_FANOUT_RUN_ID')).toBe(true);
+  });
+});
