@@ -1,0 +1,224 @@
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { parseConfig, type PipelineConfig } from '../../src/config/index.js';
+import { iamPolicies, type PolicyDocument, type PolicyStatement } from '../../src/cli/iam-policy.js';
+
+function load(yaml: string): PipelineConfig {
+  const result = parseConfig(parse(yaml), { env: {}, baseDir: '/base' });
+  if (!result.ok) throw new Error(JSON.stringify(result.issues, null, 2));
+  return result.config;
+}
+
+const CONFIG = `version: 1
+region: eu-west-1
+regions: [eu-west-1, us-east-1]
+auth:
+  externalId: ext-7
+  masterRoleChain:
+    - arn:aws:iam::111111111111:role/OrgHub
+    - arn: arn:aws:iam::111111111111:role/OrgReader
+      externalId: reader-ext
+  accountRoleChain:
+    - arn:aws:iam::<accountId>:role/AthenaReader
+  accountChainFrom: master
+accounts:
+  tags: { env: prod }
+athena:
+  workgroup: analytics
+  database: inventory
+  outputLocation: s3://results-<accountId>/<region>/fanout/
+queries:
+  - { name: inventory, sql: SELECT 1 }
+  - { name: costs, sql: SELECT 2, regions: [ap-south-1], database: billing, workgroup: finance, outputLocation: 's3://finance-results/athena/' }
+sinks:
+  - { type: parquet, path: '{query}.parquet' }
+`;
+
+/** Round-trips through JSON text, as a user would paste it into IAM. */
+const asJson = (d: PolicyDocument): PolicyDocument => JSON.parse(JSON.stringify(d)) as PolicyDocument;
+const statement = (d: PolicyDocument, sid: string): PolicyStatement => {
+  const s = d.Statement.find((x) => x.Sid === sid);
+  if (!s) throw new Error(`no statement ${sid} in ${JSON.stringify(d)}`);
+  return s;
+};
+
+function expectValid(d: PolicyDocument): void {
+  const parsed = asJson(d);
+  expect(parsed.Version).toBe('2012-10-17');
+  expect(parsed.Statement.length).toBeGreaterThan(0);
+  const sids = parsed.Statement.map((s) => s.Sid);
+  expect(new Set(sids).size).toBe(sids.length);
+  for (const s of parsed.Statement) {
+    expect(s.Sid).toMatch(/^[A-Za-z0-9]+$/);
+    expect(s.Effect).toBe('Allow');
+    expect(s.Action.length).toBeGreaterThan(0);
+    for (const a of s.Action) expect(a).toMatch(/^(sts|organizations|athena|glue|s3):[A-Za-z]+$/);
+    expect(s.Resource !== undefined || s.Principal !== undefined).toBe(true);
+  }
+}
+
+describe('iam-policy', () => {
+  const policies = iamPolicies(load(CONFIG));
+  const [hub, reader, athena] = policies.roles;
+
+  it('writes one valid trust and permission policy per role, in chain order', () => {
+    expect(policies.roles.map((r) => [r.chain, r.hop, r.roleArn])).toEqual([
+      ['master', 0, 'arn:aws:iam::111111111111:role/OrgHub'],
+      ['master', 1, 'arn:aws:iam::111111111111:role/OrgReader'],
+      ['account', 0, 'arn:aws:iam::<accountId>:role/AthenaReader'],
+    ]);
+    for (const r of policies.roles) {
+      expectValid(r.trustPolicy);
+      expectValid(r.permissionPolicy);
+    }
+    expectValid(policies.base.permissionPolicy);
+  });
+
+  it('trusts the previous hop with the ExternalId each hop sends', () => {
+    expect(asJson(hub!.trustPolicy).Statement).toEqual([
+      {
+        Sid: 'TrustPreviousHop',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+        Action: ['sts:AssumeRole'],
+        Condition: { StringEquals: { 'sts:ExternalId': 'ext-7' } },
+      },
+    ]);
+    expect(statement(reader!.trustPolicy, 'TrustPreviousHop')).toMatchObject({
+      Principal: { AWS: 'arn:aws:iam::111111111111:role/OrgHub' },
+      Condition: { StringEquals: { 'sts:ExternalId': 'reader-ext' } },
+    });
+    expect(statement(athena!.trustPolicy, 'TrustPreviousHop').Principal).toEqual({
+      AWS: 'arn:aws:iam::111111111111:role/OrgReader',
+    });
+  });
+
+  it('lets each role assume only the next hop, and the master chain end list the organization', () => {
+    expect(hub!.permissionPolicy.Statement).toEqual([
+      {
+        Sid: 'AssumeNextHop',
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole'],
+        Resource: ['arn:aws:iam::111111111111:role/OrgReader'],
+      },
+    ]);
+    expect(statement(reader!.permissionPolicy, 'OrganizationsListing').Action).toEqual([
+      'organizations:DescribeOrganization',
+      'organizations:ListAccountsForParent',
+      'organizations:ListOrganizationalUnitsForParent',
+      'organizations:ListRoots',
+      // accounts.tags is set
+      'organizations:ListTagsForResource',
+    ]);
+    expect(statement(reader!.permissionPolicy, 'AssumeNextHop').Resource).toEqual([
+      'arn:aws:iam::*:role/AthenaReader',
+    ]);
+    expect(policies.base.permissionPolicy.Statement).toEqual([
+      {
+        Sid: 'AssumeMasterChain',
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole'],
+        Resource: ['arn:aws:iam::111111111111:role/OrgHub'],
+      },
+    ]);
+  });
+
+  it("gives the account role Athena on exactly the config's workgroups and regions, Glue reads on its databases, S3 on its output locations", () => {
+    const p = asJson(athena!.permissionPolicy);
+    expect(statement(p, 'AthenaWorkgroups').Resource).toEqual([
+      'arn:aws:athena:ap-south-1:<accountId>:workgroup/finance',
+      'arn:aws:athena:eu-west-1:<accountId>:workgroup/analytics',
+      'arn:aws:athena:us-east-1:<accountId>:workgroup/analytics',
+    ]);
+    expect(statement(p, 'AthenaWorkgroups').Action).toContain('athena:StartQueryExecution');
+    expect(statement(p, 'GlueCatalogReads').Resource).toEqual([
+      'arn:aws:glue:ap-south-1:<accountId>:catalog',
+      'arn:aws:glue:ap-south-1:<accountId>:database/billing',
+      'arn:aws:glue:ap-south-1:<accountId>:table/billing/*',
+      'arn:aws:glue:eu-west-1:<accountId>:catalog',
+      'arn:aws:glue:eu-west-1:<accountId>:database/inventory',
+      'arn:aws:glue:eu-west-1:<accountId>:table/inventory/*',
+      'arn:aws:glue:us-east-1:<accountId>:catalog',
+      'arn:aws:glue:us-east-1:<accountId>:database/inventory',
+      'arn:aws:glue:us-east-1:<accountId>:table/inventory/*',
+    ]);
+    expect(statement(p, 'GlueCatalogReads').Action.every((a) => /^glue:(Get|BatchGet)/.test(a))).toBe(true);
+    const s3 = p.Statement.filter((s) => s.Sid.startsWith('AthenaResults'));
+    expect(s3.map((s) => [s.Sid, s.Resource, s.Condition])).toEqual([
+      [
+        'AthenaResultsBucket1',
+        ['arn:aws:s3:::finance-results'],
+        { StringLike: { 's3:prefix': ['athena/*'] } },
+      ],
+      ['AthenaResultsObjects1', ['arn:aws:s3:::finance-results/athena/*'], undefined],
+      [
+        'AthenaResultsBucket2',
+        ['arn:aws:s3:::results-<accountId>'],
+        { StringLike: { 's3:prefix': ['eu-west-1/fanout/*', 'us-east-1/fanout/*'] } },
+      ],
+      [
+        'AthenaResultsObjects2',
+        [
+          'arn:aws:s3:::results-<accountId>/eu-west-1/fanout/*',
+          'arn:aws:s3:::results-<accountId>/us-east-1/fanout/*',
+        ],
+        undefined,
+      ],
+    ]);
+    // nothing beyond Athena, Glue and the output buckets
+    expect(p.Statement.map((s) => s.Sid)).toEqual([
+      'AthenaWorkgroups',
+      'GlueCatalogReads',
+      'AthenaResultsBucket1',
+      'AthenaResultsObjects1',
+      'AthenaResultsBucket2',
+      'AthenaResultsObjects2',
+    ]);
+  });
+
+  it('the management account queried through the master chain gets the query permissions there', () => {
+    const p = asJson(reader!.permissionPolicy);
+    expect(statement(p, 'AthenaWorkgroups').Resource).toContain(
+      'arn:aws:athena:eu-west-1:111111111111:workgroup/analytics',
+    );
+    expect(statement(p, 'AthenaResultsObjects2').Resource).toContain(
+      'arn:aws:s3:::results-111111111111/us-east-1/fanout/*',
+    );
+  });
+
+  it('a chain from the base credentials: the first account hop trusts the base principal, no ExternalId when none is set', () => {
+    const config = load(`version: 1
+region: eu-west-1
+auth:
+  accountRoleChain:
+    - arn:aws:iam::<accountId>:role/Entry
+    - { arn: 'arn:aws:iam::<accountId>:role/Reader', tags: { team: data } }
+accounts: { source: list, ids: ['222222222222'] }
+queries: [{ name: q, sql: SELECT 1 }]
+sinks: [{ type: parquet, path: q.parquet }]
+`);
+    const out = iamPolicies(config, { basePrincipal: 'arn:aws:iam::999999999999:role/ci' });
+    const [entry, reader2] = out.roles;
+    expect(entry!.trustPolicy.Statement[0]).toEqual({
+      Sid: 'TrustPreviousHop',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::999999999999:role/ci' },
+      Action: ['sts:AssumeRole'],
+    });
+    // session tags need sts:TagSession on both sides
+    expect(entry!.permissionPolicy.Statement[0]?.Action).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+    expect(reader2!.trustPolicy.Statement[0]?.Action).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+    expect(out.base.permissionPolicy.Statement).toEqual([
+      {
+        Sid: 'AssumeAccountChain',
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole'],
+        Resource: ['arn:aws:iam::*:role/Entry'],
+      },
+    ]);
+    // no organization listing anywhere for a list source
+    const all = JSON.stringify(out);
+    expect(all).not.toContain('organizations:');
+    expect(reader2!.notes.join('\n')).toMatch(/no outputLocation/);
+  });
+});

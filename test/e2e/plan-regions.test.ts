@@ -1,0 +1,193 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { Manifest } from '../../src/types.js';
+import type { Plan } from '../../src/cli/plan.js';
+import type { AccessCheck } from '../../src/cli/check-access.js';
+import { emulatorEnv, runCli } from '../helpers/cli.js';
+import {
+  DENIED,
+  EXCLUDED,
+  EXTERNAL_ID,
+  MANAGEMENT,
+  MEMBERS,
+  orgScenario,
+  SUSPENDED,
+} from '../helpers/org-scenario.js';
+
+function configYaml(extra: { accounts?: string; top?: string } = {}): string {
+  return `version: 1
+region: eu-west-1
+${extra.top ?? ''}auth:
+  externalId: \${FANOUT_EXTERNAL_ID}
+  masterRoleChain:
+    - arn:aws:iam::${MANAGEMENT}:role/OrgHub
+    - arn:aws:iam::${MANAGEMENT}:role/OrgReader
+  accountRoleChain:
+    - arn:aws:iam::<accountId>:role/AthenaReader
+  accountChainFrom: master
+accounts:
+  exclude: ["${EXCLUDED}"]
+${extra.accounts ?? ''}athena:
+  database: inventory
+  outputLocation: s3://athena-results-<accountId>/<region>/fanout/
+queries:
+  - name: inventory
+    sql: SELECT id, note FROM inventory
+sinks:
+  - { type: parquet, path: out/{query}.parquet }
+manifest: out/manifest.json
+`;
+}
+
+let emulator: RunningEmulator;
+let dir: string;
+beforeAll(async () => {
+  emulator = await startEmulator({ scenario: orgScenario() });
+  dir = await mkdtemp(join(tmpdir(), 'fanout-plan-'));
+});
+afterAll(async () => {
+  await emulator.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[], yaml: string) {
+  await writeFile(join(dir, 'pipeline.config.yaml'), yaml);
+  return runCli(args, { cwd: dir, env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID }) });
+}
+
+describe('athena-fanout plan', () => {
+  it('--json: accounts with OU path and state, skip reasons, rendered chains, regions and SQL; no query runs', async () => {
+    const queriesBefore = emulator.record.queries.length;
+    const result = await cli(
+      ['plan', '--json'],
+      configYaml({
+        top: 'regions: [eu-west-1, us-east-1]\n',
+        accounts: '  organizationalUnits: [Root/Prod]\n',
+      }),
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as Plan;
+    const prod = MEMBERS.filter((_, i) => i % 2 === 0);
+    expect(plan.accounts.selected.map((a) => a.id)).toEqual(prod);
+    expect(plan.accounts.selected.every((a) => a.ouPath === 'Root/Prod' && a.state === 'ACTIVE')).toBe(true);
+    expect(plan.accounts.skipped).toEqual([
+      expect.objectContaining({
+        id: SUSPENDED,
+        state: 'SUSPENDED',
+        ouPath: 'Root/Prod',
+        reason: 'state is SUSPENDED, not ACTIVE',
+      }),
+    ]);
+    expect(plan.accounts.selected[0]?.hops.map((h) => h.arn)).toEqual([
+      `arn:aws:iam::${MANAGEMENT}:role/OrgHub`,
+      `arn:aws:iam::${MANAGEMENT}:role/OrgReader`,
+      `arn:aws:iam::${prod[0]}:role/AthenaReader`,
+    ]);
+    // the ExternalId is a shared secret: plan says one is sent, never what it is
+    expect(plan.accounts.selected[0]?.hops.every((h) => h.externalId)).toBe(true);
+    expect(result.stdout).not.toContain(EXTERNAL_ID);
+    expect(plan.regions).toEqual(['eu-west-1', 'us-east-1']);
+    expect(plan.queries).toEqual([
+      expect.objectContaining({
+        name: 'inventory',
+        sql: 'SELECT id, note FROM inventory',
+        regions: ['eu-west-1', 'us-east-1'],
+      }),
+    ]);
+    expect(plan.units).toBe(prod.length * 2);
+    expect(emulator.record.queries.length).toBe(queriesBefore);
+  });
+
+  it('prints one line per account, the skipped ones with their reason', async () => {
+    const result = await cli(['plan'], configYaml());
+    expect(result.code, result.stderr).toBe(0);
+    const line = (id: string) => result.stdout.split('\n').find((l) => l.startsWith(`  ${id}  `)) ?? '';
+    expect(line(MANAGEMENT)).toMatch(/Root\s+ACTIVE\s+master chain: /);
+    expect(line(MEMBERS[1]!)).toMatch(
+      /Root\/Dev\s+ACTIVE\s+arn:aws:iam::111111111111:role\/OrgHub -> .* -> arn:aws:iam::200000000002:role\/AthenaReader/,
+    );
+    expect(line(EXCLUDED)).toMatch(/skipped: excluded by accounts.exclude/);
+    expect(line(SUSPENDED)).toMatch(/SUSPENDED\s+skipped: state is SUSPENDED/);
+    expect(result.stdout).toContain('SELECT id, note FROM inventory');
+  });
+
+  it('--check-access: one line per account, the denied one naming its hop and AWS error; exit 1', async () => {
+    const queriesBefore = emulator.record.queries.length;
+    const result = await cli(['plan', '--check-access'], configYaml());
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    const lines = result.stdout.split('\n').filter((l) => /^(OK|FAIL) /.test(l));
+    expect(lines).toHaveLength(MEMBERS.length + 2); // members, management, denied
+    const denied = lines.find((l) => l.includes(DENIED))!;
+    expect(denied).toMatch(
+      new RegExp(
+        `^FAIL  ${DENIED} locked  hop 3/3 arn:aws:iam::${DENIED}:role/AthenaReader .*AccessDenied: User: .* is not authorized to perform: sts:AssumeRole`,
+      ),
+    );
+    expect(lines.filter((l) => l.startsWith('OK '))).toHaveLength(MEMBERS.length + 1);
+    expect(lines.find((l) => l.includes(MEMBERS[0]!))).toMatch(
+      new RegExp(`as arn:aws:sts::${MEMBERS[0]}:assumed-role/AthenaReader/.*workgroups: primary@eu-west-1`),
+    );
+    expect(result.stdout).toContain(`${MEMBERS.length + 1} OK, 1 failed`);
+    // GetWorkGroup and GetCallerIdentity per account, never a query
+    expect(emulator.record.queries.length).toBe(queriesBefore);
+    const workgroupCallers = new Set(
+      emulator.record.calls
+        .filter((c) => c.action === 'GetWorkGroup' && c.status === 200)
+        .map((c) => c.accountId),
+    );
+    expect(workgroupCallers.size).toBe(MEMBERS.length + 1);
+  });
+
+  it('--check-access --json: exit 0 when every chain works', async () => {
+    const result = await cli(
+      ['plan', '--check-access', '--json'],
+      configYaml({ accounts: `  include: ["${MEMBERS[0]}", "${MEMBERS[1]}"]\n` }),
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout) as Plan & { access: AccessCheck[] };
+    expect(out.access.map((a) => [a.accountId, a.ok])).toEqual([
+      [MEMBERS[0], true],
+      [MEMBERS[1], true],
+    ]);
+  });
+});
+
+describe('athena-fanout run with regions', () => {
+  it('runs every (account, region) unit, signs Athena for each region, and puts <region> in the output location', async () => {
+    const callsBefore = emulator.record.calls.length;
+    const include = [MEMBERS[0]!, MEMBERS[1]!];
+    const result = await cli(
+      ['run'],
+      configYaml({
+        top: 'regions: [eu-west-1, us-east-1]\n',
+        accounts: `  include: ["${include[0]}", "${include[1]}"]\n`,
+      }),
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.units.map((u) => [u.accountId, u.region, u.state]).sort()).toEqual([
+      [include[0], 'eu-west-1', 'succeeded'],
+      [include[0], 'us-east-1', 'succeeded'],
+      [include[1], 'eu-west-1', 'succeeded'],
+      [include[1], 'us-east-1', 'succeeded'],
+    ]);
+    const starts = emulator.record.calls
+      .slice(callsBefore)
+      .filter((c) => c.action === 'StartQueryExecution' && c.status === 200);
+    expect(starts.map((c) => `${c.accountId}/${c.region}`).sort()).toEqual([
+      `${include[0]}/eu-west-1`,
+      `${include[0]}/us-east-1`,
+      `${include[1]}/eu-west-1`,
+      `${include[1]}/us-east-1`,
+    ]);
+    for (const c of starts) {
+      const location = (c.params.ResultConfiguration as { OutputLocation?: string } | undefined)
+        ?.OutputLocation;
+      expect(location).toBe(`s3://athena-results-${c.accountId}/${c.region}/fanout/`);
+    }
+    expect(manifest.outputs[0]?.rows).toBe(4 * 4);
+  });
+});
