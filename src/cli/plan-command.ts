@@ -20,10 +20,8 @@ export interface PlanOptions {
  */
 export async function planCommand(opts: PlanOptions, log?: Logger): Promise<number> {
   const { config, warnings } = await loadConfig(opts.config ? { configPath: opts.config } : {});
-  const { base, resolver } = buildCredentials(config, {
-    runId: makeRunId(new Date()),
-    ...(log ? { log } : {}),
-  });
+  const runId = makeRunId(new Date());
+  const { base, resolver } = buildCredentials(config, { runId, ...(log ? { log } : {}) });
   let resolved;
   try {
     resolved = await resolveAccounts(config, resolver, base);
@@ -36,10 +34,11 @@ export async function planCommand(opts: PlanOptions, log?: Logger): Promise<numb
     }
     return opts.checkAccess ? EXIT.partial : EXIT.nothing;
   }
-  const plan = buildPlan(config, resolved, warnings);
+  const plan = buildPlan(config, resolved, warnings, runId);
   if (!opts.checkAccess) {
     process.stdout.write(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
-    return EXIT.ok;
+    // A query whose template cannot be rendered would fail in every account.
+    return plan.queries.some((q) => q.renderError) ? EXIT.usage : EXIT.ok;
   }
   if (!opts.json) {
     process.stdout.write(

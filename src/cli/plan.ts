@@ -1,6 +1,8 @@
 import type { PipelineConfig } from '../config/index.js';
 import type { RoleHop } from '../auth-chain/role-hop.js';
 import type { Account } from '../accounts/account.js';
+import { renderSql } from '../extract/index.js';
+import { describeError } from '../errors.js';
 import type { ResolvedAccounts } from './resolve-accounts.js';
 
 /** A hop as plan shows it: the ExternalId is a shared secret, so only whether one is sent. */
@@ -39,7 +41,14 @@ export interface Plan {
     database?: string;
     catalog?: string;
     outputLocation?: string;
+    /** As written, `{{...}}` templates included. */
     sql: string;
+    /** The SQL as the first account running it would send it (templates filled in). */
+    rendered?: { accountId: string; region: string; sql: string };
+    /** A template that cannot be rendered: the run would fail this query everywhere. */
+    renderError?: string;
+    /** Accounts running it (a query's own `accounts` narrows the selected ones). */
+    accounts: number;
   }[];
   /** (account, region, query) units a run would start. */
   units: number;
@@ -68,9 +77,41 @@ function plannedAccount(a: Account): PlannedAccount {
   };
 }
 
+type QueryConfig = PipelineConfig['queries'][number];
+
+function renderFor(config: PipelineConfig, q: QueryConfig, account: Account | undefined, runId: string) {
+  if (!account) return {};
+  const region = q.regions[0] ?? config.region;
+  try {
+    const sql = renderSql(
+      q.sql,
+      {
+        accountId: account.id,
+        region,
+        runDate: new Date().toISOString().slice(0, 10),
+        runId,
+        ...(account.name === undefined ? {} : { accountName: account.name }),
+        ...(account.ouPath === undefined ? {} : { ouPath: account.ouPath }),
+        ...(account.tags === undefined ? {} : { tags: account.tags }),
+        vars: config.vars,
+      },
+      q.name,
+    );
+    return { rendered: { accountId: account.id, region, sql } };
+  } catch (err) {
+    return { renderError: String(describeError(err).message) };
+  }
+}
+
 /** What a run would do with this config and these accounts; nothing in it calls AWS. */
-export function buildPlan(config: PipelineConfig, resolved: ResolvedAccounts, warnings: string[]): Plan {
-  const unitsPerAccount = config.queries.reduce((n, q) => n + q.regions.length, 0);
+export function buildPlan(
+  config: PipelineConfig,
+  resolved: ResolvedAccounts,
+  warnings: string[],
+  runId = 'plan',
+): Plan {
+  const runs = (q: QueryConfig) =>
+    q.accounts ? resolved.selected.filter((a) => q.accounts!.includes(a.id)) : resolved.selected;
   return {
     ...(config.configFile ? { configFile: config.configFile } : {}),
     region: config.region,
@@ -92,8 +133,10 @@ export function buildPlan(config: PipelineConfig, resolved: ResolvedAccounts, wa
       ...(q.catalog ? { catalog: q.catalog } : {}),
       ...(q.outputLocation ? { outputLocation: q.outputLocation } : {}),
       sql: q.sql,
+      ...renderFor(config, q, runs(q)[0], runId),
+      accounts: runs(q).length,
     })),
-    units: resolved.selected.length * unitsPerAccount,
+    units: config.queries.reduce((n, q) => n + runs(q).length * q.regions.length, 0),
     warnings: [...warnings, ...resolved.warnings],
   };
 }
@@ -144,9 +187,14 @@ export function formatPlan(plan: Plan): string {
       q.database ? `database ${q.database}` : '',
       q.outputLocation ? `output ${q.outputLocation}` : '',
     ].filter(Boolean);
-    out.push(`  ${q.name} in ${q.regions.join(', ')}; ${where.join(', ')}`);
+    out.push(`  ${q.name} in ${q.regions.join(', ')} for ${q.accounts} accounts; ${where.join(', ')}`);
+    if (q.renderError) out.push(`    cannot render: ${q.renderError}`);
+    const sql = q.rendered?.sql ?? q.sql;
+    if (q.rendered && q.rendered.sql !== q.sql) {
+      out.push(`    as sent for ${q.rendered.accountId} in ${q.rendered.region}:`);
+    }
     out.push(
-      ...q.sql
+      ...sql
         .trimEnd()
         .split('\n')
         .map((line) => `      ${line}`),

@@ -17,7 +17,7 @@ import {
   SUSPENDED,
 } from '../helpers/org-scenario.js';
 
-function configYaml(extra: { accounts?: string; top?: string } = {}): string {
+function configYaml(extra: { accounts?: string; top?: string; queries?: string } = {}): string {
   return `version: 1
 region: eu-west-1
 ${extra.top ?? ''}auth:
@@ -36,7 +36,7 @@ ${extra.accounts ?? ''}athena:
 queries:
   - name: inventory
     sql: SELECT id, note FROM inventory
-sinks:
+${extra.queries ?? ''}sinks:
   - { type: parquet, path: out/{query}.parquet }
 manifest: out/manifest.json
 `;
@@ -99,6 +99,35 @@ describe('athena-fanout plan', () => {
     ]);
     expect(plan.units).toBe(prod.length * 2);
     expect(emulator.record.queries.length).toBe(queriesBefore);
+  });
+
+  it('renders each query as the first account running it would send it; an unknown variable exits 2', async () => {
+    const templated = `  - name: by_ou
+    sql: "SELECT {{ouPath}} AS ou, {{accountName}} AS name FROM inventory"
+    accounts: ["${MEMBERS[1]}", "${MEMBERS[3]}"]
+`;
+    const result = await cli(['plan', '--json'], configYaml({ queries: templated }));
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as Plan;
+    expect(plan.queries[1]).toMatchObject({
+      name: 'by_ou',
+      accounts: 2,
+      rendered: {
+        accountId: MEMBERS[1],
+        region: 'eu-west-1',
+        sql: "SELECT 'Root/Dev' AS ou, 'member-2' AS name FROM inventory",
+      },
+    });
+    const text = await cli(['plan'], configYaml({ queries: templated }));
+    expect(text.stdout).toContain(`as sent for ${MEMBERS[1]} in eu-west-1:`);
+    expect(text.stdout).toContain("SELECT 'Root/Dev' AS ou, 'member-2' AS name FROM inventory");
+
+    const broken = await cli(
+      ['plan'],
+      configYaml({ queries: '  - { name: bad, sql: "SELECT {{nope}} FROM inventory" }\n' }),
+    );
+    expect(broken.code).toBe(2);
+    expect(broken.stdout).toMatch(/cannot render: .*unknown template variable \{\{nope\}\}/);
   });
 
   it('prints one line per account, the skipped ones with their reason', async () => {
