@@ -96,6 +96,7 @@ function queryStatements(config: PipelineConfig, partition: string, account: str
   const dataCatalogs: string[] = [];
   const glue: string[] = [];
   const buckets = new Map<string, Set<string>>();
+  const kmsKeys: string[] = [];
   for (const q of config.queries) {
     const catalog = q.catalog ?? 'AwsDataCatalog';
     const isGlue = catalog.toLowerCase() === 'awsdatacatalog';
@@ -110,6 +111,10 @@ function queryStatements(config: PipelineConfig, partition: string, account: str
         );
       } else {
         dataCatalogs.push(`arn:${partition}:athena:${region}:${account}:datacatalog/${catalog}`);
+      }
+      const key = q.encryption?.kmsKey;
+      if (key && q.encryption?.option !== 'SSE_S3') {
+        kmsKeys.push(key.startsWith('arn:') ? key : `arn:${partition}:kms:${region}:${account}:key/${key}`);
       }
       if (q.outputLocation) {
         const url = q.outputLocation.replace(/<region>/g, region).replace(/<accountId>/g, account);
@@ -146,6 +151,15 @@ function queryStatements(config: PipelineConfig, partition: string, account: str
   }
   if (glue.length > 0) {
     statements.push({ Sid: 'GlueCatalogReads', Effect: 'Allow', Action: GLUE_READS, Resource: sorted(glue) });
+  }
+  if (kmsKeys.length > 0) {
+    // Athena encrypts results with the caller's KMS permissions, and reading them back decrypts.
+    statements.push({
+      Sid: 'ResultsKmsKey',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: sorted(kmsKeys),
+    });
   }
   let n = 0;
   for (const [bucket, prefixes] of [...buckets].sort(([a], [b]) => a.localeCompare(b))) {

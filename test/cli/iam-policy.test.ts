@@ -29,7 +29,7 @@ athena:
   outputLocation: s3://results-<accountId>/<region>/fanout/
 queries:
   - { name: inventory, sql: SELECT 1 }
-  - { name: costs, sql: SELECT 2, regions: [ap-south-1], database: billing, workgroup: finance, outputLocation: 's3://finance-results/athena/' }
+  - { name: costs, sql: SELECT 2, regions: [ap-south-1], database: billing, workgroup: finance, outputLocation: 's3://finance-results/athena/', encryption: SSE_KMS, kmsKey: 1234abcd-12ab-34cd-56ef-1234567890ab }
 sinks:
   - { type: parquet, path: '{query}.parquet' }
 `;
@@ -52,7 +52,7 @@ function expectValid(d: PolicyDocument): void {
     expect(s.Sid).toMatch(/^[A-Za-z0-9]+$/);
     expect(s.Effect).toBe('Allow');
     expect(s.Action.length).toBeGreaterThan(0);
-    for (const a of s.Action) expect(a).toMatch(/^(sts|organizations|athena|glue|s3):[A-Za-z]+$/);
+    for (const a of s.Action) expect(a).toMatch(/^(sts|organizations|athena|glue|s3|kms):[A-Za-z]+$/);
     expect(s.Resource !== undefined || s.Principal !== undefined).toBe(true);
   }
 }
@@ -165,10 +165,15 @@ describe('iam-policy', () => {
         undefined,
       ],
     ]);
-    // nothing beyond Athena, Glue and the output buckets
+    expect(statement(p, 'ResultsKmsKey')).toMatchObject({
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: ['arn:aws:kms:ap-south-1:<accountId>:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    });
+    // nothing beyond Athena, Glue, the results key and the output buckets
     expect(p.Statement.map((s) => s.Sid)).toEqual([
       'AthenaWorkgroups',
       'GlueCatalogReads',
+      'ResultsKmsKey',
       'AthenaResultsBucket1',
       'AthenaResultsObjects1',
       'AthenaResultsBucket2',
