@@ -13,6 +13,14 @@ export interface BaseCredentialOptions {
 }
 
 /**
+ * The SDK memoizes its chain but treats anything expiring within 5 minutes as expired, so short web
+ * identity or container sessions would be fetched again for every request; our margin fits the lifetime.
+ */
+function sdkChain(provider: CredentialProvider): CredentialProvider {
+  return refreshing(() => provider());
+}
+
+/**
  * The base credentials every chain starts from. `default` is the SDK chain: environment, AWS_PROFILE,
  * SSO, credential_process, web identity from AWS_WEB_IDENTITY_TOKEN_FILE, ECS/EKS container credentials,
  * IMDS; `profile` reads one named profile of the shared files (SSO sessions and credential_process
@@ -23,11 +31,11 @@ export function baseCredentialProvider(
   opts: BaseCredentialOptions = {},
 ): CredentialProvider {
   if (!('kind' in source)) {
-    return fromNodeProviderChain(source.profile === undefined ? {} : { profile: source.profile });
+    return sdkChain(fromNodeProviderChain(source.profile === undefined ? {} : { profile: source.profile }));
   }
   switch (source.kind) {
     case 'default':
-      return fromNodeProviderChain();
+      return sdkChain(fromNodeProviderChain());
     case 'profile': {
       // fromIni caches nothing: without this, a credential_process helper would run for every request.
       const fromProfile = fromIni({ profile: source.profile });

@@ -330,3 +330,41 @@ describe('MFA, session tags and SourceIdentity', () => {
     expect(err.context).toMatchObject({ hopIndex: 1, roleArn: READER, awsCode: 'AccessDenied' });
   });
 });
+
+describe('the SDK default chain with short sessions', () => {
+  it('exchanges AWS_WEB_IDENTITY_TOKEN_FILE once for many requests, though the sessions last 2 minutes', async () => {
+    const short = await startEmulator({
+      scenario: { ...scenario, knobs: { queryLatencyMs: 0, credentialLifetimeSeconds: 120 } },
+    });
+    const tokenFile = join(dir, 'sdk-token');
+    await writeFile(tokenFile, TOKEN);
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: short.endpoint,
+      AWS_REGION: 'eu-west-1',
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+      AWS_ROLE_ARN: IRSA_ROLE,
+      AWS_ROLE_SESSION_NAME: 'sdk-pod',
+      AWS_CONFIG_FILE: join(dir, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    delete process.env.AWS_PROFILE;
+    try {
+      const creds = baseCredentialProvider({ kind: 'default' });
+      const sts = new STSClient({ region: 'eu-west-1', credentials: creds, endpoint: short.endpoint });
+      for (let i = 0; i < 4; i++) {
+        expect((await sts.send(new GetCallerIdentityCommand({}))).Arn).toBe(
+          `arn:aws:sts::${MGMT}:assumed-role/FanoutPod/sdk-pod`,
+        );
+      }
+      // 2-minute sessions are inside the SDK's fixed 5-minute window: alone, it would exchange 4 times.
+      expect(short.record.assumeRoles.map((a) => a.action)).toEqual(['AssumeRoleWithWebIdentity']);
+    } finally {
+      process.env = saved;
+      await short.close();
+    }
+  });
+});
