@@ -1,63 +1,107 @@
-import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { Worker } from 'node:worker_threads';
 import { RecordBatchStreamWriter } from 'apache-arrow';
 import type { RecordBatch, Schema } from 'apache-arrow';
-import {
-  Compression,
-  Table as WasmTable,
-  WriterPropertiesBuilder,
-  transformParquetStream,
-} from 'parquet-wasm';
-import type { RecordBatch as WasmRecordBatch, WriterProperties } from 'parquet-wasm';
 import { FanoutError } from '../errors.js';
 import { conformBatch } from './conform-batch.js';
 import { emptyBatch } from './empty-batch.js';
+import type { ParquetWorkerData, ParquetWorkerReply } from './parquet-worker.js';
 import { iterateBatches } from './sink-types.js';
 import type { BatchSource, ParquetOptions, WrittenFile } from './sink-types.js';
-import { asError, sinkError } from './sink-error.js';
+import { sinkError } from './sink-error.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 export const DEFAULT_ROW_GROUP_SIZE = 131_072;
 
-const CODECS: Record<NonNullable<ParquetOptions['compression']>, Compression> = {
-  zstd: Compression.ZSTD,
-  snappy: Compression.SNAPPY,
-  gzip: Compression.GZIP,
-  none: Compression.UNCOMPRESSED,
-};
+// Batches sent to the encoder but not yet taken: enough to keep both threads busy, little memory.
+const MAX_IN_FLIGHT = 2;
 
-function writerProperties(opts: ParquetOptions): WriterProperties {
-  const rowGroupSize = opts.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
-  if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
-    throw new FanoutError(`rowGroupSize must be a positive integer, got ${rowGroupSize}`, {
-      context: { stage: 'sink' },
-    });
-  }
-  return new WriterPropertiesBuilder()
-    .setCompression(CODECS[opts.compression ?? 'zstd'])
-    .setMaxRowGroupSize(rowGroupSize)
-    .build();
+// Compiled: parquet-worker.js beside this file. Under vitest this module is TypeScript and so is the worker.
+const WORKER_URL = new URL(
+  `./parquet-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`,
+  import.meta.url,
+);
+
+function ipcOf(batch: RecordBatch): Uint8Array {
+  return RecordBatchStreamWriter.writeAll([batch]).toUint8Array(true);
 }
 
-/** Copy a JS batch into WebAssembly memory; the IPC stream format is the only bridge parquet-wasm has. */
-function toWasm(batch: RecordBatch): WasmRecordBatch[] {
-  const ipc = RecordBatchStreamWriter.writeAll([batch]).toUint8Array(true);
-  const table = WasmTable.fromIPCStream(ipc);
-  try {
-    return table.recordBatches();
-  } finally {
-    table.free();
+/** The encoder thread of one file, with a credit count for backpressure. */
+class ParquetEncoder {
+  private readonly worker: Worker;
+  private inFlight = 0;
+  private finished: Promise<void>;
+  private waiter: (() => void) | undefined;
+  private failure: Error | undefined;
+
+  constructor(data: ParquetWorkerData) {
+    this.worker = new Worker(WORKER_URL, { workerData: data });
+    this.finished = new Promise<void>((resolveDone, reject) => {
+      this.worker.on('message', (reply: ParquetWorkerReply) => {
+        if (reply.type === 'consumed') {
+          this.inFlight--;
+          this.waiter?.();
+        } else if (reply.type === 'done') resolveDone();
+        else this.fail(new Error(reply.message), reject);
+      });
+      this.worker.on('error', (err: Error) => {
+        this.fail(err, reject);
+      });
+      this.worker.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`Parquet encoder exited with code ${code}`), reject);
+      });
+    });
+    // Rejections are read through send()/end(); never leave this one unhandled.
+    this.finished.catch(() => undefined);
+  }
+
+  private fail(err: Error, reject: (e: Error) => void): void {
+    this.failure ??= err;
+    this.waiter?.();
+    reject(this.failure);
+  }
+
+  /** A method, not a field read: the flow analysis would keep a field narrowed across the awaits. */
+  private failed(): Error | undefined {
+    return this.failure;
+  }
+
+  async send(ipc: Uint8Array): Promise<void> {
+    this.throwIfFailed();
+    this.inFlight++;
+    this.worker.postMessage(ipc, [ipc.buffer as ArrayBuffer]);
+    while (this.inFlight >= MAX_IN_FLIGHT && !this.failed()) {
+      await new Promise<void>((r) => (this.waiter = r));
+      this.waiter = undefined;
+    }
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    const failure = this.failed();
+    if (failure) throw failure;
+  }
+
+  async end(): Promise<void> {
+    this.worker.postMessage(null);
+    try {
+      await this.finished;
+    } finally {
+      await this.worker.terminate();
+    }
+  }
+
+  async abort(): Promise<void> {
+    await this.worker.terminate();
   }
 }
 
 /**
- * Stream `batches` into a Parquet file (ZSTD by default), atomically. Memory is bounded by a row group:
- * parquet-wasm emits each row group as soon as it is full. Every batch is conformed to `schema`; a
- * source that yields nothing still produces a valid file with the schema.
+ * Stream `batches` into a Parquet file (ZSTD by default), atomically. parquet-wasm encodes on a worker
+ * thread while this thread produces the next batches; memory is bounded by a row group plus two
+ * batches in flight. Every batch is conformed to `schema`; a source that yields nothing still produces
+ * a valid file with the schema.
  */
 export async function writeParquetFile(
   path: string,
@@ -70,57 +114,34 @@ export async function writeParquetFile(
       context: { stage: 'sink', path },
     });
   }
-  const props = writerProperties(opts);
+  const rowGroupSize = opts.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
+  if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
+    throw new FanoutError(`rowGroupSize must be a positive integer, got ${rowGroupSize}`, {
+      context: { stage: 'sink' },
+    });
+  }
   let rows = 0;
   try {
     await writeFileAtomic(path, async (temp) => {
+      const encoder = new ParquetEncoder({ temp, compression: opts.compression ?? 'zstd', rowGroupSize });
       const source = iterateBatches(batches);
-      // An object, not locals: the checks after the pipeline read what the stream callbacks wrote.
-      const state: { failed: boolean; error?: unknown; enqueued: boolean } = {
-        failed: false,
-        enqueued: false,
-      };
-      const input = new ReadableStream<WasmRecordBatch>({
-        async pull(controller) {
-          try {
-            // Loop until something is enqueued: a pull that enqueues nothing is not called again.
-            for (;;) {
-              const next = await source.next();
-              if (next.done) {
-                if (!state.enqueued) for (const wb of toWasm(emptyBatch(schema))) controller.enqueue(wb);
-                controller.close();
-                return;
-              }
-              const batch = conformBatch(next.value, schema);
-              if (batch.numRows === 0) continue;
-              rows += batch.numRows;
-              for (const wb of toWasm(batch)) controller.enqueue(wb);
-              state.enqueued = true;
-              return;
-            }
-          } catch (err) {
-            state.failed = true;
-            state.error = err;
-            controller.error(err);
-          }
-        },
-        async cancel() {
-          await source.return(undefined);
-        },
-      });
       try {
-        // Resolves once the first batch is in; the pull-based input makes the writer ask for it itself.
-        // A source failing before that makes it reject with an opaque "Dyn casting error".
-        const output = (await transformParquetStream(input, props)) as NodeReadableStream<Uint8Array>;
-        await pipeline(Readable.fromWeb(output), createWriteStream(temp, { flags: 'wx' }));
+        let sent = false;
+        for await (const batch of source) {
+          const conformed = conformBatch(batch, schema);
+          if (conformed.numRows === 0) continue;
+          rows += conformed.numRows;
+          await encoder.send(ipcOf(conformed));
+          sent = true;
+        }
+        if (!sent) await encoder.send(ipcOf(emptyBatch(schema)));
+        await encoder.end();
       } catch (err) {
-        throw asError(state.failed ? state.error : err);
-      } finally {
+        await encoder.abort();
         // Lets the source release what it holds (e.g. stop paging) when the writer gave up early.
         await source.return(undefined).catch(() => undefined);
+        throw err;
       }
-      // parquet-wasm finishes a valid-looking file even when its input stream errors: check ourselves.
-      if (state.failed) throw asError(state.error);
     });
   } catch (err) {
     throw sinkError(err, 'Parquet file', path);

@@ -1,0 +1,76 @@
+/**
+ * Worker thread of writeParquetFile: Arrow IPC messages in, Parquet (parquet-wasm) out to a temp file.
+ * Encoding and compression then run on their own core while the main thread reads and builds the
+ * next batches. Only external imports: in tests this file runs as TypeScript through Node's type
+ * stripping, which does not map our `.js` import suffixes.
+ */
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Compression, Table, WriterPropertiesBuilder, transformParquetStream } from 'parquet-wasm';
+import type { RecordBatch as WasmRecordBatch } from 'parquet-wasm';
+
+export interface ParquetWorkerData {
+  temp: string;
+  compression: 'zstd' | 'snappy' | 'gzip' | 'none';
+  rowGroupSize: number;
+}
+
+/** From the worker: a batch was taken (the main thread may send another), the file is done, or failed. */
+export type ParquetWorkerReply = { type: 'consumed' } | { type: 'done' } | { type: 'error'; message: string };
+
+const CODECS = {
+  zstd: Compression.ZSTD,
+  snappy: Compression.SNAPPY,
+  gzip: Compression.GZIP,
+  none: Compression.UNCOMPRESSED,
+};
+
+async function run(port: NonNullable<typeof parentPort>, data: ParquetWorkerData): Promise<void> {
+  // null ends the input.
+  const queue: (Uint8Array | null)[] = [];
+  let wake: (() => void) | undefined;
+  port.on('message', (message: Uint8Array | null) => {
+    queue.push(message);
+    wake?.();
+  });
+  const next = async (): Promise<Uint8Array | null> => {
+    while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+    return queue.shift()!;
+  };
+  const input = new ReadableStream<WasmRecordBatch>({
+    async pull(controller) {
+      const ipc = await next();
+      if (ipc === null) {
+        controller.close();
+        return;
+      }
+      const table = Table.fromIPCStream(ipc);
+      try {
+        for (const batch of table.recordBatches()) controller.enqueue(batch);
+      } finally {
+        table.free();
+      }
+      port.postMessage({ type: 'consumed' } satisfies ParquetWorkerReply);
+    },
+  });
+  const props = new WriterPropertiesBuilder()
+    .setCompression(CODECS[data.compression])
+    .setMaxRowGroupSize(data.rowGroupSize)
+    .build();
+  try {
+    const output = (await transformParquetStream(input, props)) as NodeReadableStream<Uint8Array>;
+    await pipeline(Readable.fromWeb(output), createWriteStream(data.temp, { flags: 'wx' }));
+    port.postMessage({ type: 'done' } satisfies ParquetWorkerReply);
+  } catch (err) {
+    port.postMessage({
+      type: 'error',
+      message: err instanceof Error ? err.message : String(err),
+    } satisfies ParquetWorkerReply);
+  }
+}
+
+if (parentPort) await run(parentPort, workerData as ParquetWorkerData);
