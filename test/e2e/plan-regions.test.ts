@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +181,38 @@ describe('athena-fanout plan', () => {
       [MEMBERS[0], true],
       [MEMBERS[1], true],
     ]);
+  });
+});
+
+describe('athena-fanout iam-policy', () => {
+  it('prints every role and writes one valid JSON file per policy with --out, calling no AWS', async () => {
+    const callsBefore = emulator.record.calls.length;
+    const out = join(dir, 'policies');
+    const result = await cli(['iam-policy', '--out', out], configYaml());
+    expect(result.code, result.stderr).toBe(0);
+    const printed = JSON.parse(result.stdout) as { roles: { roleArn: string }[] };
+    expect(printed.roles.map((r) => r.roleArn)).toEqual([
+      `arn:aws:iam::${MANAGEMENT}:role/OrgHub`,
+      `arn:aws:iam::${MANAGEMENT}:role/OrgReader`,
+      'arn:aws:iam::<accountId>:role/AthenaReader',
+    ]);
+    const files = (await readdir(out)).sort();
+    expect(files).toEqual([
+      'account-0-AthenaReader.permissions.json',
+      'account-0-AthenaReader.trust.json',
+      'base-identity.permissions.json',
+      'master-0-OrgHub.permissions.json',
+      'master-0-OrgHub.trust.json',
+      'master-1-OrgReader.permissions.json',
+      'master-1-OrgReader.trust.json',
+    ]);
+    for (const f of files) {
+      const policy = JSON.parse(await readFile(join(out, f), 'utf8')) as { Version: string };
+      expect(policy.Version).toBe('2012-10-17');
+    }
+    const trust = await readFile(join(out, 'account-0-AthenaReader.trust.json'), 'utf8');
+    expect(trust).toContain(EXTERNAL_ID);
+    expect(emulator.record.calls.length).toBe(callsBefore);
   });
 });
 
