@@ -1,7 +1,52 @@
-import { EXIT, type Manifest, type RunStatus, type UnitRecord } from './types.js';
+import { EXIT, type GroupTotals, type Manifest, type RunStatus, type UnitRecord } from './types.js';
 
 /** Everything of a manifest but what follows from its units. */
-export type ManifestDraft = Omit<Manifest, 'status' | 'exitCode' | 'totals' | 'endedAt' | 'durationMs'>;
+export type ManifestDraft = Omit<
+  Manifest,
+  'status' | 'exitCode' | 'totals' | 'endedAt' | 'durationMs' | 'byAccount' | 'byQuery'
+>;
+
+const MiB = 1024 ** 2;
+const TiB = 1024 ** 4;
+/** Athena bills each query at least 10 MB, rounded up to whole megabytes. */
+const MIN_BILLED_BYTES = 10 * MiB;
+export const DEFAULT_PRICE_PER_TB = 5;
+
+/**
+ * Athena's price of one unit's query: scanned bytes rounded up to a megabyte, at least 10 MB, at
+ * `pricePerTB`. Reused results and FAILED queries are not billed; a stopped query is billed for what it
+ * scanned before it stopped.
+ */
+export function estimateCostUSD(
+  u: Pick<UnitRecord, 'state' | 'dataScannedInBytes' | 'reused'>,
+  pricePerTB = DEFAULT_PRICE_PER_TB,
+): number {
+  const bytes = u.dataScannedInBytes ?? 0;
+  if (u.reused || u.state === 'failed' || (u.state !== 'succeeded' && bytes === 0)) return 0;
+  const billed = Math.max(MIN_BILLED_BYTES, Math.ceil(bytes / MiB) * MiB);
+  return round((billed / TiB) * pricePerTB);
+}
+
+const round = (usd: number) => Math.round(usd * 1e8) / 1e8;
+
+function groupTotals(units: UnitRecord[], key: (u: UnitRecord) => string): Record<string, GroupTotals> {
+  const out: Record<string, GroupTotals> = {};
+  for (const u of units) {
+    const g = (out[key(u)] ??= {
+      units: 0,
+      succeeded: 0,
+      rows: 0,
+      dataScannedInBytes: 0,
+      estimatedCostUSD: 0,
+    });
+    g.units++;
+    if (u.state === 'succeeded') g.succeeded++;
+    g.rows += u.rows;
+    g.dataScannedInBytes += u.dataScannedInBytes ?? 0;
+    g.estimatedCostUSD = round(g.estimatedCostUSD + (u.estimatedCostUSD ?? 0));
+  }
+  return out;
+}
 
 /** Derives totals, status and exit code from the units, so they can never disagree with them. */
 export function finishManifest(draft: ManifestDraft, endedAt: Date, signal?: 'SIGINT' | 'SIGTERM'): Manifest {
@@ -9,6 +54,7 @@ export function finishManifest(draft: ManifestDraft, endedAt: Date, signal?: 'SI
   const succeeded = count('succeeded');
   const failed = count('failed');
   const cancelled = count('cancelled');
+  const timedOut = count('timed_out');
   const totals = {
     units: draft.units.length,
     succeeded,
@@ -16,6 +62,8 @@ export function finishManifest(draft: ManifestDraft, endedAt: Date, signal?: 'SI
     cancelled,
     rows: draft.units.reduce((n, u) => n + u.rows, 0),
     dataScannedInBytes: draft.units.reduce((n, u) => n + (u.dataScannedInBytes ?? 0), 0),
+    timedOut,
+    estimatedCostUSD: round(draft.units.reduce((n, u) => n + (u.estimatedCostUSD ?? 0), 0)),
   };
   let status: RunStatus;
   let exitCode: number;
@@ -25,7 +73,7 @@ export function finishManifest(draft: ManifestDraft, endedAt: Date, signal?: 'SI
   } else if (succeeded === 0) {
     status = 'failed';
     exitCode = EXIT.nothing;
-  } else if (failed + cancelled > 0 || draft.error) {
+  } else if (failed + cancelled + timedOut > 0 || draft.error) {
     status = 'partial';
     exitCode = EXIT.partial;
   } else {
@@ -38,6 +86,8 @@ export function finishManifest(draft: ManifestDraft, endedAt: Date, signal?: 'SI
     status,
     exitCode,
     totals,
+    byAccount: groupTotals(draft.units, (u) => u.accountId),
+    byQuery: groupTotals(draft.units, (u) => u.query),
     endedAt: endedAt.toISOString(),
     durationMs: endedAt.getTime() - Date.parse(draft.startedAt),
   };
@@ -59,9 +109,11 @@ export function summarize(m: Manifest, manifestPath: string): string {
     `Accounts: ${m.accounts.discovered} found, ${queried} queried, ${m.accounts.skipped.length} skipped`,
     `Queries:  ${m.totals.succeeded} succeeded, ${m.totals.failed} failed` +
       (m.totals.cancelled ? `, ${m.totals.cancelled} cancelled` : '') +
+      (m.totals.timedOut ? `, ${m.totals.timedOut} timed out` : '') +
       ` (of ${m.totals.units})`,
     `Rows:     ${m.totals.rows}`,
-    `Scanned:  ${formatBytes(m.totals.dataScannedInBytes)}`,
+    `Scanned:  ${formatBytes(m.totals.dataScannedInBytes)}` +
+      (m.totals.estimatedCostUSD === undefined ? '' : ` (about ${formatUSD(m.totals.estimatedCostUSD)})`),
     `Time:     ${(m.durationMs / 1000).toFixed(1)} s`,
   );
   if (m.accounts.skipped.length > 0) {
@@ -71,7 +123,7 @@ export function summarize(m: Manifest, manifestPath: string): string {
     }
   }
   if (m.error) lines.push('', `Run error: ${m.error.message}`);
-  const failures = m.units.filter((u) => u.state === 'failed');
+  const failures = m.units.filter((u) => u.state === 'failed' || u.state === 'timed_out');
   if (failures.length > 0) {
     lines.push('', 'Failures:');
     for (const u of failures) {
@@ -88,7 +140,11 @@ export function summarize(m: Manifest, manifestPath: string): string {
   return lines.join('\n');
 }
 
-function formatBytes(n: number): string {
+export function formatUSD(usd: number): string {
+  return usd < 0.01 && usd > 0 ? `$${usd.toFixed(6)}` : `$${usd.toFixed(2)}`;
+}
+
+export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let v = n / 1024;

@@ -1,6 +1,6 @@
 /** Shapes shared across stages and written to disk. The manifest is a public, versioned format. */
 
-export type UnitState = 'succeeded' | 'failed' | 'cancelled';
+export type UnitState = 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
 export type RunStatus = 'succeeded' | 'partial' | 'failed' | 'interrupted';
 
 export interface UnitError {
@@ -36,6 +36,12 @@ export interface UnitRecord {
   queryPlanningTimeInMillis?: number;
   serviceProcessingTimeInMillis?: number;
   totalExecutionTimeInMillis?: number;
+  /** Athena answered from a previous query's results (result reuse): nothing scanned or billed. */
+  reused?: boolean;
+  /** Scanned bytes at `pricePerTB`, each billed query at least 10 MB; 0 when reused or FAILED. */
+  estimatedCostUSD?: number;
+  /** Starts refused by the account's concurrent query quota before one was accepted. */
+  quotaRefusals?: number;
   startedAt?: string;
   endedAt?: string;
   error?: UnitError;
@@ -54,6 +60,14 @@ export interface OutputRecord {
   path: string;
   rows: number;
   bytes: number;
+}
+
+export interface GroupTotals {
+  units: number;
+  succeeded: number;
+  rows: number;
+  dataScannedInBytes: number;
+  estimatedCostUSD: number;
 }
 
 export interface Manifest {
@@ -86,7 +100,14 @@ export interface Manifest {
     cancelled: number;
     rows: number;
     dataScannedInBytes: number;
+    timedOut?: number;
+    estimatedCostUSD?: number;
   };
+  /** USD per TB scanned used for the estimates. */
+  pricePerTB?: number;
+  /** The same totals per account id and per query name. */
+  byAccount?: Record<string, GroupTotals>;
+  byQuery?: Record<string, GroupTotals>;
   warnings: string[];
   /** A failure that stopped the run before any unit could run (e.g. the master chain or account listing). */
   error?: UnitError;

@@ -1,16 +1,13 @@
-import { AthenaClient } from '@aws-sdk/client-athena';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
-import { awsClientConfig } from '../auth-chain/index.js';
 import type { SkippedAccount } from '../accounts/account.js';
 import { writeJsonAtomic } from '../sinks/index.js';
-import { fanOut, type FanOutTask } from '../scheduler/index.js';
 import { ConfigError } from '../errors.js';
 import { finishManifest, summarize, type ManifestDraft } from '../run-report.js';
 import { EXIT } from '../types.js';
 import { buildCredentials } from './build-credentials.js';
 import { resolveAccounts } from './resolve-accounts.js';
-import { runUnit, type UnitValue } from './run-unit.js';
+import { planUnits, runUnits } from './run-units.js';
 import { makeRunId, unitError } from './unit-error.js';
 import { writeOutputs } from './write-outputs.js';
 import { prepareRun, publishMetrics } from './run-observability.js';
@@ -68,6 +65,7 @@ export async function runCommand(
     startedAt: started.toISOString(),
     ...(config.configFile ? { configFile: config.configFile } : {}),
     region: config.region,
+    pricePerTB: config.pricePerTB,
     ...(opts.shard ? { shard: { ...opts.shard } } : {}),
     accounts: { discovered: 0, selected: 0, skipped: [] },
     units: [],
@@ -78,14 +76,8 @@ export async function runCommand(
 
   const { base, resolver } = buildCredentials(config, { runId, log });
   try {
-    const {
-      all,
-      selected,
-      skipped,
-      managementAccountId,
-      providerFor,
-      warnings: accountWarnings,
-    } = await resolveAccounts(config, resolver, base);
+    const resolved = await resolveAccounts(config, resolver, base);
+    const { all, selected, skipped, managementAccountId, warnings: accountWarnings } = resolved;
     draft.accounts = {
       discovered: all.length,
       selected: selected.length,
@@ -104,58 +96,16 @@ export async function runCommand(
     for (const w of accountWarnings) log.warn(w);
     draft.warnings.push(...accountWarnings);
 
-    const clients = new Map<string, AthenaClient>();
-    // One client per (account, region), all regions of an account sharing its credentials.
-    const athenaFor = (accountId: string, region: string) => {
-      let c = clients.get(`${accountId}/${region}`);
-      if (!c) {
-        c = new AthenaClient(awsClientConfig('athena', { region, credentials: providerFor(accountId) }));
-        clients.set(`${accountId}/${region}`, c);
-      }
-      return c;
-    };
     const mine = opts.shard
       ? unitsOfShard(selected, (a) => ({ accountId: a.id, region: config.region }), opts.shard)
       : selected;
-    const tasks: FanOutTask<UnitValue>[] = mine.flatMap((account) =>
-      config.queries.flatMap((query) =>
-        query.regions.map((region) => ({
-          id: `${account.id}/${region}/${query.name}`,
-          group: account.id,
-          run: (signal: AbortSignal) =>
-            runUnit(athenaFor(account.id, region), account, query, signal, region),
-        })),
-      ),
-    );
-    const outcomes = await fanOut(tasks, {
-      concurrency: config.concurrency.queries,
-      perGroup: config.concurrency.perAccount,
+    const results = await runUnits(config, planUnits(config, mine), {
+      runId,
+      runStarted: started,
       signal: controller.signal,
-      onSettled: (o) => {
-        if (!o.ok) return;
-        const r = o.value.record;
-        const level = r.state === 'succeeded' ? 'info' : 'warn';
-        log[level](
-          { account: r.accountId, query: r.query, state: r.state, rows: r.rows, error: r.error },
-          'unit done',
-        );
-      },
-    });
-    const results: UnitValue[] = outcomes.map((o, i) => {
-      if (o.ok) return o.value;
-      const [accountId, region, query] = tasks[i]!.id.split('/') as [string, string, string];
-      return {
-        record: {
-          accountId,
-          region,
-          query,
-          state: o.cancelled ? 'cancelled' : 'failed',
-          attempts: 0,
-          queryExecutionIds: [],
-          rows: 0,
-          error: unitError(o.error),
-        },
-      };
+      log,
+      providerFor: (accountId) => resolved.providerFor(accountId),
+      ...(process.stderr.isTTY ? { tty: process.stderr } : {}),
     });
     draft.units = results.map((r) => r.record);
     const shard = opts.shard;

@@ -1,14 +1,21 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { PipelineConfig } from '../config/index.js';
 import type { Account } from '../accounts/account.js';
-import { executeQuery } from '../extract/index.js';
+import { FanoutError } from '../errors.js';
+import {
+  clientRequestToken,
+  executeQuery,
+  type QueryGate,
+  renderSql,
+  type SqlVariables,
+  type StatusPoller,
+} from '../extract/index.js';
 import type { SpilledResult } from '../sinks/index.js';
 import { retry } from '../scheduler/index.js';
+import { estimateCostUSD } from '../run-report.js';
 import type { UnitRecord } from '../types.js';
 import { fetchUnitResults } from './fetch-unit-results.js';
 import { isRetryable, unitError } from './unit-error.js';
-
-const UNIT_ATTEMPTS = 3;
 
 export interface UnitValue {
   record: UnitRecord;
@@ -16,7 +23,27 @@ export interface UnitValue {
   data?: SpilledResult;
 }
 
-/** One (account, query) unit: run the query, retrying what can help, and read its results. */
+/** What the run shares with each unit; every field has a default so a bare call still works. */
+export interface UnitOptions {
+  runId?: string;
+  /** The run's start; gives {{runDate}}. */
+  runStarted?: Date;
+  vars?: Record<string, string>;
+  /** Resubmissions of a query that FAILED retryably (retries.query, default 2). */
+  retries?: number;
+  pricePerTB?: number;
+  /** Shared by the (account, region)'s units: batched status checks. */
+  poller?: StatusPoller;
+  /** The (account, region)'s adaptive slot limit for the concurrent query quota. */
+  gate?: QueryGate;
+  /** Backoff between resubmissions (default 1 s doubling to 20 s, full jitter). */
+  retryBaseDelayMs?: number;
+  quotaBackoff?: { baseMs: number; maxMs: number };
+  /** The query was accepted by Athena (a new attempt included). */
+  onQueryStarted?: (queryExecutionId: string) => void;
+}
+
+/** One (account, region) × query unit: run the query, resubmitting what can help, and read its results. */
 export async function runUnit(
   athena: AthenaClient,
   account: Account,
@@ -24,6 +51,7 @@ export async function runUnit(
   signal: AbortSignal,
   /** The region `athena` calls; `<region>` in the output location becomes it. */
   region?: string,
+  opts: UnitOptions = {},
 ): Promise<UnitValue> {
   const record: UnitRecord = {
     accountId: account.id,
@@ -39,35 +67,80 @@ export async function runUnit(
   const outputLocation = query.outputLocation
     ?.replace(/<accountId>|\{accountId\}/g, account.id)
     .replace(/<region>|\{region\}/g, region ?? '');
+  const runId = opts.runId ?? 'run';
+  const vars: SqlVariables = {
+    accountId: account.id,
+    region: region ?? (await athena.config.region()),
+    runDate: (opts.runStarted ?? new Date()).toISOString().slice(0, 10),
+    runId,
+    ...(account.name === undefined ? {} : { accountName: account.name }),
+    ...(account.ouPath === undefined ? {} : { ouPath: account.ouPath }),
+    ...(account.tags === undefined ? {} : { tags: account.tags }),
+    vars: opts.vars ?? {},
+  };
   try {
+    const sql = renderSql(query.sql, vars, query.name);
+    const parameters = query.parameters?.map((p) => renderSql(p, vars, query.name));
     const data = await retry(
-      async () => {
-        record.attempts++;
+      async (attempt) => {
+        record.attempts = attempt;
+        delete record.error;
         const executed = await executeQuery(
           athena,
           {
             queryName: query.name,
-            sql: query.sql,
+            sql,
             workgroup: query.workgroup,
             ...(query.database ? { database: query.database } : {}),
             ...(query.catalog ? { catalog: query.catalog } : {}),
             ...(outputLocation ? { outputLocation } : {}),
+            ...(parameters ? { executionParameters: parameters } : {}),
+            ...(query.encryption ? { encryption: query.encryption } : {}),
+            ...(query.resultReuseMinutes ? { resultReuseMinutes: query.resultReuseMinutes } : {}),
+            clientRequestToken: clientRequestToken({
+              runId,
+              accountId: account.id,
+              region: vars.region,
+              query: query.name,
+              attempt,
+            }),
           },
-          { signal, onStarted: (id) => record.queryExecutionIds.push(id) },
+          {
+            signal,
+            ...(opts.poller ? { poller: opts.poller } : {}),
+            ...(opts.gate ? { gate: opts.gate } : {}),
+            ...(opts.quotaBackoff ? { quotaBackoff: opts.quotaBackoff } : {}),
+            ...(query.timeoutSeconds === undefined ? {} : { timeoutMs: query.timeoutSeconds * 1000 }),
+            onStarted: (id) => {
+              record.queryExecutionIds.push(id);
+              opts.onQueryStarted?.(id);
+            },
+            onQuotaRefused: () => {
+              record.quotaRefusals = (record.quotaRefusals ?? 0) + 1;
+            },
+          },
         );
         Object.assign(record, executed.stats);
+        if (executed.reused) record.reused = true;
         return fetchUnitResults(athena, executed, account, query, record, signal);
       },
-      { attempts: UNIT_ATTEMPTS, isRetryable, signal },
+      {
+        attempts: (opts.retries ?? 2) + 1,
+        baseDelayMs: opts.retryBaseDelayMs ?? 1000,
+        isRetryable,
+        signal,
+      },
     );
     record.state = 'succeeded';
     record.rows = data.rows;
     return { record, data };
   } catch (err) {
-    record.state = signal.aborted ? 'cancelled' : 'failed';
+    const timedOut = err instanceof FanoutError && err.context.timedOut === true;
+    record.state = signal.aborted ? 'cancelled' : timedOut ? 'timed_out' : 'failed';
     record.error = unitError(err);
     return { record };
   } finally {
+    record.estimatedCostUSD = estimateCostUSD(record, opts.pricePerTB);
     record.endedAt = new Date().toISOString();
   }
 }

@@ -36,3 +36,4 @@ export {
   type ReadResultsOptions,
   streamQueryResults,
 } from './stream-query-results.js';
+export { renderSql, sqlLiteral, type SqlVariables } from './render-sql.js';

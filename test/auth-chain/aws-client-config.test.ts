@@ -73,13 +73,17 @@ describe('awsClientConfig', () => {
 
   it('sets retry defaults unless AWS_MAX_ATTEMPTS / AWS_RETRY_MODE are set', () => {
     expect(awsClientConfig('organizations', { region: 'eu-west-1' }, {})).toMatchObject({
-      maxAttempts: 6,
-      retryMode: 'standard',
+      maxAttempts: 10,
+      retryMode: 'adaptive',
+    });
+    expect(awsClientConfig('athena', { region: 'eu-west-1' }, {})).toMatchObject({
+      maxAttempts: 10,
+      retryMode: 'adaptive',
     });
     const fromEnv = awsClientConfig(
       'athena',
       { region: 'eu-west-1' },
-      { AWS_MAX_ATTEMPTS: '9', AWS_RETRY_MODE: 'adaptive' },
+      { AWS_MAX_ATTEMPTS: '9', AWS_RETRY_MODE: 'standard' },
     );
     expect(fromEnv.maxAttempts).toBeUndefined();
     expect(fromEnv.retryMode).toBeUndefined();

@@ -1,0 +1,167 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import pLimit from 'p-limit';
+import type { Logger } from 'pino';
+import type { Account } from '../accounts/account.js';
+import { awsClientConfig, type CredentialProvider } from '../auth-chain/index.js';
+import type { PipelineConfig, QueryConfig } from '../config/index.js';
+import { StatusPoller } from '../extract/index.js';
+import { AimdLimit, fanOut, type FanOutTask, type TaskOutcome } from '../scheduler/index.js';
+import { RunProgress } from './run-progress.js';
+import { runUnit, type UnitOptions, type UnitValue } from './run-unit.js';
+import { unitError } from './unit-error.js';
+
+export interface UnitSpec {
+  account: Account;
+  region: string;
+  query: QueryConfig;
+}
+
+/** Every (account, region) × query the run owes: each query in each of its regions, if its `accounts` allow. */
+export function planUnits(config: PipelineConfig, accounts: Account[]): UnitSpec[] {
+  return accounts.flatMap((account) =>
+    config.queries
+      .filter((q) => !q.accounts || q.accounts.includes(account.id))
+      .flatMap((query) => query.regions.map((region) => ({ account, region, query }))),
+  );
+}
+
+export interface RunUnitsOptions {
+  runId: string;
+  runStarted: Date;
+  signal: AbortSignal;
+  log: Logger;
+  providerFor: (accountId: string) => CredentialProvider;
+  /** A terminal for the live progress line. */
+  tty?: NodeJS.WriteStream;
+  /** Test hooks: faster backoffs. */
+  unit?: Pick<UnitOptions, 'retryBaseDelayMs' | 'quotaBackoff'>;
+}
+
+/**
+ * Runs the units under the three limits: concurrency.queries in flight overall, concurrency.perAccount
+ * per (account, region) (Athena's quota is per account and region, and the gate below lowers it further
+ * when Athena refuses starts), and concurrency.accounts accounts setting up credentials at once.
+ */
+export async function runUnits(
+  config: PipelineConfig,
+  units: UnitSpec[],
+  opts: RunUnitsOptions,
+): Promise<UnitValue[]> {
+  const setup = pLimit(config.concurrency.accounts);
+  const providers = new Map<string, CredentialProvider>();
+  // STS pressure: an account's first credentials wait for a setup slot; later calls hit the cache.
+  const providerFor = (accountId: string): CredentialProvider => {
+    let p = providers.get(accountId);
+    if (!p) {
+      const inner = opts.providerFor(accountId);
+      let ready = false;
+      p = async (...args: Parameters<CredentialProvider>) => {
+        if (ready) return inner(...args);
+        const creds = await setup(() => inner(...args));
+        ready = true;
+        return creds;
+      };
+      providers.set(accountId, p);
+    }
+    return p;
+  };
+  const perTarget = new Map<string, { athena: AthenaClient; poller: StatusPoller; gate: AimdLimit }>();
+  const target = (accountId: string, region: string) => {
+    const key = `${accountId}/${region}`;
+    let t = perTarget.get(key);
+    if (!t) {
+      const athena = new AthenaClient(
+        awsClientConfig('athena', { region, credentials: providerFor(accountId) }),
+      );
+      t = {
+        athena,
+        poller: new StatusPoller(athena),
+        gate: new AimdLimit({ max: config.concurrency.perAccount }),
+      };
+      perTarget.set(key, t);
+    }
+    return t;
+  };
+
+  const progress = new RunProgress(
+    {
+      units: units.length,
+      accounts: new Set(units.map((u) => u.account.id)).size,
+      log: opts.log,
+      ...(opts.tty ? { tty: opts.tty } : {}),
+    },
+    units.map((u) => u.account.id),
+  );
+  const running = new Set<string>();
+  // failFast: a unit that ends failed or timed out stops the rest as an interruption would.
+  const stopAll = new AbortController();
+  const onAbort = () => {
+    stopAll.abort(opts.signal.reason);
+  };
+  if (opts.signal.aborted) onAbort();
+  else opts.signal.addEventListener('abort', onAbort, { once: true });
+  const tasks: FanOutTask<UnitValue>[] = units.map(({ account, region, query }) => {
+    const id = `${account.id}/${region}/${query.name}`;
+    return {
+      id,
+      group: `${account.id}/${region}`,
+      run: async (signal: AbortSignal) => {
+        running.add(id);
+        progress.unitStarted(id);
+        const t = target(account.id, region);
+        const value = await runUnit(t.athena, account, query, signal, region, {
+          runId: opts.runId,
+          runStarted: opts.runStarted,
+          vars: config.vars,
+          retries: config.retries.query,
+          pricePerTB: config.pricePerTB,
+          poller: t.poller,
+          gate: t.gate,
+          ...opts.unit,
+          onQueryStarted: (qid) => {
+            progress.queryStarted(id, qid);
+          },
+        });
+        const state = value.record.state;
+        if (config.failFast && (state === 'failed' || state === 'timed_out') && !stopAll.signal.aborted) {
+          opts.log.warn({ unit: id, state }, 'failFast: stopping the other units');
+          stopAll.abort(new Error(`failFast: unit ${id} ${state}`));
+        }
+        return value;
+      },
+    };
+  });
+  const recordOf = (o: TaskOutcome<UnitValue>, i: number): UnitValue => {
+    if (o.ok) return o.value;
+    const { account, region, query } = units[i]!;
+    return {
+      record: {
+        accountId: account.id,
+        ...(account.name ? { accountName: account.name } : {}),
+        region,
+        query: query.name,
+        state: o.cancelled ? 'cancelled' : 'failed',
+        attempts: 0,
+        queryExecutionIds: [],
+        rows: 0,
+        estimatedCostUSD: 0,
+        error: unitError(o.error),
+      },
+    };
+  };
+  const index = new Map(tasks.map((t, i) => [t.id, i]));
+  try {
+    const outcomes = await fanOut(tasks, {
+      concurrency: config.concurrency.queries,
+      perGroup: config.concurrency.perAccount,
+      signal: stopAll.signal,
+      onSettled: (o) => {
+        progress.finished(recordOf(o, index.get(o.id)!).record, running.delete(o.id));
+      },
+    });
+    return outcomes.map(recordOf);
+  } finally {
+    progress.stop();
+    opts.signal.removeEventListener('abort', onAbort);
+  }
+}
