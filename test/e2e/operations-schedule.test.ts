@@ -60,11 +60,11 @@ describe('athena-fanout schedule', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const start = async (shutdown: 'drain' | 'cancel') => {
+  const start = async (shutdown: 'drain' | 'cancel', extra = '') => {
     await writeFile(
       join(dir, 'pipeline.config.yaml'),
       pipelineYaml(
-        `schedule:\n  cron: '* * * * * *'\n  timezone: Europe/Paris\n  shutdown: ${shutdown}\n  runOnStart: true\n`,
+        `schedule:\n  cron: '* * * * * *'\n  timezone: Europe/Paris\n  shutdown: ${shutdown}\n  runOnStart: true\n${extra}`,
       ),
     );
     const port = await freePort();
@@ -104,6 +104,19 @@ describe('athena-fanout schedule', () => {
     expect(result.code, result.stderr).toBe(143);
     const manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
     expect(manifest).toMatchObject({ status: 'interrupted', interrupted: true });
+  });
+
+  it('cancels a draining run that outlives shutdownDeadlineSeconds', async () => {
+    const s = await start('drain', '  shutdownDeadlineSeconds: 1\n');
+    await waitForHealth(s.port, (h) => h.running);
+    process.kill(s.pid(), 'SIGTERM');
+    const result = await s.done;
+    expect(result.code, result.stderr).toBe(143);
+    const msgs = logLines(result.stderr).map((l) => l.msg);
+    expect(msgs).toContain('stopping: letting the active run finish (signal again to exit at once)');
+    expect(msgs).toContain('shutdown deadline reached: cancelling the active run');
+    const manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.interrupted).toBe(true);
   });
 
   it('refuses to start without a schedule section, saying what to add', async () => {
