@@ -11,7 +11,7 @@ import { planUnits, runUnits } from './run-units.js';
 import { makeRunId, unitError } from './unit-error.js';
 import { writeOutputs } from './write-outputs.js';
 import { prepareRun, publishMetrics } from './run-observability.js';
-import { shardManifestPath, shardOutputPath, unitsOfShard, type Shard } from './shard.js';
+import { itemsOfShard, shardManifestPath, shardOutputPath, type Shard } from './shard.js';
 
 export interface RunOptions {
   /** Aborting it interrupts the run as SIGTERM would (used by `schedule`). */
@@ -96,10 +96,11 @@ export async function runCommand(
     for (const w of accountWarnings) log.warn(w);
     draft.warnings.push(...accountWarnings);
 
-    const mine = opts.shard
-      ? unitsOfShard(selected, (a) => ({ accountId: a.id, region: config.region }), opts.shard)
-      : selected;
-    const results = await runUnits(config, planUnits(config, mine), {
+    const planned = planUnits(config, selected);
+    const units = opts.shard
+      ? itemsOfShard(planned, (u) => ({ accountId: u.account.id, region: u.region }), opts.shard)
+      : planned;
+    const results = await runUnits(config, units, {
       runId,
       runStarted: started,
       signal: controller.signal,

@@ -98,3 +98,26 @@ export function shardOutputPath(path: string, runId: string, shard: Shard): stri
   const ext = extname(path);
   return join(dirname(path), 'shards', runId, `${basename(path, ext)}.${shardLabel(shard)}${ext}`);
 }
+
+/**
+ * Keeps the items whose (account, region) falls in `shard`: the pairs are dealt, not the items, so
+ * every query of one account and region runs in the same shard (one credential chain per account there).
+ */
+export function itemsOfShard<T>(
+  items: T[],
+  key: (item: T) => { accountId: string; region: string },
+  shard: Shard,
+): T[] {
+  const pairs = new Map<string, { accountId: string; region: string }>();
+  for (const item of items) {
+    const k = key(item);
+    pairs.set(`${k.accountId}|${k.region}`, k);
+  }
+  const mine = new Set(
+    unitsOfShard([...pairs.values()], (p) => p, shard).map((p) => `${p.accountId}|${p.region}`),
+  );
+  return items.filter((item) => {
+    const k = key(item);
+    return mine.has(`${k.accountId}|${k.region}`);
+  });
+}

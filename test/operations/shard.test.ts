@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { resolveShard, shardOutputPath, sharedRunId, unitsOfShard } from '../../src/cli/shard.js';
+import {
+  itemsOfShard,
+  resolveShard,
+  shardOutputPath,
+  sharedRunId,
+  unitsOfShard,
+} from '../../src/cli/shard.js';
 
 const units = Array.from({ length: 103 }, (_, i) => ({
   accountId: String(100000000000 + i * 7919),
@@ -62,5 +68,32 @@ describe('sharedRunId and shard paths', () => {
     expect(shardOutputPath('/o/{query}.parquet', 'R', { index: 1, count: 12 })).toBe(
       '/o/shards/R/{query}.shard-01-of-12.parquet',
     );
+  });
+});
+
+describe('itemsOfShard', () => {
+  it('deals (account, region) pairs, keeping all queries of a pair together', () => {
+    const items = units.flatMap((u) =>
+      ['eu-west-1', 'us-east-1'].flatMap((region) =>
+        ['q1', 'q2'].map((query) => ({ accountId: u.accountId, region, query })),
+      ),
+    );
+    const shards = [0, 1, 2].map((index) => itemsOfShard(items, (i) => i, { index, count: 3 }));
+    expect(shards.flat()).toHaveLength(items.length);
+    const pairShard = new Map<string, number>();
+    shards.forEach((s, i) => {
+      for (const it of s) {
+        const k = `${it.accountId}|${it.region}`;
+        expect(pairShard.get(k) ?? i).toBe(i);
+        pairShard.set(k, i);
+      }
+    });
+    const sizes = shards.map((s) => s.length / 2);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    // Both regions of one account may land in different shards: the pair is the unit.
+    const splitAccounts = units.filter(
+      (u) => pairShard.get(`${u.accountId}|eu-west-1`) !== pairShard.get(`${u.accountId}|us-east-1`),
+    );
+    expect(splitAccounts.length).toBeGreaterThan(0);
   });
 });
