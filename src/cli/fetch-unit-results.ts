@@ -4,8 +4,8 @@ import type { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Account } from '../accounts/account.js';
 import { awsClientConfig } from '../auth-chain/index.js';
-import type { PipelineConfig } from '../config/index.js';
-import { type ExecutedQuery, openQueryResults } from '../extract/index.js';
+import type { PipelineConfig, ProvenanceColumn } from '../config/index.js';
+import { type ExecutedQuery, type ExtraColumn, openQueryResults } from '../extract/index.js';
 import { spillBatches, type SpilledResult } from '../sinks/index.js';
 import type { UnitRecord } from '../types.js';
 import { spillArea } from './spill-area.js';
@@ -25,6 +25,29 @@ function s3For(athena: AthenaClient): Promise<S3Client> {
   return client;
 }
 
+/** The `provenance:` columns of this unit, constant over its rows. */
+export function provenanceValues(
+  columns: readonly ProvenanceColumn[],
+  account: Account,
+  record: UnitRecord,
+  executed: ExecutedQuery,
+): ExtraColumn[] {
+  const extractedAt = new Date().toISOString();
+  const values: Record<ProvenanceColumn['field'], string | undefined> = {
+    account_id: account.id,
+    account_name: account.name,
+    region: record.region,
+    query_execution_id: executed.queryExecutionId,
+    extracted_at: extractedAt,
+    ou_path: account.ouPath,
+  };
+  return columns.map((c) => ({
+    name: c.name,
+    value: values[c.field],
+    ...(c.field === 'extracted_at' ? { type: 'timestamp' as const } : {}),
+  }));
+}
+
 /**
  * Reads a succeeded execution's results through the query's fetch path and spills them to an Arrow IPC
  * file in the run's spill area, so that memory holds one batch whatever the result size.
@@ -41,7 +64,7 @@ export async function fetchUnitResults(
   const stream = await openQueryResults(athena, executed, {
     fetch,
     ...(fetch === 'api' ? {} : { s3: await s3For(athena) }),
-    extraColumns: [{ name: 'account_id', value: account.id }],
+    extraColumns: provenanceValues(query.provenance, account, record, executed),
     signal,
     context: { accountId: account.id, queryName: query.name },
     onFallback: (reason) => {

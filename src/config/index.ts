@@ -22,3 +22,4 @@ export type {
   ScheduleConfig,
 } from './types.js';
 export type { ConfigIssue } from '../errors.js';
+export { PROVENANCE_FIELDS, type ProvenanceColumn, type ProvenanceField } from './provenance-schema.js';

@@ -1,3 +1,4 @@
+import { provenanceColumns } from './provenance-schema.js';
 import { resolve } from 'node:path';
 import { sourceIsRoleSession } from '../auth-chain/credential-source.js';
 import { ACCOUNT_PLACEHOLDER, ROLE_CHAINING_MAX_SECONDS, type RoleHop } from '../auth-chain/role-hop.js';
@@ -69,6 +70,7 @@ export function normalise(
       outputLocation: mapDefined(q.outputLocation, canonicalLocation) ?? athena.outputLocation,
       regions: q.regions ?? regions,
       fetch: q.fetch ?? athena.fetch,
+      provenance: provenanceColumns(parsed.provenance),
       timeoutSeconds: q.timeoutSeconds ?? athena.timeoutSeconds,
       encryption: encryptionOf(q) ?? athena.encryption,
       resultReuseMinutes: q.resultReuseMinutes ?? athena.resultReuseMinutes,

@@ -1,3 +1,4 @@
+import { provenanceSchema } from './provenance-schema.js';
 import * as z from 'zod';
 import { accountsSchema } from './accounts-schema.js';
 import { authSchema } from './auth-schema.js';
@@ -193,6 +194,8 @@ export const pipelineConfigSchema = strict({
     .default({}),
   queries: queriesSchema,
   sinks: sinksSchema,
+  /** Columns naming where each row came from (account_id on by default). */
+  provenance: provenanceSchema.prefault({}),
   manifest: z.string().min(1).default('out/manifest.json'),
   schedule: scheduleSchema.optional(),
   metrics: metricsSchema.optional(),

@@ -1,3 +1,4 @@
+import type { ProvenanceColumn } from './provenance-schema.js';
 import type { CredentialSource } from '../auth-chain/credential-source.js';
 import type { RoleHop } from '../auth-chain/role-hop.js';
 import type { ConfigIssue } from '../errors.js';
@@ -45,6 +46,8 @@ export interface QueryConfig extends AthenaDefaults {
   accounts?: string[];
   /** Templates for the `?` placeholders, rendered per unit into quoted ExecutionParameters. */
   parameters?: string[];
+  /** The top-level `provenance:` columns, in output order (account_id first unless switched off). */
+  provenance: ProvenanceColumn[];
 }
 
 export type SinkConfig =

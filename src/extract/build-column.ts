@@ -157,6 +157,26 @@ function buildBinary(type: Binary, rows: TextColumn, fail: ValueFailure): Data {
   return makeData({ type, length: n, valueOffsets: offsets, data, ...nullProps(v) });
 }
 
+/** An extra column: the same value (or NULL) in every row. */
+export function buildConstant(type: DataType, value: string | undefined, n: number): Data {
+  if (value === undefined) {
+    const valueOffsets = DataType.isUtf8(type) ? new Int32Array(n + 1) : undefined;
+    return makeData({
+      type,
+      length: n,
+      nullCount: n,
+      nullBitmap: new Uint8Array((n + 7) >> 3),
+      ...(valueOffsets ? { valueOffsets, data: new Uint8Array(0) } : { data: new BigInt64Array(n) }),
+    } as Parameters<typeof makeData>[0]);
+  }
+  if (DataType.isTimestamp(type)) {
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) throw new Error(`not an ISO 8601 instant: ${value}`);
+    return makeData({ type, length: n, nullCount: 0, data: new BigInt64Array(n).fill(BigInt(ms)) });
+  }
+  return buildConstantUtf8(value, n);
+}
+
 /** The same text in every row (the extra columns such as account_id). */
 export function buildConstantUtf8(value: string, n: number): Data<Utf8> {
   const one = Buffer.from(value, 'utf8');

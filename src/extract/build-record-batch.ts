@@ -10,7 +10,7 @@ import {
   Type as DataTypeName,
 } from 'apache-arrow';
 import { FanoutError } from '../errors.js';
-import { buildColumn, buildConstantUtf8, type TextColumn } from './build-column.js';
+import { buildColumn, buildConstant, type TextColumn } from './build-column.js';
 import { ATHENA_TYPE_KEY, type ExtraColumn } from './schema-for-columns.js';
 import { rowsColumn } from './text-columns.js';
 
@@ -54,7 +54,9 @@ export function buildBatchFromColumns(
   ctx: BatchContext = {},
 ): RecordBatch {
   const resultColumns = schema.fields.length - extra.length;
-  const children: Data[] = extra.map((e) => buildConstantUtf8(e.value, length));
+  const children: Data[] = extra.map((e, i) =>
+    buildConstant((schema.fields[i] as Field<DataType>).type, e.value, length),
+  );
   for (let c = 0; c < resultColumns; c++) {
     const field = schema.fields[extra.length + c] as Field<DataType>;
     const typeName = field.metadata.get(ATHENA_TYPE_KEY) ?? DataTypeName[field.type.typeId];

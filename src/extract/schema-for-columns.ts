@@ -1,5 +1,5 @@
 import type { ColumnInfo } from '@aws-sdk/client-athena';
-import { Field, Schema, Utf8 } from 'apache-arrow';
+import { Field, Schema, TimeUnit, Timestamp, Utf8 } from 'apache-arrow';
 import { FanoutError } from '../errors.js';
 import { arrowTypeForColumn } from './arrow-type-for-column.js';
 
@@ -9,7 +9,16 @@ export const ATHENA_TYPE_KEY = 'athena.type';
 
 export interface ExtraColumn {
   name: string;
-  value: string;
+  /** Undefined: NULL in every row (e.g. an account without a name). */
+  value: string | undefined;
+  /** `timestamp`: `value` is an ISO 8601 instant, stored as Timestamp(ms, UTC). Default text. */
+  type?: 'utf8' | 'timestamp';
+}
+
+/** The Arrow field of an extra column: account_id is never NULL, the other provenance columns may be. */
+export function extraField(e: ExtraColumn): Field {
+  const type = e.type === 'timestamp' ? new Timestamp(TimeUnit.MILLISECOND, 'UTC') : new Utf8();
+  return new Field(e.name, type, e.name === 'account_id' ? false : true);
 }
 
 /**
@@ -19,7 +28,7 @@ export interface ExtraColumn {
  */
 export function schemaForColumns(cols: ColumnInfo[], extra: ExtraColumn[] = []): Schema {
   const extraNames = new Set(extra.map((e) => e.name));
-  const fields: Field[] = extra.map((e) => new Field(e.name, new Utf8(), false));
+  const fields: Field[] = extra.map(extraField);
   for (const col of cols) {
     const name = col.Name ?? '';
     if (extraNames.has(name)) {

@@ -63,6 +63,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
       outputLocation: 's3://athena-results-<accountId>/fanout/',
       regions: ['eu-west-1'],
       fetch: 'auto',
+      provenance: [{ field: 'account_id', name: 'account_id' }],
     });
     expect(config.sinks).toEqual([
       { type: 'parquet', path: join(dir, 'out/{query}.parquet'), compression: 'zstd' },
@@ -101,7 +102,16 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
       retries: { query: 2 },
       failFast: false,
       vars: {},
-      queries: [{ name: 'q', sql: 'SELECT 1', workgroup: 'primary', regions: ['eu-west-1'], fetch: 'auto' }],
+      queries: [
+        {
+          name: 'q',
+          sql: 'SELECT 1',
+          workgroup: 'primary',
+          regions: ['eu-west-1'],
+          fetch: 'auto',
+          provenance: [{ field: 'account_id', name: 'account_id' }],
+        },
+      ],
       sinks: [{ type: 'parquet', path: '/base/q.parquet', compression: 'zstd' }],
       manifest: '/base/out/manifest.json',
     });
@@ -403,6 +413,56 @@ sinks: [{ type: parquet, path: 'out/{query}.parquet' }]
     if (!result.ok)
       expect(result.issues.map((i) => `${i.path}: ${i.message}`)).toContain(
         'queries.0.fetch: expected auto, api or s3',
+      );
+  });
+});
+
+describe('provenance columns', () => {
+  const withProvenance = (provenance: string) =>
+    `version: 1
+region: eu-west-1
+auth: { masterRoleChain: [arn:aws:iam::111111111111:role/Hub], accountRoleChain: [arn:aws:iam::<accountId>:role/R] }
+athena: { outputLocation: s3://results-bucket/x/ }
+queries: [{ name: a, sql: SELECT 1 }]
+sinks: [{ type: parquet, path: 'out/{query}.parquet' }]
+${provenance}
+`;
+
+  it('account_id by default; others switched on in a fixed order, renamed when given a name', () => {
+    const plain = ok(parseConfig(parse(withProvenance('')), { env: {} })).config;
+    expect(plain.queries[0]!.provenance).toEqual([{ field: 'account_id', name: 'account_id' }]);
+    const custom = ok(
+      parseConfig(
+        parse(
+          withProvenance(
+            'provenance: { ou_path: true, account_id: acct, region: true, extracted_at: loaded_at }',
+          ),
+        ),
+        { env: {} },
+      ),
+    ).config;
+    expect(custom.queries[0]!.provenance).toEqual([
+      { field: 'account_id', name: 'acct' },
+      { field: 'region', name: 'region' },
+      { field: 'extracted_at', name: 'loaded_at' },
+      { field: 'ou_path', name: 'ou_path' },
+    ]);
+  });
+
+  it('refuses two provenance columns with one name, and unknown ones', () => {
+    const result = parseConfig(parse(withProvenance('provenance: { region: account_id, owner: true }')), {
+      env: {},
+    });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      const messages = result.issues.map((i) => `${i.path}: ${i.message}`);
+      expect(messages.some((m) => m.startsWith('provenance.owner: unknown key'))).toBe(true);
+    }
+    const dup = parseConfig(parse(withProvenance('provenance: { region: account_id }')), { env: {} });
+    expect(dup.ok).toBe(false);
+    if (!dup.ok)
+      expect(dup.issues.map((i) => `${i.path}: ${i.message}`)).toContain(
+        'provenance.region: names the same column as account_id: account_id',
       );
   });
 });

@@ -278,16 +278,23 @@ describe('text', () => {
     });
   });
 
-  it('prepends constant extra columns, non-nullable', () => {
+  it('prepends constant extra columns: account_id never NULL, the others may be; timestamps typed', () => {
     const t = convert([col('x', 'integer')], rowsOf('1', null, '3'), [
       { name: 'account_id', value: '123456789012' },
       { name: 'region', value: 'eu-west-1' },
+      { name: 'account_name', value: undefined },
+      { name: 'extracted_at', value: '2026-11-23T10:00:00.123Z', type: 'timestamp' },
     ]);
     expect(t.schema.fields.map((f) => [f.name, String(f.type), f.nullable])).toEqual([
       ['account_id', 'Utf8', false],
-      ['region', 'Utf8', false],
+      ['region', 'Utf8', true],
+      ['account_name', 'Utf8', true],
+      ['extracted_at', 'Timestamp<MILLISECOND, UTC>', true],
       ['x', 'Int32', true],
     ]);
+    expect(values(t, 'region')).toEqual(['eu-west-1', 'eu-west-1', 'eu-west-1']);
+    expect(values(t, 'account_name')).toEqual([null, null, null]);
+    expect(values(t, 'extracted_at')).toEqual([1795428000123, 1795428000123, 1795428000123]);
     expect(values(t, 'account_id')).toEqual(['123456789012', '123456789012', '123456789012']);
     expect(values(t, 'x')).toEqual([1, null, 3]);
   });
