@@ -54,6 +54,7 @@ accounts:
   exclude: ['${MANAGEMENT}']
 concurrency:
   queries: ${MEMBERS.length}
+  accounts: ${MEMBERS.length}
   perAccount: 1
 queries:
 ${Array.from({ length: QUERIES }, (_, i) => `  - { name: q${i + 1}, sql: 'SELECT ${i + 1} AS n' }`).join('\n')}
