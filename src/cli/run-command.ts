@@ -11,6 +11,7 @@ import { planUnits, runUnits } from './run-units.js';
 import { makeRunId, unitError } from './unit-error.js';
 import { writeOutputs } from './write-outputs.js';
 import { prepareRun, publishMetrics } from './run-observability.js';
+import { scrubStrings, scrubText } from '../observability/redact.js';
 import { itemsOfShard, shardManifestPath, shardOutputPath, type Shard } from './shard.js';
 
 export interface RunOptions {
@@ -125,9 +126,10 @@ export async function runCommand(
   process.off('SIGTERM', onTerm);
   const manifest = finishManifest(draft, new Date(), signalName);
   const manifestPath = opts.shard ? shardManifestPath(config.manifest, runId, opts.shard) : config.manifest;
-  await writeJsonAtomic(manifestPath, manifest);
+  // AWS messages sometimes echo a parameter; the manifest is shared more widely than logs.
+  await writeJsonAtomic(manifestPath, scrubStrings(manifest));
   await publishMetrics(config, manifest, log);
   log.info({ status: manifest.status, exitCode: manifest.exitCode, manifest: manifestPath }, 'run finished');
-  process.stdout.write(`${summarize(manifest, manifestPath)}\n`);
+  process.stdout.write(scrubText(`${summarize(manifest, manifestPath)}\n`));
   return manifest.exitCode;
 }

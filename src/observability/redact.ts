@@ -66,3 +66,11 @@ function errorObject(err: Error): Record<string, unknown> {
       : Object.fromEntries(Object.entries(err));
   return { type: err.name, message: err.message, ...base, ...(err.cause ? { cause: err.cause } : {}) };
 }
+
+/** A copy with known secret values cut out of every string (field names are left alone: a manifest's schema is fixed). */
+export function scrubStrings<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return scrubText(value) as T;
+  if (value === null || typeof value !== 'object' || depth > 16) return value;
+  if (Array.isArray(value)) return value.map((v: unknown) => scrubStrings(v, depth + 1)) as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubStrings(v, depth + 1)])) as T;
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FanoutError } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { formatPrettyLine } from '../../src/observability/pretty-stream.js';
-import { redactValue, registerSecrets, REDACTED } from '../../src/observability/redact.js';
+import { redactValue, registerSecrets, REDACTED, scrubStrings } from '../../src/observability/redact.js';
 
 function capture(isTTY = false) {
   const lines: string[] = [];
@@ -97,5 +97,16 @@ describe('redactValue', () => {
       b: ['x', { c: true }],
       token: undefined,
     });
+  });
+});
+
+describe('scrubStrings', () => {
+  it('cuts registered secrets out of every string of a manifest-like object, keeping its shape', () => {
+    registerSecrets('manifest-secret-77');
+    const out = scrubStrings({
+      units: [{ error: { message: 'bad ExternalId manifest-secret-77' }, rows: 3 }],
+      ok: true,
+    });
+    expect(out).toEqual({ units: [{ error: { message: `bad ExternalId ${REDACTED}` }, rows: 3 }], ok: true });
   });
 });
