@@ -99,6 +99,10 @@ const knobsSchema = z.object({
     })
     .default({ rate: 0, actions: [], seed: 1 }),
   failQueries: z.array(failQuerySchema).default([]),
+  /** Queries whose SQL contains `match` (case-insensitive) take `latencyMs` instead of queryLatencyMs. */
+  slowQueries: z
+    .array(z.object({ match: z.string().min(1), latencyMs: z.number().int().min(0) }))
+    .default([]),
   maxConcurrentQueriesPerAccount: z.number().int().min(0).default(0),
   /** Organizations list calls return empty pages with a NextToken, as the real service does. */
   emptyPages: z.boolean().default(true),

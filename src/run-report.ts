@@ -27,7 +27,7 @@ export function estimateCostUSD(
   return round((billed / TiB) * pricePerTB);
 }
 
-const round = (usd: number) => Math.round(usd * 1e8) / 1e8;
+const round = (usd: number) => Math.round(usd * 1e10) / 1e10;
 
 function groupTotals(units: UnitRecord[], key: (u: UnitRecord) => string): Record<string, GroupTotals> {
   const out: Record<string, GroupTotals> = {};

@@ -185,7 +185,10 @@ export class AthenaService {
   }
 
   private async execute(ex: Execution, mismatch: string | undefined): Promise<void> {
-    const latency = this.scenario.knobs.queryLatencyMs;
+    const slow = this.scenario.knobs.slowQueries.find((r) =>
+      ex.sql.toLowerCase().includes(r.match.toLowerCase()),
+    );
+    const latency = slow?.latencyMs ?? this.scenario.knobs.queryLatencyMs;
     const injected =
       mismatch !== undefined
         ? { ErrorCategory: 2, ErrorType: 1006, Retryable: false, ErrorMessage: mismatch }

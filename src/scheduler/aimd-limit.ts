@@ -3,13 +3,13 @@ export interface AimdLimitOptions {
   max: number;
   /** The floor a decrease never goes below (default 1). */
   min?: number;
-  /** Successes needed, at the current limit, to add one slot (default: the limit itself). */
+  /** Accepted starts needed, without a refusal, to add one slot (default: twice the limit, at least 4). */
   increaseEvery?: number;
 }
 
 /**
- * A concurrency limit that adapts: each refusal halves it (multiplicative decrease), every `limit`
- * successes add one (additive increase), so it settles just under a quota nobody tells us.
+ * A concurrency limit that adapts: each refusal halves it (multiplicative decrease), a run of accepted
+ * starts adds one (additive increase), so it settles just under a quota nobody tells us.
  */
 export class AimdLimit {
   private current: number;
@@ -70,7 +70,8 @@ export class AimdLimit {
   increase(): void {
     if (this.current >= this.opts.max) return;
     this.successes++;
-    if (this.successes >= (this.opts.increaseEvery ?? this.current)) {
+    // Slower than one per success: a quota of 1 would otherwise be probed (and refused) every other start.
+    if (this.successes >= (this.opts.increaseEvery ?? Math.max(4, 2 * this.current))) {
       this.successes = 0;
       this.current++;
       this.drain();

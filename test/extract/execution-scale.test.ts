@@ -46,15 +46,15 @@ describe('the concurrency quota', () => {
     });
     expect(res.queryExecutionId).toBe('a');
     expect(refused).toBe(2);
-    // Two refusals: 8 → 4 → 2; the accepted start does not add a slot yet (it takes 2 successes).
+    // Two refusals: 8 → 4 → 2; the accepted start does not add a slot yet (it takes 4 successes).
     expect(gate.limit).toBe(2);
     expect(gate.inFlight).toBe(0);
     // Each refusal reached us after one HTTP call: the SDK did not burn its retries on it.
     expect(calls.filter((c) => c.action === 'StartQueryExecution')).toHaveLength(3);
   });
 
-  it('AIMD: adds one slot per `limit` accepted starts, up to max; queues acquirers beyond the limit', async () => {
-    const gate = new AimdLimit({ max: 4 });
+  it('AIMD: adds one slot per run of accepted starts, up to max; queues acquirers beyond the limit', async () => {
+    const gate = new AimdLimit({ max: 4, increaseEvery: 2 });
     gate.decrease();
     gate.decrease();
     expect(gate.limit).toBe(1);
@@ -64,9 +64,16 @@ describe('the concurrency quota', () => {
     await Promise.resolve();
     expect(second).toBe(false);
     gate.increase();
+    expect(gate.limit).toBe(1);
+    gate.increase();
     expect(gate.limit).toBe(2);
     await pending;
     expect(second).toBe(true);
+    gate.increase();
+    gate.decrease();
+    gate.increase();
+    expect(gate.limit).toBe(1);
+    gate.increase();
     gate.increase();
     gate.increase();
     expect(gate.limit).toBe(3);
