@@ -1,0 +1,140 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { Manifest } from '../../src/types.js';
+import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
+import { duckRows } from '../helpers/duckdb.js';
+import {
+  DENIED,
+  EXCLUDED,
+  EXTERNAL_ID,
+  expectedAccounts,
+  MANAGEMENT,
+  orgScenario,
+} from '../helpers/org-scenario.js';
+
+/** The same SELECT through GetQueryResults and through the result CSV in S3, with every provenance column. */
+const CONFIG = `version: 1
+region: eu-west-1
+auth:
+  externalId: \${FANOUT_EXTERNAL_ID}
+  masterRoleChain:
+    - arn:aws:iam::${MANAGEMENT}:role/OrgHub
+    - arn:aws:iam::${MANAGEMENT}:role/OrgReader
+  accountRoleChain:
+    - arn:aws:iam::<accountId>:role/AthenaReader
+  accountChainFrom: master
+accounts:
+  exclude: ["${EXCLUDED}"]
+athena:
+  database: inventory
+  outputLocation: s3://athena-results-<accountId>/fanout/
+provenance:
+  account_name: true
+  region: true
+  query_execution_id: qid
+  extracted_at: true
+  ou_path: true
+queries:
+  - { name: via_api, sql: SELECT * FROM inventory, fetch: api }
+  - { name: via_s3, sql: SELECT * FROM inventory, fetch: s3 }
+sinks:
+  - { type: parquet, path: out/{query}.parquet }
+manifest: out/manifest.json
+`;
+
+describe('results through fetch: api and fetch: s3, with provenance columns (built CLI)', () => {
+  let emulator: RunningEmulator;
+  let dir: string;
+  let spillRoot: string;
+  let result: CliResult;
+  let manifest: Manifest;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ scenario: orgScenario() });
+    dir = await mkdtemp(join(tmpdir(), 'fanout-results-'));
+    spillRoot = join(dir, 'tmp');
+    await mkdir(spillRoot);
+    await writeFile(join(dir, 'pipeline.config.yaml'), CONFIG);
+    result = await runCli(['run'], {
+      cwd: dir,
+      env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID, TMPDIR: spillRoot }),
+    });
+    manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
+  });
+  afterAll(async () => {
+    await emulator.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads each query the way it was told and records it in the manifest', () => {
+    expect(result.code, result.stderr).toBe(1); // one account denies its role
+    const ok = manifest.units.filter((u) => u.state === 'succeeded');
+    expect(ok.filter((u) => u.query === 'via_api').every((u) => u.fetch === 'api')).toBe(true);
+    expect(ok.filter((u) => u.query === 'via_s3').every((u) => u.fetch === 's3')).toBe(true);
+    expect(ok).toHaveLength(expectedAccounts().length * 2);
+  });
+
+  it('writes the same rows through both paths (DuckDB symmetric difference is empty)', async () => {
+    const cols = `account_id, account_name, region, ou_path, id, name, cost, seen, day, ratio, active, note`;
+    const a = `SELECT ${cols} FROM read_parquet('${join(dir, 'out/via_api.parquet')}')`;
+    const b = `SELECT ${cols} FROM read_parquet('${join(dir, 'out/via_s3.parquet')}')`;
+    const [count] = await duckRows(`SELECT count(*)::INTEGER AS n FROM (${a})`);
+    expect(count!.n).toBe(expectedAccounts().length * 4);
+    const diff = await duckRows(
+      `SELECT count(*)::INTEGER AS n FROM ((${a} EXCEPT ALL ${b}) UNION ALL (${b} EXCEPT ALL ${a}))`,
+    );
+    expect(diff[0]!.n).toBe(0);
+  });
+
+  it('fills the provenance columns per account and types them (Parquet logical types)', async () => {
+    const file = join(dir, 'out/via_s3.parquet');
+    const rows = await duckRows(
+      `SELECT DISTINCT account_id, account_name, region, ou_path, qid, extracted_at IS NOT NULL AS stamped
+       FROM read_parquet('${file}') WHERE account_id = '${MANAGEMENT}'`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      account_name: 'management',
+      region: 'eu-west-1',
+      ou_path: 'Root',
+      stamped: true,
+    });
+    const unit = manifest.units.find((u) => u.query === 'via_s3' && u.accountId === MANAGEMENT)!;
+    expect(rows[0]!.qid).toBe(unit.queryExecutionIds.at(-1));
+    const schema = await duckRows(
+      `SELECT name, type, converted_type, logical_type::VARCHAR AS logical FROM parquet_schema('${file}') WHERE num_children IS NULL`,
+    );
+    const byName: Record<string, Record<string, unknown>> = Object.fromEntries(
+      schema.map((s) => [String(s.name), s]),
+    );
+    expect(Object.keys(byName).slice(0, 7)).toEqual([
+      'account_id',
+      'account_name',
+      'region',
+      'qid',
+      'extracted_at',
+      'ou_path',
+      'id',
+    ]);
+    expect(byName.account_id).toMatchObject({ type: 'BYTE_ARRAY', converted_type: 'UTF8' });
+    expect(byName.id).toMatchObject({ type: 'INT64' });
+    expect(byName.cost).toMatchObject({ type: 'FIXED_LEN_BYTE_ARRAY', converted_type: 'DECIMAL' });
+    expect(byName.day).toMatchObject({ type: 'INT32', converted_type: 'DATE' });
+    expect(byName.seen).toMatchObject({ type: 'INT64' });
+    expect(String(byName.seen!.logical)).toMatch(/Timestamp/i);
+    expect(String(byName.extracted_at!.logical)).toMatch(/isAdjustedToUTC=(1|true)/i);
+  });
+
+  it('leaves no spill files behind and no temp files at the output paths', async () => {
+    expect(await readdir(spillRoot)).toEqual([]);
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual([
+      'manifest.json',
+      'via_api.parquet',
+      'via_s3.parquet',
+    ]);
+    expect(result.stdout).toContain(DENIED);
+  });
+});
