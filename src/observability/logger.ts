@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { ConfigError } from '../errors.js';
 import { prettyStream } from './pretty-stream.js';
 import { redactValue, scrubText } from './redact.js';
 
@@ -54,5 +55,10 @@ export function createLogger(opts: LoggerOptions): Logger {
 export function normaliseLevel(level: string): LogLevel {
   const l = level.trim().toLowerCase();
   if ((LOG_LEVELS as readonly string[]).includes(l)) return l as LogLevel;
-  throw new Error(`unknown log level "${level}": expected one of ${LOG_LEVELS.join(', ')}`);
+  throw new ConfigError([
+    {
+      path: '',
+      message: `unknown log level "${level}" (--log-level / LOG_LEVEL): expected one of ${LOG_LEVELS.join(', ')}`,
+    },
+  ]);
 }

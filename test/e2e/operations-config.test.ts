@@ -40,6 +40,12 @@ describe('athena-fanout init and validate', () => {
     expect(await readFile(join(dir, 'pipeline.config.yaml'), 'utf8')).toMatch(/^# yaml-language-server/);
   });
 
+  it('refuses an unknown log level as a usage error (exit 2)', async () => {
+    const result = await runCli(['run'], { cwd: dir, env: { ...env, LOG_LEVEL: 'verbose' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/unknown log level "verbose".*trace, debug, info/);
+  });
+
   it('validate reports every error at once, each with file:line:column', async () => {
     const starter = await readFile(join(dir, 'pipeline.config.yaml'), 'utf8');
     const broken = starter
