@@ -4,6 +4,7 @@ import type { Account } from '../accounts/account.js';
 import { renderSql } from '../extract/index.js';
 import { describeError } from '../errors.js';
 import type { ResolvedAccounts } from './resolve-accounts.js';
+import { planUnits } from './run-units.js';
 
 /** A hop as plan shows it: the ExternalId is a shared secret, so only whether one is sent. */
 export interface PlannedHop {
@@ -136,7 +137,7 @@ export function buildPlan(
       ...renderFor(config, q, runs(q)[0], runId),
       accounts: runs(q).length,
     })),
-    units: config.queries.reduce((n, q) => n + runs(q).length * q.regions.length, 0),
+    units: planUnits(config, resolved.selected).length,
     warnings: [...warnings, ...resolved.warnings],
   };
 }
