@@ -170,6 +170,21 @@ describe('athena-fanout plan', () => {
     expect(workgroupCallers.size).toBe(MEMBERS.length + 1);
   });
 
+  it('--check-access when the master chain itself is refused: one FAIL line naming hop 1 and AWS error, exit 1', async () => {
+    await writeFile(join(dir, 'pipeline.config.yaml'), configYaml());
+    const result = await runCli(['plan', '--check-access'], {
+      cwd: dir,
+      env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: 'not-the-external-id' }),
+    });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout.trim()).toMatch(
+      new RegExp(
+        `^FAIL  accounts could not be listed: master chain hop 1 arn:aws:iam::${MANAGEMENT}:role/OrgHub: AccessDenied: `,
+      ),
+    );
+    expect(result.stdout).not.toContain('not-the-external-id');
+  });
+
   it('--check-access --json: exit 0 when every chain works', async () => {
     const result = await cli(
       ['plan', '--check-access', '--json'],
