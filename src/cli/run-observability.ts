@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { configureHttp, httpStats } from '../auth-chain/index.js';
+import { agentOptions } from '../auth-chain/http-handler.js';
 import type { PipelineConfig } from '../config/index.js';
 import { writeFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../sinks/index.js';
@@ -34,7 +35,13 @@ export async function publishMetrics(config: PipelineConfig, manifest: Manifest,
     }
   }
   if (m.pushgateway) {
-    const problem = await pushMetrics(m.pushgateway, text, { job: m.job });
+    const { httpAgent, httpsAgent } = agentOptions({ maxSockets: 1 }, process.env);
+    const problem = await pushMetrics(m.pushgateway, text, {
+      job: m.job,
+      agents: { http: httpAgent, https: httpsAgent },
+    });
+    httpAgent.destroy();
+    httpsAgent.destroy();
     if (problem) log.warn(problem);
   }
 }

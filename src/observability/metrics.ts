@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { request as httpRequest, type Agent } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Manifest } from '../types.js';
 
 /** What the transport counted during the run (see auth-chain's httpStats). */
@@ -164,25 +166,43 @@ export async function readPreviousMetrics(file: string): Promise<Map<string, num
 
 /**
  * PUT to a Pushgateway's job group, replacing the previous push of this job (and instance when set).
- * Errors are returned, not thrown: a monitoring outage must not fail the extraction.
+ * `agents` carry the proxy and CA settings of the AWS calls (fetch would ignore them). Errors are
+ * returned, not thrown: a monitoring outage must not fail the extraction.
  */
 export async function pushMetrics(
   url: string,
   text: string,
-  opts: { job: string; instance?: string },
+  opts: { job: string; instance?: string; agents?: { http: Agent; https: Agent } },
 ): Promise<string | undefined> {
   const target = `${url.replace(/\/+$/, '')}/metrics/job/${encodeURIComponent(opts.job)}${
     opts.instance ? `/instance/${encodeURIComponent(opts.instance)}` : ''
   }`;
-  try {
-    const res = await fetch(target, {
-      method: 'PUT',
-      headers: { 'content-type': 'text/plain; version=0.0.4' },
-      body: text,
-      signal: AbortSignal.timeout(10_000),
+  const secure = target.startsWith('https:');
+  const send = secure ? httpsRequest : httpRequest;
+  const agent = secure ? opts.agents?.https : opts.agents?.http;
+  return new Promise((resolve) => {
+    const req = send(
+      target,
+      {
+        method: 'PUT',
+        headers: { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) },
+        timeout: 10_000,
+        ...(agent ? { agent } : {}),
+      },
+      (res) => {
+        res.resume();
+        const code = res.statusCode ?? 0;
+        resolve(
+          code >= 200 && code < 300
+            ? undefined
+            : `Pushgateway ${target} answered ${code} ${res.statusMessage ?? ''}`.trim(),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out after 10 s')));
+    req.on('error', (err) => {
+      resolve(`Pushgateway ${target} unreachable: ${err.message}`);
     });
-    return res.ok ? undefined : `Pushgateway ${target} answered ${res.status} ${res.statusText}`;
-  } catch (err) {
-    return `Pushgateway ${target} unreachable: ${(err as Error).message}`;
-  }
+    req.end(text);
+  });
 }

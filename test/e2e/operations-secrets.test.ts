@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,8 @@ const BASE_SESSION_TOKEN = 'FQoGZXIvYXdzEBASE-session-token-e2e-7d1c';
 describe('no secret reaches logs, manifest, metrics or error output', () => {
   let emulator: RunningEmulator;
   let dir: string;
+  let gateway: Server;
+  const pushes: { url: string; body: string }[] = [];
   const runs: { name: string; result: CliResult; files: Record<string, string> }[] = [];
   // Each run overwrites the files, so they are read right after it.
   const filesOf = async (names: string[]) =>
@@ -25,7 +28,20 @@ describe('no secret reaches logs, manifest, metrics or error output', () => {
     scenario.identities[0]!.sessionToken = BASE_SESSION_TOKEN;
     emulator = await startEmulator({ scenario });
     dir = await mkdtemp(join(tmpdir(), 'fanout-secrets-'));
-    await writeFile(join(dir, 'pipeline.config.yaml'), pipelineYaml('metrics:\n  file: out/fanout.prom\n'));
+    gateway = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (d: string) => (body += d));
+      req.on('end', () => {
+        pushes.push({ url: req.url ?? '', body });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+    const gatewayUrl = `http://127.0.0.1:${(gateway.address() as { port: number }).port}`;
+    await writeFile(
+      join(dir, 'pipeline.config.yaml'),
+      pipelineYaml(`metrics:\n  file: out/fanout.prom\n  pushgateway: ${gatewayUrl}\n`),
+    );
     const env = emulatorEnv(emulator, {
       FANOUT_EXTERNAL_ID: EXTERNAL_ID,
       AWS_SESSION_TOKEN: BASE_SESSION_TOKEN,
@@ -55,6 +71,8 @@ describe('no secret reaches logs, manifest, metrics or error output', () => {
   });
   afterAll(async () => {
     await emulator.close();
+    gateway.closeAllConnections();
+    await new Promise((r) => gateway.close(r));
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -83,6 +101,7 @@ describe('no secret reaches logs, manifest, metrics or error output', () => {
         ['stderr', run.result.stderr],
       ];
       texts.push(...Object.entries(run.files));
+      texts.push(...pushes.map((p, i): [string, string] => [`push ${i}`, p.body]));
       for (const [where, text] of texts) {
         for (const s of secrets) expect(text.includes(s), `${run.name}: ${where} contains ${s}`).toBe(false);
       }
@@ -107,5 +126,8 @@ describe('no secret reaches logs, manifest, metrics or error output', () => {
     expect(prom).toContain('athena_fanout_runs_total{status="partial"} 1');
     expect(prom).toContain('athena_fanout_runs_total{status="failed"} 1');
     expect(prom).toMatch(/^athena_fanout_last_run_aws_requests [1-9]\d*$/m);
+    // And the same text was pushed to the Pushgateway after each run.
+    expect(pushes.map((p) => p.url)).toEqual(['/metrics/job/athena_fanout', '/metrics/job/athena_fanout']);
+    expect(pushes[1]!.body).toBe(prom);
   });
 });

@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { agentOptions } from '../../src/auth-chain/http-handler.js';
 import { previousRunCounts, pushMetrics, renderMetrics } from '../../src/observability/metrics.js';
+import { startLocalProxy } from './local-proxy.js';
 import type { Manifest, UnitRecord } from '../../src/types.js';
 
 function unit(over: Partial<UnitRecord>): UnitRecord {
@@ -113,6 +115,32 @@ describe('pushMetrics', () => {
       expect(seen[1]!.url).toBe('/metrics/job/j/instance/a%2Fb');
     } finally {
       await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe('pushMetrics through a proxy', () => {
+  it('uses the agents it is given, so HTTP_PROXY applies to the push as to AWS calls', async () => {
+    const proxy = await startLocalProxy();
+    const gateway = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(202).end());
+    });
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+    const { port } = gateway.address() as { port: number };
+    const { httpAgent, httpsAgent } = agentOptions({ maxSockets: 1 }, { HTTP_PROXY: proxy.url });
+    try {
+      const problem = await pushMetrics(`http://127.0.0.1:${port}`, 'x 1\n', {
+        job: 'athena_fanout',
+        agents: { http: httpAgent, https: httpsAgent },
+      });
+      expect(problem).toBeUndefined();
+      expect(proxy.forwarded).toEqual([`http://127.0.0.1:${port}/metrics/job/athena_fanout`]);
+    } finally {
+      httpAgent.destroy();
+      gateway.closeAllConnections();
+      await new Promise((r) => gateway.close(r));
+      await proxy.close();
     }
   });
 });
