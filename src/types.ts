@@ -51,6 +51,8 @@ export interface SkippedAccountRecord {
   accountId: string;
   accountName?: string;
   state?: string;
+  /** `Root/Prod/Web` when the account was found in the organization's OU tree. */
+  ouPath?: string;
   reason: string;
 }
 

@@ -87,6 +87,7 @@ export async function runCommand(
         accountId: s.account.id,
         ...(s.account.name ? { accountName: s.account.name } : {}),
         state: s.account.state,
+        ...(s.account.ouPath ? { ouPath: s.account.ouPath } : {}),
         reason: s.reason,
       })),
     };

@@ -265,5 +265,13 @@ describe('athena-fanout run with regions', () => {
       expect(location).toBe(`s3://athena-results-${c.accountId}/${c.region}/fanout/`);
     }
     expect(manifest.outputs[0]?.rows).toBe(4 * 4);
+    expect(manifest.accounts.skipped.find((k) => k.accountId === SUSPENDED)).toMatchObject({
+      ouPath: 'Root/Prod',
+      state: 'SUSPENDED',
+    });
+    expect(manifest.accounts.skipped.find((k) => k.accountId === MEMBERS[2])).toMatchObject({
+      ouPath: 'Root/Prod',
+      reason: 'not in accounts.include',
+    });
   });
 });
