@@ -16,6 +16,11 @@ import {
   type Execution,
 } from './execution.js';
 
+const FIXED_RESULT: QueryOutput = {
+  columns: [{ name: 'x', type: 'integer', precision: 10, scale: 0, caseSensitive: false }],
+  rows: [['1']],
+};
+
 const DDL = /^\s*(create|drop|alter|show|describe|msck)\b/i;
 
 /** Athena in every account: queries run against the caller's own account database. */
@@ -195,12 +200,14 @@ export class AthenaService {
         : injectedFailure(this.scenario.knobs.failQueries, this.failCounts, ex);
     const work: Promise<QueryOutput | AthenaErrorShape> = injected
       ? Promise.resolve(injected)
-      : this.dbs.run(ex.accountId, ex.sql, ex.database).catch((err: unknown) => ({
-          ErrorCategory: 2,
-          ErrorType: 1006,
-          Retryable: false,
-          ErrorMessage: (err as Error).message,
-        }));
+      : this.scenario.knobs.fixedResults
+        ? Promise.resolve(FIXED_RESULT)
+        : this.dbs.run(ex.accountId, ex.sql, ex.database).catch((err: unknown) => ({
+            ErrorCategory: 2,
+            ErrorType: 1006,
+            Retryable: false,
+            ErrorMessage: (err as Error).message,
+          }));
     try {
       await sleep(Math.floor(latency / 3), undefined, { signal: this.stop.signal });
       if (ex.state === 'QUEUED') {
