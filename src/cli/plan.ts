@@ -92,6 +92,7 @@ function renderFor(config: PipelineConfig, q: QueryConfig, account: Account | un
         runDate: new Date().toISOString().slice(0, 10),
         runId,
         ...(account.name === undefined ? {} : { accountName: account.name }),
+        ...(account.email === undefined ? {} : { accountEmail: account.email }),
         ...(account.ouPath === undefined ? {} : { ouPath: account.ouPath }),
         ...(account.tags === undefined ? {} : { tags: account.tags }),
         vars: config.vars,

@@ -74,6 +74,7 @@ export async function runUnit(
     runDate: (opts.runStarted ?? new Date()).toISOString().slice(0, 10),
     runId,
     ...(account.name === undefined ? {} : { accountName: account.name }),
+    ...(account.email === undefined ? {} : { accountEmail: account.email }),
     ...(account.ouPath === undefined ? {} : { ouPath: account.ouPath }),
     ...(account.tags === undefined ? {} : { tags: account.tags }),
     vars: opts.vars ?? {},

@@ -4,6 +4,7 @@ import { FanoutError } from '../errors.js';
 export interface SqlVariables {
   accountId: string;
   accountName?: string;
+  accountEmail?: string;
   region: string;
   /** YYYY-MM-DD (UTC) of the run's start. */
   runDate: string;
@@ -34,6 +35,8 @@ function lookup(name: string, v: SqlVariables): string | undefined | null {
       return v.accountId;
     case 'accountName':
       return v.accountName;
+    case 'accountEmail':
+      return v.accountEmail;
     case 'region':
       return v.region;
     case 'runDate':
@@ -57,7 +60,7 @@ export function renderSql(template: string, v: SqlVariables, queryName = ''): st
     const value = lookup(name, v);
     if (value === null) {
       throw new FanoutError(
-        `Query ${queryName}: unknown template variable {{${name}}} (known: accountId, accountName, region, runDate, runId, ouPath, tags.KEY, vars.NAME)`,
+        `Query ${queryName}: unknown template variable {{${name}}} (known: accountId, accountName, accountEmail, region, runDate, runId, ouPath, tags.KEY, vars.NAME)`,
         { context: { stage: 'query', queryName, accountId: v.accountId } },
       );
     }

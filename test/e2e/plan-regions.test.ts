@@ -103,7 +103,7 @@ describe('athena-fanout plan', () => {
 
   it('renders each query as the first account running it would send it; an unknown variable exits 2', async () => {
     const templated = `  - name: by_ou
-    sql: "SELECT {{ouPath}} AS ou, {{accountName}} AS name FROM inventory"
+    sql: "SELECT {{ouPath}} AS ou, {{accountName}} AS name, {{accountEmail}} AS email FROM inventory"
     accounts: ["${MEMBERS[1]}", "${MEMBERS[3]}"]
 `;
     const result = await cli(['plan', '--json'], configYaml({ queries: templated }));
@@ -115,12 +115,14 @@ describe('athena-fanout plan', () => {
       rendered: {
         accountId: MEMBERS[1],
         region: 'eu-west-1',
-        sql: "SELECT 'Root/Dev' AS ou, 'member-2' AS name FROM inventory",
+        sql: "SELECT 'Root/Dev' AS ou, 'member-2' AS name, 'm2@example.com' AS email FROM inventory",
       },
     });
     const text = await cli(['plan'], configYaml({ queries: templated }));
     expect(text.stdout).toContain(`as sent for ${MEMBERS[1]} in eu-west-1:`);
-    expect(text.stdout).toContain("SELECT 'Root/Dev' AS ou, 'member-2' AS name FROM inventory");
+    expect(text.stdout).toContain(
+      "SELECT 'Root/Dev' AS ou, 'member-2' AS name, 'm2@example.com' AS email FROM inventory",
+    );
 
     const broken = await cli(
       ['plan'],
