@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { emulatorEnv, repoRoot, runCli } from '../helpers/cli.js';
+import { duckRows } from '../helpers/duckdb.js';
+import { EXTERNAL_ID, MANAGEMENT, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
+
+const ROWS_PER_ACCOUNT = 400_000;
+const ACCOUNTS = [MANAGEMENT, MEMBERS[0]!];
+
+const CONFIG = `version: 1
+region: eu-west-1
+auth:
+  externalId: \${FANOUT_EXTERNAL_ID}
+  masterRoleChain:
+    - arn:aws:iam::${MANAGEMENT}:role/OrgHub
+    - arn:aws:iam::${MANAGEMENT}:role/OrgReader
+  accountRoleChain:
+    - arn:aws:iam::<accountId>:role/AthenaReader
+  accountChainFrom: master
+accounts:
+  include: [${ACCOUNTS.map((a) => `"${a}"`).join(', ')}]
+athena:
+  database: inventory
+  outputLocation: s3://athena-results-<accountId>/fanout/
+queries:
+  - { name: big, sql: 'SELECT id, pad FROM big' }
+sinks:
+  - { type: parquet, path: out/{query}.parquet }
+manifest: out/manifest.json
+`;
+
+describe('a run killed (SIGKILL) while writing its output', () => {
+  let emulator: RunningEmulator;
+  let dir: string;
+  let tmp: string;
+
+  beforeAll(async () => {
+    const scenario = orgScenario();
+    scenario.data = {
+      all: [
+        ...(scenario.data?.all ?? []),
+        `CREATE TABLE inventory.big AS SELECT i::BIGINT AS id, 'row ' || i::VARCHAR || ' ' || repeat('x', 40) AS pad FROM range(${ROWS_PER_ACCOUNT}) t(i)`,
+      ],
+    };
+    emulator = await startEmulator({ scenario });
+    dir = await mkdtemp(join(tmpdir(), 'fanout-kill-'));
+    tmp = join(dir, 'tmp');
+    await mkdir(tmp);
+    await writeFile(join(dir, 'pipeline.config.yaml'), CONFIG);
+  });
+  afterAll(async () => {
+    await emulator.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('leaves no file at the final path; the next run writes it whole and cleans the leftovers', async () => {
+    const env = emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID, TMPDIR: tmp, LOG_LEVEL: 'warn' });
+    const out = join(dir, 'out');
+    const child = spawn(process.execPath, [`${repoRoot}dist/src/cli.js`, 'run'], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => {
+        resolve(signal);
+      }),
+    );
+    // Kill it as soon as the Parquet temp file exists, i.e. mid-write.
+    let tempName: string | undefined;
+    for (;;) {
+      const names = await readdir(out).catch(() => [] as string[]);
+      tempName = names.find((n) => n.startsWith('.big.parquet.') && n.endsWith('.tmp'));
+      if (tempName || child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(tempName, `the run finished before it could be killed mid-write: ${stderr}`).toBeDefined();
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const left = await readdir(out);
+    expect(left).not.toContain('big.parquet');
+    expect(left).not.toContain('manifest.json');
+    expect(left).toContain(tempName);
+    expect((await readdir(tmp)).some((n) => n.startsWith('athena-fanout-spill-'))).toBe(true);
+
+    const again = await runCli(['run'], { cwd: dir, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['big.parquet', 'manifest.json']);
+    expect(await readdir(tmp)).toEqual([]);
+    const [count] = await duckRows(
+      `SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids FROM read_parquet('${join(out, 'big.parquet')}')`,
+    );
+    expect(count).toEqual({ n: ROWS_PER_ACCOUNT * ACCOUNTS.length, ids: ROWS_PER_ACCOUNT });
+  }, 120_000);
+});
