@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { Readable } from 'node:stream';
 import * as tls from 'node:tls';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { FanoutError } from '../errors.js';
@@ -91,8 +92,27 @@ class CountingHttpHandler extends NodeHttpHandler {
     httpStats.requests++;
     const out = await super.handle(request, options);
     const { statusCode, headers } = out.response;
-    const type = headers['x-amzn-errortype'] ?? headers['X-Amzn-ErrorType'] ?? '';
-    if (statusCode === 429 || (statusCode >= 400 && THROTTLE.test(type))) httpStats.throttled++;
+    if (statusCode === 429) {
+      httpStats.throttled++;
+    } else if (statusCode >= 400) {
+      const type = headers['x-amzn-errortype'] ?? headers['X-Amzn-ErrorType'];
+      if (type !== undefined) {
+        if (THROTTLE.test(type)) httpStats.throttled++;
+      } else {
+        // Query (STS) and REST-XML (S3) protocols name the error only in the body: error bodies are
+        // small, so read it and hand the SDK an identical stream.
+        const body = await collect(out.response.body as AsyncIterable<Uint8Array> | undefined);
+        if (THROTTLE.test(body.subarray(0, 4096).toString('utf8'))) httpStats.throttled++;
+        out.response.body = Readable.from([body]);
+      }
+    }
     return out;
   }
+}
+
+async function collect(body: AsyncIterable<Uint8Array> | undefined): Promise<Buffer> {
+  if (!body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }
