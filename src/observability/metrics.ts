@@ -24,7 +24,7 @@ interface Sample {
 
 /** Estimated Athena cost of the run in USD: the manifest's own figure when it has one. */
 export function estimatedCostUsd(manifest: Manifest): number {
-  const own = (manifest.totals as { estimatedCostUsd?: unknown }).estimatedCostUsd;
+  const own = manifest.totals.estimatedCostUSD;
   if (typeof own === 'number') return own;
   let bytes = 0;
   for (const u of manifest.units) {

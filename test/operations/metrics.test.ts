@@ -76,6 +76,11 @@ describe('renderMetrics', () => {
     // Each query is billed at least 10 MB: 10 MB + 20 MB at $5 per TB.
     expect(m.get('athena_fanout_last_run_estimated_cost_usd')).toBeCloseTo((30 * 1024 * 1024 * 5) / 1e12, 12);
     expect(text).toContain('# TYPE athena_fanout_runs_total counter');
+    const own = renderMetrics(
+      { ...manifest, totals: { ...manifest.totals, estimatedCostUSD: 1.25 } },
+      { requests: 0, throttled: 0 },
+    );
+    expect(parse(own).get('athena_fanout_last_run_estimated_cost_usd')).toBe(1.25);
   });
 
   it('keeps counting runs across files, by status', () => {
