@@ -13,6 +13,9 @@ export function prepareRun(config: PipelineConfig): void {
   for (const hop of [...config.auth.masterRoleChain, ...config.auth.accountRoleChain]) {
     registerSecrets(hop.externalId);
   }
+  const source = config.auth.credentials;
+  if (source?.kind === 'static') registerSecrets(source.secretAccessKey, source.sessionToken);
+  // Not the MFA code: six digits would be cut out of account ids and numbers; it expires in seconds anyway.
   // Every unit may hold a connection to Athena while chains are assumed for other accounts.
   configureHttp({ maxSockets: config.concurrency.queries + config.concurrency.accounts + 4 });
   httpStats.requests = 0;
