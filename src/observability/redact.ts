@@ -20,9 +20,10 @@ export function isSecretKey(key: string): boolean {
 
 const knownSecrets = new Set<string>();
 
-/** Values that must never be printed (shorter than 4 characters they would mangle normal text). */
+/** Values that must never be printed. Shorter than 6 characters they would mangle ordinary text, so
+ * they are left to the field-name redaction. */
 export function registerSecrets(...values: (string | undefined)[]): void {
-  for (const v of values) if (v !== undefined && v.length >= 4) knownSecrets.add(v);
+  for (const v of values) if (v !== undefined && v.length >= 6) knownSecrets.add(v);
 }
 
 /** The environment variables that hold credentials when they are set. */
