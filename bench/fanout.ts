@@ -63,6 +63,7 @@ auth:
   masterRoleChain: [arn:aws:iam::${MGMT}:role/OrgReader]
   accountRoleChain: [arn:aws:iam::<accountId>:role/AthenaReader]
 concurrency: { queries: ${concurrency}, perAccount: 2, accounts: 64 }
+athena: { fetch: ${process.env.BENCH_FETCH ?? 'auto'} }
 queries:
   - { name: one, sql: SELECT 1 AS x }
 sinks:
@@ -74,6 +75,8 @@ manifest: out/manifest.json
 interface CliRun {
   wallMs: number;
   peakRssMb: number;
+  /** The CLI's user + system CPU seconds. */
+  cpuS: number;
   code: number | null;
 }
 
@@ -81,7 +84,7 @@ interface CliRun {
 function runCli(args: string[], cwd: string, emu: RunningEmulator): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, cli, ...args], {
+    const child = spawn('/usr/bin/time', ['-f', 'MAXRSS_KB=%M CPU=%U %S', process.execPath, cli, ...args], {
       cwd,
       env: {
         PATH: process.env.PATH,
@@ -102,11 +105,15 @@ function runCli(args: string[], cwd: string, emu: RunningEmulator): Promise<CliR
     child.on('error', reject);
     child.on('close', (code) => {
       const kb = Number(/MAXRSS_KB=(\d+)/.exec(stderr)?.[1] ?? NaN);
+      const cpu = /CPU=([\d.]+) ([\d.]+)/.exec(stderr);
+      const cpuS = cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN;
       if (code !== 0) process.stderr.write(stderr.slice(-2000));
-      resolve({ wallMs: performance.now() - t0, peakRssMb: kb / 1024, code });
+      resolve({ wallMs: performance.now() - t0, peakRssMb: kb / 1024, cpuS, code });
     });
   });
 }
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length / 1000;
 
 const STATUS = new Set(['GetQueryExecution', 'BatchGetQueryExecution']);
 
@@ -122,6 +129,7 @@ async function fanoutRun(accounts: number, concurrency: number, latencyMs: numbe
     const queryPhaseMs = Math.max(...ends) - Math.min(...starts);
     const ideal = Math.ceil(m.units.length / concurrency) * latencyMs;
     const calls = emu.record.calls;
+    const byId = new Map(emu.record.queries.map((q) => [q.id, q]));
     const status = calls.filter((c) => STATUS.has(c.action));
     const perAccountSecond = new Map<string, number>();
     for (const c of status) {
@@ -140,10 +148,22 @@ async function fanoutRun(accounts: number, concurrency: number, latencyMs: numbe
       queryPhaseRatio: queryPhaseMs / ideal,
       cliWallS: res.wallMs / 1000,
       cliWallRatio: res.wallMs / ideal,
+      meanUnitS: ends.reduce((n, e, i) => n + e - starts[i]!, 0) / m.units.length / 1000,
+      meanQueryS:
+        m.units.reduce((n, u) => n + (u.totalExecutionTimeInMillis ?? 0), 0) / m.units.length / 1000,
+      // Where a unit's time goes besides the query: before StartQueryExecution, and after Athena finished.
+      meanBeforeStartS: mean(
+        m.units.map((u, i) => (byId.get(u.queryExecutionIds[0]!)?.startedAt ?? NaN) - starts[i]!),
+      ),
+      meanAfterEndS: mean(
+        m.units.map((u, i) => ends[i]! - (byId.get(u.queryExecutionIds.at(-1)!)?.endedAt ?? NaN)),
+      ),
       statusCallsPerQuery: status.length / emu.record.queries.length,
       maxStatusCallsPerAccountSecond: Math.max(0, ...perAccountSecond.values()),
       stsCallsPerAccount: calls.filter((c) => c.service === 'sts').length / accounts,
       maxActiveQueries: emu.record.maxActiveQueries,
+      cliCpuS: res.cpuS,
+      cliCpuMsPerUnit: (res.cpuS * 1000) / m.units.length,
       peakRssMb: res.peakRssMb,
     };
   } finally {
@@ -159,7 +179,14 @@ async function planRun(accounts: number) {
     await writeFile(join(dir, 'pipeline.config.yaml'), config(100));
     const res = await runCli(['plan', '--json'], dir, emu);
     const orgCalls = emu.record.calls.filter((c) => c.service === 'organizations').length;
-    return { accounts, exit: res.code, wallS: res.wallMs / 1000, peakRssMb: res.peakRssMb, orgCalls };
+    return {
+      accounts,
+      exit: res.code,
+      wallS: res.wallMs / 1000,
+      cpuS: res.cpuS,
+      peakRssMb: res.peakRssMb,
+      orgCalls,
+    };
   } finally {
     await emu.close();
     await rm(dir, { recursive: true, force: true });
