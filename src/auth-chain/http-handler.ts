@@ -47,6 +47,12 @@ export function agentOptions(settings: HttpSettings, env: NodeJS.ProcessEnv) {
     const v = env[k];
     if (v !== undefined && v !== '') proxyEnv[k] = v;
   }
+  if (Object.keys(proxyEnv).length > 0 && !nodeHasAgentProxy(process.versions.node)) {
+    // Silently going around a mandatory proxy would only show up as timeouts.
+    throw new FanoutError(
+      `HTTPS_PROXY/HTTP_PROXY is set, but Node ${process.versions.node} cannot send requests through a proxy: use Node >= 22.21 or >= 24.5`,
+    );
+  }
   const common = {
     keepAlive: true,
     maxSockets: settings.maxSockets,
@@ -115,4 +121,12 @@ async function collect(body: AsyncIterable<Uint8Array> | undefined): Promise<Buf
   const chunks: Uint8Array[] = [];
   for await (const chunk of body) chunks.push(chunk);
   return Buffer.concat(chunks);
+}
+
+/** Agents honour `proxyEnv` from Node 22.21 and 24.5 on. */
+export function nodeHasAgentProxy(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major === 22) return minor >= 21;
+  if (major === 24) return minor >= 5;
+  return major > 24;
 }

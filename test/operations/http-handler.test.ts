@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureHttp, httpStats } from '../../src/auth-chain/index.js';
-import { sharedHttpHandler } from '../../src/auth-chain/http-handler.js';
+import { nodeHasAgentProxy, sharedHttpHandler } from '../../src/auth-chain/http-handler.js';
 
 /** Holds every request until `release` is called, counting concurrent requests and TCP connections. */
 function holdingServer() {
@@ -105,5 +105,16 @@ describe('the shared AWS HTTP handler', () => {
     expect(r.response.statusCode).toBe(400);
     expect(httpStats.requests - before.requests).toBe(1);
     expect(httpStats.throttled - before.throttled).toBe(1);
+  });
+});
+
+describe('nodeHasAgentProxy', () => {
+  it('knows which Node versions route agents through HTTPS_PROXY', () => {
+    expect(nodeHasAgentProxy('22.12.0')).toBe(false);
+    expect(nodeHasAgentProxy('22.21.0')).toBe(true);
+    expect(nodeHasAgentProxy('23.11.0')).toBe(false);
+    expect(nodeHasAgentProxy('24.4.1')).toBe(false);
+    expect(nodeHasAgentProxy('24.21.0')).toBe(true);
+    expect(nodeHasAgentProxy('25.0.0')).toBe(true);
   });
 });
