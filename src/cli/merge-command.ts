@@ -6,15 +6,10 @@ import type { Logger } from 'pino';
 import { loadConfig, type SinkConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { finishManifest, summarize, type ManifestDraft } from '../run-report.js';
-import {
-  conformBatch,
-  unionSchemas,
-  writeArrowFile,
-  writeJsonAtomic,
-  writeParquetFile,
-} from '../sinks/index.js';
+import { conformBatch, unionSchemas, writeJsonAtomic } from '../sinks/index.js';
 import type { Manifest, OutputRecord } from '../types.js';
 import { shardDir, shardOutputPath, type Shard } from './shard.js';
+import { writeSink } from './write-sink.js';
 
 function renderPath(template: string, vars: Record<string, string>): string {
   return template.replace(/\{(query|runId|runDate)\}/g, (_, k: string) => vars[k] ?? '');
@@ -22,7 +17,7 @@ function renderPath(template: string, vars: Record<string, string>): string {
 
 async function readTable(path: string, type: SinkConfig['type']): Promise<Table> {
   const bytes = await readFile(path);
-  if (type === 'arrow') return tableFromIPC(bytes);
+  if (type === 'arrow' || type === 'arrow-stream') return tableFromIPC(bytes);
   return tableFromIPC(readParquet(bytes).intoIPCStream());
 }
 
@@ -85,6 +80,7 @@ export async function mergeCommand(
     startedAt: manifests.map((m) => m.startedAt).sort()[0]!,
     ...(first.configFile ? { configFile: first.configFile } : {}),
     region: first.region,
+    ...(first.pricePerTB !== undefined ? { pricePerTB: first.pricePerTB } : {}),
     shards: { count, merged: manifests.map((m) => m.shard!.index).sort((a, b) => a - b), missing },
     accounts: first.accounts,
     units: manifests.flatMap((m) => m.units),
@@ -113,7 +109,8 @@ export async function mergeCommand(
       for (const m of manifests) {
         const shard: Shard = m.shard!;
         const part = renderPath(shardOutputPath(sink.path, runId, shard), { ...vars, query: query.name });
-        if (await exists(part)) tables.push(await readTable(part, sink.type));
+        // NDJSON parts cannot be read back exactly (types are gone); they are not merged.
+        if (sink.type !== 'ndjson' && (await exists(part))) tables.push(await readTable(part, sink.type));
       }
       if (tables.length === 0) continue;
       const { schema, warnings: w } = unionSchemas(tables.map((t) => t.schema));
@@ -121,10 +118,7 @@ export async function mergeCommand(
       const batches = function* (): Generator<RecordBatch> {
         for (const t of tables) for (const b of t.batches) yield conformBatch(b, schema);
       };
-      const written =
-        sink.type === 'parquet'
-          ? await writeParquetFile(finalPath, schema, batches(), { compression: sink.compression })
-          : await writeArrowFile(finalPath, schema, batches());
+      const written = await writeSink(sink, finalPath, schema, batches());
       const record: OutputRecord = {
         query: query.name,
         type: sink.type,

@@ -1,18 +1,29 @@
+import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { PipelineConfig } from '../config/index.js';
-import { readSpilled, unionSchemas, writeArrowFile, writeParquetFile } from '../sinks/index.js';
+import { FanoutError } from '../errors.js';
+import { readSpilled, unionSchemas } from '../sinks/index.js';
 import type { OutputRecord } from '../types.js';
 import type { UnitValue } from './run-unit.js';
 import { removeSpillArea } from './spill-area.js';
+import { writeSink } from './write-sink.js';
 
-function renderPath(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{(query|runId|runDate)\}/g, (_, k: string) => vars[k] ?? '');
+export function renderPath(template: string, vars: Record<string, string>): string {
+  return template.replace(/\{(query|runId|runDate|region)\}/g, (_, k: string) => vars[k] ?? '');
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
  * Writes one merged file per query and sink from the units that succeeded, in account order. Each
  * unit's spilled results are streamed back batch by batch (the writers conform each batch to the
- * merged schema), so memory holds a batch and a row group, never a whole result.
+ * merged schema), so memory holds a batch and a row group, never a whole result. A sink whose file
+ * exists follows its `ifExists`: overwrite (atomically), error, or skip.
  */
 export async function writeOutputs(config: PipelineConfig, runId: string, results: UnitValue[], log: Logger) {
   const outputs: OutputRecord[] = [];
@@ -29,13 +40,19 @@ export async function writeOutputs(config: PipelineConfig, runId: string, result
       const batches = async function* () {
         for (const p of parts) yield* readSpilled(p);
       };
-      const vars = { query: query.name, runId, runDate: runId.slice(0, 8) };
+      const vars = { query: query.name, runId, runDate: runId.slice(0, 8), region: config.region };
       for (const sink of config.sinks) {
         const path = renderPath(sink.path, vars);
-        const written =
-          sink.type === 'parquet'
-            ? await writeParquetFile(path, schema, batches(), { compression: sink.compression })
-            : await writeArrowFile(path, schema, batches());
+        if (sink.ifExists !== 'overwrite' && (await exists(path))) {
+          if (sink.ifExists === 'skip') {
+            warnings.push(`query ${query.name}: ${path} exists and ifExists is skip: kept as it was`);
+            continue;
+          }
+          throw new FanoutError(`${path} already exists and the sink says ifExists: error`, {
+            context: { stage: 'sink', path, queryName: query.name },
+          });
+        }
+        const written = await writeSink(sink, path, schema, batches());
         outputs.push({ query: query.name, type: sink.type, path, rows: written.rows, bytes: written.bytes });
         log.info({ query: query.name, path, rows: written.rows }, 'output written');
       }

@@ -80,8 +80,14 @@ export function normalise(
   );
   const sinks: SinkConfig[] = parsed.sinks.map((sink) =>
     sink.type === 'parquet'
-      ? { type: 'parquet', path: resolve(ctx.baseDir, sink.path), compression: sink.compression }
-      : { type: 'arrow', path: resolve(ctx.baseDir, sink.path) },
+      ? withoutUndefined({
+          type: 'parquet' as const,
+          path: resolve(ctx.baseDir, sink.path),
+          compression: sink.compression,
+          rowGroupSize: sink.rowGroupSize,
+          ifExists: sink.ifExists,
+        })
+      : { type: sink.type, path: resolve(ctx.baseDir, sink.path), ifExists: sink.ifExists },
   );
 
   const accounts: AccountsConfig = normaliseAccounts(parsed.accounts);

@@ -139,6 +139,11 @@ const queriesSchema = z
 
 const sinkPath = z.string().min(1, { error: 'expected a file path, e.g. out/{query}.parquet' });
 
+// What a run does when a sink's file is already there: replace it atomically, fail that output, or keep it.
+const ifExists = z
+  .enum(['overwrite', 'error', 'skip'], { error: 'expected overwrite, error or skip' })
+  .default('overwrite');
+
 const sinksSchema = z
   .array(
     z.discriminatedUnion(
@@ -148,10 +153,14 @@ const sinksSchema = z
           type: z.literal('parquet'),
           path: sinkPath,
           compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).default('zstd'),
+          rowGroupSize: positive.optional(),
+          ifExists,
         }),
-        strict({ type: z.literal('arrow'), path: sinkPath }),
+        strict({ type: z.literal('arrow'), path: sinkPath, ifExists }),
+        strict({ type: z.literal('arrow-stream'), path: sinkPath, ifExists }),
+        strict({ type: z.literal('ndjson'), path: sinkPath, ifExists }),
       ],
-      { error: 'expected type: parquet or arrow' },
+      { error: 'expected type: parquet, arrow, arrow-stream or ndjson' },
     ),
     { error: whenMissing('a list of outputs, e.g. { type: parquet, path: out/{query}.parquet }') },
   )

@@ -50,8 +50,18 @@ export interface QueryConfig extends AthenaDefaults {
   provenance: ProvenanceColumn[];
 }
 
+/** What a run does when the output file exists: replace it atomically, fail that output, or keep it. */
+export type IfExists = 'overwrite' | 'error' | 'skip';
+
 export type SinkConfig =
-  { type: 'parquet'; path: string; compression: ParquetCompression } | { type: 'arrow'; path: string };
+  | {
+      type: 'parquet';
+      path: string;
+      compression: ParquetCompression;
+      rowGroupSize?: number;
+      ifExists: IfExists;
+    }
+  | { type: 'arrow' | 'arrow-stream' | 'ndjson'; path: string; ifExists: IfExists };
 
 /** The validated, normalised configuration: every default applied, every path absolute. */
 export interface PipelineConfig {

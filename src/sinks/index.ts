@@ -8,3 +8,5 @@ export { writeArrowFile } from './write-arrow-file.js';
 export { writeFileAtomic } from './write-file-atomic.js';
 export { writeJsonAtomic } from './write-json-atomic.js';
 export { readSpilled, spillBatches, type SpilledResult } from './spill-file.js';
+export { writeNdjsonFile } from './write-ndjson-file.js';
+export { removeStaleTempFiles } from './write-file-atomic.js';

@@ -58,7 +58,7 @@ function bigAt(values: ArrayLike<number | bigint>, i: number): bigint {
 }
 
 /** A function rendering row `i` of `data` as text; only called for valid (non-null) rows. */
-function renderer(data: Data): (i: number) => string {
+export function renderer(data: Data): (i: number) => string {
   const type: DataType = data.type;
   const values = data.values as ArrayLike<number | bigint>;
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isUtf8View(type)) {

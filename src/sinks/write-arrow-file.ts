@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { RecordBatchFileWriter, util } from 'apache-arrow';
+import { RecordBatchFileWriter, RecordBatchStreamWriter, util } from 'apache-arrow';
 import type { Schema } from 'apache-arrow';
 import { FanoutError } from '../errors.js';
 import { asError } from './sink-error.js';
@@ -20,6 +20,8 @@ export async function writeArrowFile(
   path: string,
   schema: Schema,
   batches: BatchSource,
+  /** `stream`: the Arrow IPC streaming format (`.arrows`), readable while it is being read sequentially. */
+  format: 'file' | 'stream' = 'file',
 ): Promise<WrittenFile> {
   if (schema.fields.length === 0) {
     throw new FanoutError(`cannot write ${path}: the schema has no columns`, {
@@ -29,7 +31,7 @@ export async function writeArrowFile(
   let rows = 0;
   try {
     await writeFileAtomic(path, async (temp) => {
-      const writer = new RecordBatchFileWriter();
+      const writer = format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
       // Writing the schema up front is what makes an empty source still give a readable file.
       writer.reset(undefined, schema);
       let streamError: unknown = undefined;

@@ -156,7 +156,7 @@ const CASES: {
     name: 'unknown sink type',
     breakIt: (y) => edit(y, 'type: arrow', 'type: csv'),
     path: 'sinks.1.type',
-    message: /parquet or arrow/,
+    message: /parquet, arrow, arrow-stream or ndjson/,
     line: 'type: csv',
   },
   {

@@ -66,8 +66,8 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
       provenance: [{ field: 'account_id', name: 'account_id' }],
     });
     expect(config.sinks).toEqual([
-      { type: 'parquet', path: join(dir, 'out/{query}.parquet'), compression: 'zstd' },
-      { type: 'arrow', path: join(dir, 'out/{query}.arrow') },
+      { type: 'parquet', path: join(dir, 'out/{query}.parquet'), compression: 'zstd', ifExists: 'overwrite' },
+      { type: 'arrow', path: join(dir, 'out/{query}.arrow'), ifExists: 'overwrite' },
     ]);
     expect(config.manifest).toBe(join(dir, 'out/manifest.json'));
   });
@@ -112,7 +112,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
           provenance: [{ field: 'account_id', name: 'account_id' }],
         },
       ],
-      sinks: [{ type: 'parquet', path: '/base/q.parquet', compression: 'zstd' }],
+      sinks: [{ type: 'parquet', path: '/base/q.parquet', compression: 'zstd', ifExists: 'overwrite' }],
       manifest: '/base/out/manifest.json',
     });
   });

@@ -1,0 +1,119 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { tableFromIPC } from 'apache-arrow';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { PipelineConfig, SinkConfig } from '../../src/config/index.js';
+import { writeOutputs } from '../../src/cli/write-outputs.js';
+import type { UnitValue } from '../../src/cli/run-unit.js';
+import { spillBatches, writeArrowFile, writeNdjsonFile, writeParquetFile } from '../../src/sinks/index.js';
+import { BIG, BIG_DEC, listDir, openDuckDB, query, sampleBatch, tempDir, valuesOf } from './fixtures.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+afterEach(() => cleanup());
+
+let duck: Awaited<ReturnType<typeof openDuckDB>>;
+beforeAll(async () => (duck = await openDuckDB()));
+afterAll(() => {
+  duck.close();
+});
+
+describe('sink formats', () => {
+  it('ndjson: one object per row, int64 exact, decimals and timestamps as text, NULL as null', async () => {
+    const path = join(dir, 'out.ndjson');
+    const batch = sampleBatch();
+    const written = await writeNdjsonFile(path, batch.schema, [batch]);
+    expect(written.rows).toBe(3);
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    // The raw text keeps 2^53 + 1 exactly, which JSON.parse would round.
+    expect(lines[0]).toContain(`"id":${BIG}`);
+    const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(first).toMatchObject({
+      dec: BIG_DEC,
+      ts: '2024-06-24 09:30:51.123 UTC',
+      d: '2024-06-24',
+      s: 'héllo, "wörld"\nnext',
+      b: true,
+    });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ s: '', b: false, i8: 127 });
+    expect(Object.values(JSON.parse(lines[2]!) as object).every((v) => v === null)).toBe(true);
+    // An independent reader: DuckDB reads it as a table with BIGINT ids.
+    const rows = await query(
+      duck.conn,
+      `SELECT id::VARCHAR AS id FROM read_json('${path}', format = 'newline_delimited') ORDER BY id NULLS LAST`,
+    );
+    expect(rows.map((r) => r.id)).toContain(String(BIG));
+  });
+
+  it('arrow-stream: the IPC streaming format, read back by apache-arrow', async () => {
+    const path = join(dir, 'out.arrows');
+    const batch = sampleBatch();
+    await writeArrowFile(path, batch.schema, [batch, batch], 'stream');
+    const bytes = await readFile(path);
+    // A stream starts with a message (continuation marker), not the file format's ARROW1 magic.
+    expect(bytes.subarray(0, 6).toString('latin1')).not.toBe('ARROW1');
+    const table = tableFromIPC(bytes);
+    expect(table.numRows).toBe(6);
+    expect(valuesOf(table.getChild('id')).slice(0, 2)).toEqual([BIG, -9223372036854775808n]);
+  });
+
+  it('parquet: rowGroupSize and compression reach the file', async () => {
+    const path = join(dir, 'out.parquet');
+    const batch = sampleBatch();
+    await writeParquetFile(path, batch.schema, [batch, batch, batch], {
+      rowGroupSize: 2,
+      compression: 'snappy',
+    });
+    const groups = await query(
+      duck.conn,
+      `SELECT DISTINCT row_group_id, compression FROM parquet_metadata('${path}') ORDER BY row_group_id`,
+    );
+    expect(groups.map((g) => Number(g.row_group_id))).toEqual([0, 1, 2, 3, 4]);
+    expect(new Set(groups.map((g) => g.compression))).toEqual(new Set(['SNAPPY']));
+  });
+});
+
+describe('writeOutputs: ifExists and path templates', () => {
+  async function run(sinks: SinkConfig[]) {
+    const batch = sampleBatch();
+    const spilled = await spillBatches(join(dir, `spill-${Math.random()}.arrows`), batch.schema, [batch]);
+    const unit: UnitValue = {
+      record: {
+        accountId: '111111111111',
+        query: 'q',
+        state: 'succeeded',
+        attempts: 1,
+        queryExecutionIds: [],
+        rows: 3,
+      },
+      data: spilled,
+    };
+    const config = { queries: [{ name: 'q' }], sinks, region: 'eu-west-1' } as unknown as PipelineConfig;
+    return writeOutputs(config, '20261123T104500Z-abc', [unit], pino({ level: 'silent' }));
+  }
+
+  it('renders {query} {runDate} {runId} {region}', async () => {
+    const { outputs } = await run([
+      { type: 'ndjson', path: join(dir, '{region}/{runDate}/{query}-{runId}.ndjson'), ifExists: 'overwrite' },
+    ]);
+    expect(outputs[0]!.path).toBe(join(dir, 'eu-west-1/20261123/q-20261123T104500Z-abc.ndjson'));
+    expect(outputs[0]!.rows).toBe(3);
+  });
+
+  it('overwrite replaces, skip keeps the file with a warning, error fails naming the path', async () => {
+    const path = join(dir, 'q.arrow');
+    await writeFile(path, 'old');
+    const skipped = await run([{ type: 'arrow', path, ifExists: 'skip' }]);
+    expect(skipped.outputs).toEqual([]);
+    expect(skipped.warnings.join()).toMatch(/exists and ifExists is skip/);
+    expect(await readFile(path, 'utf8')).toBe('old');
+    await expect(run([{ type: 'arrow', path, ifExists: 'error' }])).rejects.toThrow(`${path} already exists`);
+    expect(await readFile(path, 'utf8')).toBe('old');
+    await run([{ type: 'arrow', path, ifExists: 'overwrite' }]);
+    expect(tableFromIPC(await readFile(path)).numRows).toBe(3);
+    expect((await listDir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+});
