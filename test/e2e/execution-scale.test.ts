@@ -177,6 +177,34 @@ describe('run at scale against the emulator', () => {
   });
 });
 
+describe('failFast', () => {
+  it('the first failed unit stops the others: queries in flight stopped, nothing new started', async () => {
+    const { emu, cwd } = await setUp(
+      {
+        queryLatencyMs: 50,
+        slowQueries: [{ match: 'slow_marker', latencyMs: 60_000 }],
+        failQueries: [{ match: 'broken_table', category: 2, retryable: false, message: 'TABLE_NOT_FOUND' }],
+      },
+      configYaml(
+        'failFast: true\nconcurrency: { queries: 4, perAccount: 2 }\n',
+        `queries:
+  - { name: slow, sql: "SELECT 'slow_marker' AS x" }
+  - { name: broken, sql: SELECT * FROM broken_table, accounts: ["${MANAGEMENT}"] }
+`,
+      ),
+    );
+    const result = await runCli(['run'], { cwd, env: emulatorEnv(emu, { LOG_LEVEL: 'warn' }) });
+    const m = await manifestOf(cwd);
+    expect(result.code, result.stderr).toBe(3);
+    expect(m.units.find((u) => u.query === 'broken')).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(m.units.filter((u) => u.query === 'slow').every((u) => u.state === 'cancelled')).toBe(true);
+    expect(emu.record.queries.filter((q) => q.state === 'QUEUED' || q.state === 'RUNNING')).toEqual([]);
+    // Only what was in flight when the failure came had started: far fewer than the units owed.
+    expect(emu.record.queries.length).toBeLessThanOrEqual(4);
+    expect(m.units.length).toBe(selectedAccounts + 1);
+  });
+});
+
 describe('interruption', () => {
   for (const [signal, code] of [
     ['SIGINT', 130],

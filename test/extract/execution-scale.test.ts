@@ -187,3 +187,40 @@ describe('timeouts and tokens', () => {
     }
   });
 });
+
+describe('StartQueryExecution input', () => {
+  it('carries encryption, result reuse, execution parameters and the token', async () => {
+    const { client, calls } = fakeAthena((action) =>
+      action === 'StartQueryExecution'
+        ? { body: { QueryExecutionId: 'e' } }
+        : { body: { QueryExecution: execution('e', 'SUCCEEDED') } },
+    );
+    await executeQuery(
+      client,
+      {
+        ...spec,
+        sql: 'SELECT ? AS a',
+        outputLocation: 's3://b/p/',
+        encryption: { option: 'SSE_KMS', kmsKey: 'arn:aws:kms:eu-west-1:111111111111:key/k' },
+        resultReuseMinutes: 60,
+        executionParameters: ["'o''hara'"],
+        clientRequestToken: 't'.repeat(64),
+      },
+      quick,
+    );
+    expect(calls[0]!.input).toEqual({
+      QueryString: 'SELECT ? AS a',
+      WorkGroup: 'primary',
+      ResultConfiguration: {
+        OutputLocation: 's3://b/p/',
+        EncryptionConfiguration: {
+          EncryptionOption: 'SSE_KMS',
+          KmsKey: 'arn:aws:kms:eu-west-1:111111111111:key/k',
+        },
+      },
+      ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: 60 } },
+      ExecutionParameters: ["'o''hara'"],
+      ClientRequestToken: 't'.repeat(64),
+    });
+  });
+});
