@@ -150,6 +150,10 @@ export async function runUnits(
     };
   };
   const index = new Map(tasks.map((t, i) => [t.id, i]));
+  // A target whose units have all settled lets go of its client, poller and gate: memory stays
+  // proportional to the targets in flight, not to the organization.
+  const unitsLeft = new Map<string, number>();
+  for (const t of tasks) unitsLeft.set(t.group, (unitsLeft.get(t.group) ?? 0) + 1);
   try {
     const outcomes = await fanOut(tasks, {
       concurrency: config.concurrency.queries,
@@ -157,6 +161,9 @@ export async function runUnits(
       signal: stopAll.signal,
       onSettled: (o) => {
         progress.finished(recordOf(o, index.get(o.id)!).record, running.delete(o.id));
+        const left = (unitsLeft.get(o.group) ?? 1) - 1;
+        unitsLeft.set(o.group, left);
+        if (left === 0) perTarget.delete(o.group);
       },
     });
     return outcomes.map(recordOf);
