@@ -6,6 +6,7 @@ import { readSpilled, unionSchemas } from '../sinks/index.js';
 import type { OutputRecord } from '../types.js';
 import type { UnitValue } from './run-unit.js';
 import { removeSpillArea } from './spill-area.js';
+import { unitError } from './unit-error.js';
 import { writeSink } from './write-sink.js';
 
 export function renderPath(template: string, vars: Record<string, string>): string {
@@ -30,13 +31,30 @@ export async function writeOutputs(config: PipelineConfig, runId: string, result
   const warnings: string[] = [];
   try {
     for (const query of config.queries) {
-      const parts = results.filter((r) => r.record.query === query.name && r.data).map((r) => r.data!);
+      const units = results.filter((r) => r.record.query === query.name && r.data);
+      const parts = units.map((r) => r.data!);
       if (parts.length === 0) {
         warnings.push(`query ${query.name}: no account succeeded, so no output file was written`);
         continue;
       }
-      const { schema, warnings: schemaWarnings } = unionSchemas(parts.map((p) => p.schema));
-      warnings.push(...schemaWarnings.map((w) => `query ${query.name}: ${w}`));
+      const labels = units.map((u) => `account ${u.record.accountId}`);
+      const union = unionSchemas(
+        parts.map((p) => p.schema),
+        labels,
+      );
+      const { schema } = union;
+      warnings.push(...union.warnings.map((w) => `query ${query.name}: ${w}`));
+      if (query.schema === 'strict' && union.incompatible.length > 0) {
+        const message = `query ${query.name}: schema: strict and the accounts disagree on the type of ${union.incompatible.join(', ')}; no output written`;
+        warnings.push(message);
+        for (const u of units) {
+          u.record.state = 'failed';
+          u.record.error = unitError(
+            new FanoutError(message, { context: { stage: 'sink', queryName: query.name } }),
+          );
+        }
+        continue;
+      }
       const batches = async function* () {
         for (const p of parts) yield* readSpilled(p);
       };

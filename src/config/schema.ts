@@ -84,6 +84,8 @@ const athenaSchema = strict({
   catalog: name.optional(),
   outputLocation: s3Location.optional(),
   fetch: fetchMode.default('auto'),
+  // union: incompatible column types across accounts become text with a warning; strict: the query fails.
+  schema: z.enum(['union', 'strict'], { error: 'expected union or strict' }).default('union'),
   ...executionFields,
   /** USD per TB scanned, for the manifest's cost estimate. */
   pricePerTB: z
@@ -107,6 +109,7 @@ const querySchema = strict({
   outputLocation: s3Location.optional(),
   regions: regions.optional(),
   fetch: fetchMode.optional(),
+  schema: z.enum(['union', 'strict'], { error: 'expected union or strict' }).optional(),
   ...executionFields,
   /** Only these accounts (ids) run this query. */
   accounts: z

@@ -31,6 +31,8 @@ export interface AthenaDefaults {
   outputLocation?: string;
   /** How results are read (default auto: the result CSV from S3 when readable, else GetQueryResults). */
   fetch: 'auto' | 'api' | 's3';
+  /** Incompatible column types across accounts: `union` writes them as text (warning), `strict` fails the query. */
+  schema: 'union' | 'strict';
   /** StopQueryExecution after this long; the unit is `timed_out`. */
   timeoutSeconds?: number;
   encryption?: { option: 'SSE_S3' | 'SSE_KMS' | 'CSE_KMS'; kmsKey?: string };

@@ -26,7 +26,7 @@ function describe(variants: ColumnAcc['variants'], labels: readonly string[] | u
 export function unionSchemas(
   schemas: Schema[],
   labels?: readonly string[],
-): { schema: Schema; warnings: string[] } {
+): { schema: Schema; warnings: string[]; incompatible: string[] } {
   const columns = new Map<string, ColumnAcc>();
   schemas.forEach((schema, input) => {
     const seenHere = new Set<string>();
@@ -60,9 +60,12 @@ export function unionSchemas(
   });
 
   const warnings: string[] = [];
+  // Columns that fell back to text: `schema: strict` fails the query on any.
+  const incompatible: string[] = [];
   const fields = [...columns.values()].map((acc) => {
     const nullable = acc.nullable || acc.seenIn < schemas.length;
     if (acc.type === null) {
+      incompatible.push(acc.name);
       warnings.push(
         `column "${acc.name}" has incompatible types across inputs: ${describe(acc.variants, labels)}; written as Utf8 text`,
       );
@@ -75,5 +78,5 @@ export function unionSchemas(
     }
     return new Field(acc.name, acc.type, nullable);
   });
-  return { schema: new Schema(fields), warnings };
+  return { schema: new Schema(fields), warnings, incompatible };
 }

@@ -63,6 +63,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
       outputLocation: 's3://athena-results-<accountId>/fanout/',
       regions: ['eu-west-1'],
       fetch: 'auto',
+      schema: 'union',
       provenance: [{ field: 'account_id', name: 'account_id' }],
     });
     expect(config.sinks).toEqual([
@@ -96,7 +97,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
         excludeOrganizationalUnits: [],
         states: ['ACTIVE'],
       },
-      athena: { workgroup: 'primary', fetch: 'auto' },
+      athena: { workgroup: 'primary', fetch: 'auto', schema: 'union' },
       concurrency: { queries: 16, perAccount: 2, accounts: 8 },
       pricePerTB: 5,
       retries: { query: 2 },
@@ -109,6 +110,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
           workgroup: 'primary',
           regions: ['eu-west-1'],
           fetch: 'auto',
+          schema: 'union',
           provenance: [{ field: 'account_id', name: 'account_id' }],
         },
       ],

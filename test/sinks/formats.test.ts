@@ -7,7 +7,20 @@ import type { PipelineConfig, SinkConfig } from '../../src/config/index.js';
 import { writeOutputs } from '../../src/cli/write-outputs.js';
 import type { UnitValue } from '../../src/cli/run-unit.js';
 import { spillBatches, writeArrowFile, writeNdjsonFile, writeParquetFile } from '../../src/sinks/index.js';
-import { BIG, BIG_DEC, listDir, openDuckDB, query, sampleBatch, tempDir, valuesOf } from './fixtures.js';
+import {
+  BIG,
+  BIG_DEC,
+  batchOf,
+  intCol,
+  listDir,
+  openDuckDB,
+  query,
+  sampleBatch,
+  tempDir,
+  utf8Col,
+  valuesOf,
+} from './fixtures.js';
+import { Int32 } from 'apache-arrow';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -116,4 +129,45 @@ describe('writeOutputs: ifExists and path templates', () => {
     expect(tableFromIPC(await readFile(path)).numRows).toBe(3);
     expect((await listDir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
+});
+
+describe('writeOutputs: schema union and strict', () => {
+  async function unitWith(accountId: string, type: 'int' | 'text') {
+    const col = type === 'int' ? intColumn() : textColumn();
+    const batch = batchOf({ v: col });
+    const data = await spillBatches(join(dir, `spill-${accountId}.arrows`), batch.schema, [batch]);
+    const unit: UnitValue = {
+      record: { accountId, query: 'q', state: 'succeeded', attempts: 1, queryExecutionIds: [], rows: 1 },
+      data,
+    };
+    return unit;
+  }
+  const intColumn = () => intCol(new Int32(), [7]);
+  const textColumn = () => utf8Col(['seven']);
+
+  for (const mode of ['union', 'strict'] as const) {
+    it(`${mode}: incompatible types across accounts ${mode === 'union' ? 'become text with a warning' : 'fail the query'}`, async () => {
+      const units = [await unitWith('111111111111', 'int'), await unitWith('222222222222', 'text')];
+      const path = join(dir, 'q.arrow');
+      const config = {
+        queries: [{ name: 'q', schema: mode }],
+        sinks: [{ type: 'arrow', path, ifExists: 'overwrite' }],
+        region: 'eu-west-1',
+      } as unknown as PipelineConfig;
+      const { outputs, warnings } = await writeOutputs(config, 'r', units, pino({ level: 'silent' }));
+      expect(warnings.join('\n')).toMatch(
+        /column "v" has incompatible types across inputs: .*account 111111111111/,
+      );
+      if (mode === 'union') {
+        expect(outputs).toHaveLength(1);
+        expect(valuesOf(tableFromIPC(await readFile(path)).getChild('v'))).toEqual(['7', 'seven']);
+        expect(units.every((u) => u.record.state === 'succeeded')).toBe(true);
+      } else {
+        expect(outputs).toEqual([]);
+        expect(await listDir(dir)).not.toContain('q.arrow');
+        expect(units.map((u) => u.record.state)).toEqual(['failed', 'failed']);
+        expect(units[0]!.record.error?.message).toMatch(/schema: strict .* type of v/);
+      }
+    });
+  }
 });
