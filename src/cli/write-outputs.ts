@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { PipelineConfig } from '../config/index.js';
 import { FanoutError } from '../errors.js';
@@ -7,6 +8,7 @@ import type { OutputRecord } from '../types.js';
 import type { UnitValue } from './run-unit.js';
 import { removeSpillArea } from './spill-area.js';
 import { unitError } from './unit-error.js';
+import { writePartitioned } from './write-partitioned.js';
 import { writeSink } from './write-sink.js';
 
 export function renderPath(template: string, vars: Record<string, string>): string {
@@ -61,6 +63,30 @@ export async function writeOutputs(config: PipelineConfig, runId: string, result
       const vars = { query: query.name, runId, runDate: runId.slice(0, 8), region: config.region };
       for (const sink of config.sinks) {
         const path = renderPath(sink.path, vars);
+        if (sink.layout === 'partitioned') {
+          const marker = join(path, `query=${encodeURIComponent(query.name)}`, '_SUCCESS');
+          if (sink.ifExists !== 'overwrite' && (await exists(marker))) {
+            if (sink.ifExists === 'skip') {
+              warnings.push(`query ${query.name}: ${marker} exists and ifExists is skip: dataset kept`);
+              continue;
+            }
+            throw new FanoutError(`${marker} already exists and the sink says ifExists: error`, {
+              context: { stage: 'sink', path: marker, queryName: query.name },
+            });
+          }
+          const accountKey = query.provenance.find((p) => p.field === 'account_id')?.name ?? 'account_id';
+          const written = await writePartitioned(
+            sink,
+            path,
+            query.name,
+            schema,
+            units.map((u) => ({ accountId: u.record.accountId, data: u.data! })),
+            accountKey,
+          );
+          outputs.push({ query: query.name, type: sink.type, ...written });
+          log.info({ query: query.name, path: written.path, rows: written.rows }, 'dataset written');
+          continue;
+        }
         if (sink.ifExists !== 'overwrite' && (await exists(path))) {
           if (sink.ifExists === 'skip') {
             warnings.push(`query ${query.name}: ${path} exists and ifExists is skip: kept as it was`);

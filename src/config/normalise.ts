@@ -88,8 +88,14 @@ export function normalise(
           compression: sink.compression,
           rowGroupSize: sink.rowGroupSize,
           ifExists: sink.ifExists,
+          layout: sink.layout,
         })
-      : { type: sink.type, path: resolve(ctx.baseDir, sink.path), ifExists: sink.ifExists },
+      : {
+          type: sink.type,
+          path: resolve(ctx.baseDir, sink.path),
+          ifExists: sink.ifExists,
+          layout: sink.layout,
+        },
   );
 
   const accounts: AccountsConfig = normaliseAccounts(parsed.accounts);

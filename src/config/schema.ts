@@ -147,6 +147,11 @@ const ifExists = z
   .enum(['overwrite', 'error', 'skip'], { error: 'expected overwrite, error or skip' })
   .default('overwrite');
 
+// merged: one file per query; partitioned: a hive-style directory per query, one part per account.
+const layout = z
+  .enum(['merged', 'partitioned'], { error: 'expected merged or partitioned' })
+  .default('merged');
+
 const sinksSchema = z
   .array(
     z.discriminatedUnion(
@@ -158,10 +163,11 @@ const sinksSchema = z
           compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).default('zstd'),
           rowGroupSize: positive.optional(),
           ifExists,
+          layout,
         }),
-        strict({ type: z.literal('arrow'), path: sinkPath, ifExists }),
-        strict({ type: z.literal('arrow-stream'), path: sinkPath, ifExists }),
-        strict({ type: z.literal('ndjson'), path: sinkPath, ifExists }),
+        strict({ type: z.literal('arrow'), path: sinkPath, ifExists, layout }),
+        strict({ type: z.literal('arrow-stream'), path: sinkPath, ifExists, layout }),
+        strict({ type: z.literal('ndjson'), path: sinkPath, ifExists, layout }),
       ],
       { error: 'expected type: parquet, arrow, arrow-stream or ndjson' },
     ),

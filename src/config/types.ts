@@ -55,6 +55,9 @@ export interface QueryConfig extends AthenaDefaults {
 /** What a run does when the output file exists: replace it atomically, fail that output, or keep it. */
 export type IfExists = 'overwrite' | 'error' | 'skip';
 
+/** `merged`: one file per query; `partitioned`: `query=<q>/account_id=<id>/part-NNNN.<ext>` plus `_SUCCESS`. */
+export type SinkLayout = 'merged' | 'partitioned';
+
 export type SinkConfig =
   | {
       type: 'parquet';
@@ -62,8 +65,9 @@ export type SinkConfig =
       compression: ParquetCompression;
       rowGroupSize?: number;
       ifExists: IfExists;
+      layout: SinkLayout;
     }
-  | { type: 'arrow' | 'arrow-stream' | 'ndjson'; path: string; ifExists: IfExists };
+  | { type: 'arrow' | 'arrow-stream' | 'ndjson'; path: string; ifExists: IfExists; layout: SinkLayout };
 
 /** The validated, normalised configuration: every default applied, every path absolute. */
 export interface PipelineConfig {

@@ -67,8 +67,14 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
       provenance: [{ field: 'account_id', name: 'account_id' }],
     });
     expect(config.sinks).toEqual([
-      { type: 'parquet', path: join(dir, 'out/{query}.parquet'), compression: 'zstd', ifExists: 'overwrite' },
-      { type: 'arrow', path: join(dir, 'out/{query}.arrow'), ifExists: 'overwrite' },
+      {
+        type: 'parquet',
+        path: join(dir, 'out/{query}.parquet'),
+        compression: 'zstd',
+        ifExists: 'overwrite',
+        layout: 'merged',
+      },
+      { type: 'arrow', path: join(dir, 'out/{query}.arrow'), ifExists: 'overwrite', layout: 'merged' },
     ]);
     expect(config.manifest).toBe(join(dir, 'out/manifest.json'));
   });
@@ -114,7 +120,15 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
           provenance: [{ field: 'account_id', name: 'account_id' }],
         },
       ],
-      sinks: [{ type: 'parquet', path: '/base/q.parquet', compression: 'zstd', ifExists: 'overwrite' }],
+      sinks: [
+        {
+          type: 'parquet',
+          path: '/base/q.parquet',
+          compression: 'zstd',
+          ifExists: 'overwrite',
+          layout: 'merged',
+        },
+      ],
       manifest: '/base/out/manifest.json',
     });
   });

@@ -11,6 +11,7 @@ import {
   BIG,
   BIG_DEC,
   batchOf,
+  int64Col,
   intCol,
   listDir,
   openDuckDB,
@@ -110,7 +111,12 @@ describe('writeOutputs: ifExists and path templates', () => {
 
   it('renders {query} {runDate} {runId} {region}', async () => {
     const { outputs } = await run([
-      { type: 'ndjson', path: join(dir, '{region}/{runDate}/{query}-{runId}.ndjson'), ifExists: 'overwrite' },
+      {
+        type: 'ndjson',
+        path: join(dir, '{region}/{runDate}/{query}-{runId}.ndjson'),
+        ifExists: 'overwrite',
+        layout: 'merged',
+      },
     ]);
     expect(outputs[0]!.path).toBe(join(dir, 'eu-west-1/20261123/q-20261123T104500Z-abc.ndjson'));
     expect(outputs[0]!.rows).toBe(3);
@@ -119,13 +125,15 @@ describe('writeOutputs: ifExists and path templates', () => {
   it('overwrite replaces, skip keeps the file with a warning, error fails naming the path', async () => {
     const path = join(dir, 'q.arrow');
     await writeFile(path, 'old');
-    const skipped = await run([{ type: 'arrow', path, ifExists: 'skip' }]);
+    const skipped = await run([{ type: 'arrow', path, ifExists: 'skip', layout: 'merged' }]);
     expect(skipped.outputs).toEqual([]);
     expect(skipped.warnings.join()).toMatch(/exists and ifExists is skip/);
     expect(await readFile(path, 'utf8')).toBe('old');
-    await expect(run([{ type: 'arrow', path, ifExists: 'error' }])).rejects.toThrow(`${path} already exists`);
+    await expect(run([{ type: 'arrow', path, ifExists: 'error', layout: 'merged' }])).rejects.toThrow(
+      `${path} already exists`,
+    );
     expect(await readFile(path, 'utf8')).toBe('old');
-    await run([{ type: 'arrow', path, ifExists: 'overwrite' }]);
+    await run([{ type: 'arrow', path, ifExists: 'overwrite', layout: 'merged' }]);
     expect(tableFromIPC(await readFile(path)).numRows).toBe(3);
     expect((await listDir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
@@ -151,7 +159,7 @@ describe('writeOutputs: schema union and strict', () => {
       const path = join(dir, 'q.arrow');
       const config = {
         queries: [{ name: 'q', schema: mode }],
-        sinks: [{ type: 'arrow', path, ifExists: 'overwrite' }],
+        sinks: [{ type: 'arrow', path, ifExists: 'overwrite', layout: 'merged' }],
         region: 'eu-west-1',
       } as unknown as PipelineConfig;
       const { outputs, warnings } = await writeOutputs(config, 'r', units, pino({ level: 'silent' }));
@@ -170,4 +178,63 @@ describe('writeOutputs: schema union and strict', () => {
       }
     });
   }
+});
+
+describe('writeOutputs: partitioned layout', () => {
+  async function unit(accountId: string, ids: bigint[]): Promise<UnitValue> {
+    const batch = batchOf({ account_id: utf8Col(ids.map(() => accountId)), id: int64Col(ids) });
+    const data = await spillBatches(join(dir, `spill-${accountId}-${ids[0]}.arrows`), batch.schema, [batch]);
+    return {
+      record: {
+        accountId,
+        query: 'inv',
+        state: 'succeeded',
+        attempts: 1,
+        queryExecutionIds: [],
+        rows: ids.length,
+      },
+      data,
+    };
+  }
+  const config = (root: string) =>
+    ({
+      queries: [{ name: 'inv', schema: 'union', provenance: [{ field: 'account_id', name: 'account_id' }] }],
+      sinks: [
+        { type: 'parquet', path: root, compression: 'zstd', ifExists: 'overwrite', layout: 'partitioned' },
+      ],
+      region: 'eu-west-1',
+    }) as unknown as PipelineConfig;
+
+  it('writes query=/account_id=/part-0000.parquet readable as one table, then _SUCCESS; stale accounts go', async () => {
+    const root = join(dir, 'lake');
+    const units = [await unit('111111111111', [1n, BIG]), await unit('222222222222', [3n])];
+    const { outputs } = await writeOutputs(config(root), 'r', units, pino({ level: 'silent' }));
+    expect(outputs).toEqual([
+      expect.objectContaining({ query: 'inv', type: 'parquet', path: join(root, 'query=inv'), rows: 3 }),
+    ]);
+    expect(await listDir(join(root, 'query=inv'))).toEqual([
+      '_SUCCESS',
+      'account_id=111111111111',
+      'account_id=222222222222',
+    ]);
+    expect(await listDir(join(root, 'query=inv', 'account_id=111111111111'))).toEqual(['part-0000.parquet']);
+    const rows = await query(
+      duck.conn,
+      `SELECT query, account_id::VARCHAR AS account_id, id::VARCHAR AS id FROM read_parquet('${root}/*/*/*.parquet', hive_partitioning = true, hive_types_autocast = false) ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { query: 'inv', account_id: '111111111111', id: '1' },
+      { query: 'inv', account_id: '222222222222', id: '3' },
+      { query: 'inv', account_id: '111111111111', id: String(BIG) },
+    ]);
+    // The files themselves leave the partition column to the path.
+    const cols = await query(
+      duck.conn,
+      `SELECT name FROM parquet_schema('${root}/query=inv/account_id=222222222222/part-0000.parquet')`,
+    );
+    expect(cols.map((c) => c.name)).not.toContain('account_id');
+
+    await writeOutputs(config(root), 'r2', [await unit('222222222222', [4n])], pino({ level: 'silent' }));
+    expect(await listDir(join(root, 'query=inv'))).toEqual(['_SUCCESS', 'account_id=222222222222']);
+  });
 });
