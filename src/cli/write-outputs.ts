@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { PipelineConfig } from '../config/index.js';
 import { FanoutError } from '../errors.js';
-import { readSpilled, unionSchemas } from '../sinks/index.js';
+import { readSpilled, s3ObjectExists, unionSchemas } from '../sinks/index.js';
+import { S3Client } from '@aws-sdk/client-s3';
+import { awsClientConfig } from '../auth-chain/index.js';
 import type { OutputRecord } from '../types.js';
 import type { UnitValue } from './run-unit.js';
 import { removeSpillArea } from './spill-area.js';
@@ -31,6 +33,9 @@ async function exists(path: string): Promise<boolean> {
 export async function writeOutputs(config: PipelineConfig, runId: string, results: UnitValue[], log: Logger) {
   const outputs: OutputRecord[] = [];
   const warnings: string[] = [];
+  // s3:// sinks upload with the base credentials (the SDK's default chain), in the run's region.
+  let s3Client: S3Client | undefined;
+  const s3 = () => (s3Client ??= new S3Client(awsClientConfig('s3', { region: config.region })));
   try {
     for (const query of config.queries) {
       const units = results.filter((r) => r.record.query === query.name && r.data);
@@ -64,6 +69,11 @@ export async function writeOutputs(config: PipelineConfig, runId: string, result
       for (const sink of config.sinks) {
         const path = renderPath(sink.path, vars);
         if (sink.layout === 'partitioned') {
+          if (path.startsWith('s3://')) {
+            throw new FanoutError(`layout: partitioned is not supported for s3:// yet (${path})`, {
+              context: { stage: 'sink', path, queryName: query.name },
+            });
+          }
           const marker = join(path, `query=${encodeURIComponent(query.name)}`, '_SUCCESS');
           if (sink.ifExists !== 'overwrite' && (await exists(marker))) {
             if (sink.ifExists === 'skip') {
@@ -87,7 +97,8 @@ export async function writeOutputs(config: PipelineConfig, runId: string, result
           log.info({ query: query.name, path: written.path, rows: written.rows }, 'dataset written');
           continue;
         }
-        if (sink.ifExists !== 'overwrite' && (await exists(path))) {
+        const present = path.startsWith('s3://') ? () => s3ObjectExists(s3(), path) : () => exists(path);
+        if (sink.ifExists !== 'overwrite' && (await present())) {
           if (sink.ifExists === 'skip') {
             warnings.push(`query ${query.name}: ${path} exists and ifExists is skip: kept as it was`);
             continue;
@@ -96,12 +107,13 @@ export async function writeOutputs(config: PipelineConfig, runId: string, result
             context: { stage: 'sink', path, queryName: query.name },
           });
         }
-        const written = await writeSink(sink, path, schema, batches());
+        const written = await writeSink(sink, path, schema, batches(), s3);
         outputs.push({ query: query.name, type: sink.type, path, rows: written.rows, bytes: written.bytes });
         log.info({ query: query.name, path, rows: written.rows }, 'output written');
       }
     }
   } finally {
+    s3Client?.destroy();
     await removeSpillArea();
   }
   return { outputs, warnings };

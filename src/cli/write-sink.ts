@@ -1,14 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { SinkConfig } from '../config/index.js';
-import { writeArrowFile, writeNdjsonFile, writeParquetFile, type WrittenFile } from '../sinks/index.js';
+import {
+  uploadFileToS3,
+  writeArrowFile,
+  writeNdjsonFile,
+  writeParquetFile,
+  type WrittenFile,
+} from '../sinks/index.js';
+import { spillArea } from './spill-area.js';
 
-/** Writes one sink's file in its format (each writer is atomic: temp file, fsync, rename). */
-export function writeSink(
-  sink: SinkConfig,
-  path: string,
-  schema: Schema,
-  batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>,
-): Promise<WrittenFile> {
+type Batches = Iterable<RecordBatch> | AsyncIterable<RecordBatch>;
+
+function writeLocal(sink: SinkConfig, path: string, schema: Schema, batches: Batches): Promise<WrittenFile> {
   switch (sink.type) {
     case 'parquet':
       return writeParquetFile(path, schema, batches, {
@@ -21,5 +28,32 @@ export function writeSink(
       return writeArrowFile(path, schema, batches, 'stream');
     case 'ndjson':
       return writeNdjsonFile(path, schema, batches);
+  }
+}
+
+/**
+ * Writes one sink's file in its format. Local files are atomic (temp file, fsync, rename). An
+ * `s3://` destination is first written whole to the run's spill area, then uploaded with a multipart
+ * upload that completes only then and is aborted on failure.
+ */
+export async function writeSink(
+  sink: SinkConfig,
+  path: string,
+  schema: Schema,
+  batches: Batches,
+  s3?: () => S3Client,
+): Promise<WrittenFile> {
+  if (!path.startsWith('s3://')) return writeLocal(sink, path, schema, batches);
+  if (!s3) throw new Error('internal: an s3:// sink needs an S3 client');
+  const local = join(await spillArea(), `upload-${randomBytes(6).toString('hex')}`);
+  try {
+    const written = await writeLocal(sink, local, schema, batches);
+    await uploadFileToS3(s3(), local, path, {
+      ...(sink.sse ? { sse: sink.sse } : {}),
+      ...(sink.kmsKeyId ? { kmsKeyId: sink.kmsKeyId } : {}),
+    });
+    return { ...written, path };
+  } finally {
+    await rm(local, { force: true });
   }
 }

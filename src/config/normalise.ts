@@ -80,22 +80,30 @@ export function normalise(
       parameters: q.parameters,
     }),
   );
+  // s3:// destinations are URLs, not paths relative to the config file.
+  const sinkPath = (path: string) => (path.startsWith('s3://') ? path : resolve(ctx.baseDir, path));
   const sinks: SinkConfig[] = parsed.sinks.map((sink) =>
-    sink.type === 'parquet'
-      ? withoutUndefined({
-          type: 'parquet' as const,
-          path: resolve(ctx.baseDir, sink.path),
-          compression: sink.compression,
-          rowGroupSize: sink.rowGroupSize,
-          ifExists: sink.ifExists,
-          layout: sink.layout,
-        })
-      : {
-          type: sink.type,
-          path: resolve(ctx.baseDir, sink.path),
-          ifExists: sink.ifExists,
-          layout: sink.layout,
-        },
+    withoutUndefined(
+      sink.type === 'parquet'
+        ? {
+            type: 'parquet' as const,
+            path: sinkPath(sink.path),
+            compression: sink.compression,
+            rowGroupSize: sink.rowGroupSize,
+            ifExists: sink.ifExists,
+            layout: sink.layout,
+            sse: sink.sse,
+            kmsKeyId: sink.kmsKeyId,
+          }
+        : {
+            type: sink.type,
+            path: sinkPath(sink.path),
+            ifExists: sink.ifExists,
+            layout: sink.layout,
+            sse: sink.sse,
+            kmsKeyId: sink.kmsKeyId,
+          },
+    ),
   );
 
   const accounts: AccountsConfig = normaliseAccounts(parsed.accounts);

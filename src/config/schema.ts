@@ -152,6 +152,12 @@ const layout = z
   .enum(['merged', 'partitioned'], { error: 'expected merged or partitioned' })
   .default('merged');
 
+// For s3:// paths: server-side encryption of the uploaded objects.
+const s3Options = {
+  sse: z.enum(['AES256', 'aws:kms'], { error: 'expected AES256 or aws:kms' }).optional(),
+  kmsKeyId: z.string().min(1).optional(),
+};
+
 const sinksSchema = z
   .array(
     z.discriminatedUnion(
@@ -164,10 +170,11 @@ const sinksSchema = z
           rowGroupSize: positive.optional(),
           ifExists,
           layout,
+          ...s3Options,
         }),
-        strict({ type: z.literal('arrow'), path: sinkPath, ifExists, layout }),
-        strict({ type: z.literal('arrow-stream'), path: sinkPath, ifExists, layout }),
-        strict({ type: z.literal('ndjson'), path: sinkPath, ifExists, layout }),
+        strict({ type: z.literal('arrow'), path: sinkPath, ifExists, layout, ...s3Options }),
+        strict({ type: z.literal('arrow-stream'), path: sinkPath, ifExists, layout, ...s3Options }),
+        strict({ type: z.literal('ndjson'), path: sinkPath, ifExists, layout, ...s3Options }),
       ],
       { error: 'expected type: parquet, arrow, arrow-stream or ndjson' },
     ),

@@ -58,16 +58,24 @@ export type IfExists = 'overwrite' | 'error' | 'skip';
 /** `merged`: one file per query; `partitioned`: `query=<q>/account_id=<id>/part-NNNN.<ext>` plus `_SUCCESS`. */
 export type SinkLayout = 'merged' | 'partitioned';
 
-export type SinkConfig =
-  | {
-      type: 'parquet';
-      path: string;
-      compression: ParquetCompression;
-      rowGroupSize?: number;
-      ifExists: IfExists;
-      layout: SinkLayout;
-    }
-  | { type: 'arrow' | 'arrow-stream' | 'ndjson'; path: string; ifExists: IfExists; layout: SinkLayout };
+/** For `s3://` sink paths: server-side encryption of the uploaded objects. */
+export interface SinkS3Options {
+  sse?: 'AES256' | 'aws:kms';
+  kmsKeyId?: string;
+}
+
+export type SinkConfig = SinkS3Options &
+  (
+    | {
+        type: 'parquet';
+        path: string;
+        compression: ParquetCompression;
+        rowGroupSize?: number;
+        ifExists: IfExists;
+        layout: SinkLayout;
+      }
+    | { type: 'arrow' | 'arrow-stream' | 'ndjson'; path: string; ifExists: IfExists; layout: SinkLayout }
+  );
 
 /** The validated, normalised configuration: every default applied, every path absolute. */
 export interface PipelineConfig {

@@ -10,3 +10,4 @@ export { writeJsonAtomic } from './write-json-atomic.js';
 export { readSpilled, spillBatches, type SpilledResult } from './spill-file.js';
 export { writeNdjsonFile } from './write-ndjson-file.js';
 export { removeStaleTempFiles } from './write-file-atomic.js';
+export { parseS3Target, s3ObjectExists, type S3UploadOptions, uploadFileToS3 } from './upload-s3.js';

@@ -42,6 +42,7 @@ queries:
   - { name: via_s3, sql: SELECT * FROM inventory, fetch: s3 }
 sinks:
   - { type: parquet, path: out/{query}.parquet }
+  - { type: parquet, path: 's3://fanout-out/runs/{query}.parquet', sse: aws:kms, kmsKeyId: alias/fanout }
 manifest: out/manifest.json
 `;
 
@@ -126,6 +127,19 @@ describe('results through fetch: api and fetch: s3, with provenance columns (bui
     expect(byName.seen).toMatchObject({ type: 'INT64' });
     expect(String(byName.seen!.logical)).toMatch(/Timestamp/i);
     expect(String(byName.extracted_at!.logical)).toMatch(/isAdjustedToUTC=(1|true)/i);
+  });
+
+  it('uploads the s3:// sink whole (the same rows as the local file) and records it', async () => {
+    const body = emulator.s3.get('fanout-out', 'runs/via_s3.parquet');
+    expect(body).toBeDefined();
+    const copy = join(dir, 'from-s3.parquet');
+    await writeFile(copy, body!);
+    const [n] = await duckRows(
+      `SELECT count(*)::INTEGER AS n FROM (SELECT * EXCLUDE (extracted_at) FROM read_parquet('${copy}') EXCEPT ALL SELECT * EXCLUDE (extracted_at) FROM read_parquet('${join(dir, 'out/via_s3.parquet')}'))`,
+    );
+    expect(n!.n).toBe(0);
+    expect(manifest.outputs.map((o) => o.path)).toContain('s3://fanout-out/runs/via_s3.parquet');
+    await rm(copy);
   });
 
   it('leaves no spill files behind and no temp files at the output paths', async () => {
