@@ -16,6 +16,8 @@ export interface HttpStats {
 export interface HttpSettings {
   /** Sockets per host kept open and reused; sized to the run's concurrency so requests never queue. */
   maxSockets: number;
+  /** The SDK's "socket usage at capacity" warning; it would otherwise go to console, not the JSON log. */
+  onWarning?: (message: string) => void;
 }
 
 const THROTTLE = /throttl|toomanyrequests|slowdown|requestlimitexceeded/i;
@@ -28,7 +30,9 @@ export const httpStats: HttpStats = { requests: 0, throttled: 0 };
 /** Sizes the shared pool; call before creating clients (`run` does, from `concurrency`). */
 export function configureHttp(settings: HttpSettings, env: NodeJS.ProcessEnv = process.env): void {
   shared?.handler.close();
-  shared = { handler: new CountingHttpHandler(agentOptions(settings, env)), settings };
+  const warn = (...args: unknown[]) => settings.onWarning?.(args.map(String).join(' '));
+  const logger = { trace() {}, debug() {}, info() {}, warn, error: warn };
+  shared = { handler: new CountingHttpHandler({ ...agentOptions(settings, env), logger }), settings };
 }
 
 export function sharedHttpHandler(env: NodeJS.ProcessEnv = process.env): NodeHttpHandler {

@@ -35,7 +35,7 @@ export async function runCommand(
   for (const w of warnings) log.warn(w);
   const started = new Date();
   const runId = opts.runId ?? makeRunId(started);
-  prepareRun(config);
+  prepareRun(config, log);
   const controller = new AbortController();
   let signalName: 'SIGINT' | 'SIGTERM' | undefined;
   const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {

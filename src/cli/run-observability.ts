@@ -9,7 +9,7 @@ import { pushMetrics, readPreviousMetrics, renderMetrics } from '../observabilit
 import { registerSecrets } from '../observability/redact.js';
 
 /** Before any AWS call: secrets from the config known to the log scrubber, the socket pool sized. */
-export function prepareRun(config: PipelineConfig): void {
+export function prepareRun(config: PipelineConfig, log: Logger): void {
   for (const hop of [...config.auth.masterRoleChain, ...config.auth.accountRoleChain]) {
     registerSecrets(hop.externalId);
   }
@@ -17,7 +17,12 @@ export function prepareRun(config: PipelineConfig): void {
   if (source?.kind === 'static') registerSecrets(source.secretAccessKey, source.sessionToken);
   // Not the MFA code: six digits would be cut out of account ids and numbers; it expires in seconds anyway.
   // Every unit may hold a connection to Athena while chains are assumed for other accounts.
-  configureHttp({ maxSockets: config.concurrency.queries + config.concurrency.accounts + 4 });
+  configureHttp({
+    maxSockets: config.concurrency.queries + config.concurrency.accounts + 4,
+    onWarning: (message) => {
+      log.warn(message);
+    },
+  });
   httpStats.requests = 0;
   httpStats.throttled = 0;
 }
