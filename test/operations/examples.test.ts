@@ -44,4 +44,16 @@ describe('examples/', () => {
     expect(env.find((e) => e.name === 'SHARD_COUNT')?.value).toBe(String(job.spec.completions));
     expect(env.some((e) => e.name === 'ATHENA_FANOUT_RUN_ID')).toBe(true);
   });
+
+  it('the CI workflow asks for an OIDC token and never two runs at once', async () => {
+    const wf = (await docs(files[3]!))[0] as {
+      permissions: Record<string, string>;
+      concurrency: { 'cancel-in-progress': boolean };
+      jobs: { run: { steps: { uses?: string; with?: Record<string, unknown> }[] } };
+    };
+    expect(wf.permissions['id-token']).toBe('write');
+    expect(wf.concurrency['cancel-in-progress']).toBe(false);
+    const creds = wf.jobs.run.steps.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials'));
+    expect(creds?.with?.['role-to-assume']).toMatch(/^arn:aws:iam::\d{12}:role\//);
+  });
 });
