@@ -53,7 +53,13 @@ export class AthenaService {
       case 'StopQueryExecution': {
         const ex = this.find(caller, input.QueryExecutionId);
         if (ex.state === 'QUEUED' || ex.state === 'RUNNING') this.finish(ex, 'CANCELLED');
-        return Promise.resolve({});
+        const wait = this.scenario.knobs.stopLatencyMs;
+        return wait > 0
+          ? sleep(wait, undefined, { signal: this.stop.signal }).then(
+              () => ({}),
+              () => ({}),
+            )
+          : Promise.resolve({});
       }
       case 'GetWorkGroup':
         return Promise.resolve(this.workgroup(caller, input.WorkGroup));

@@ -206,6 +206,33 @@ describe('failFast', () => {
 });
 
 describe('interruption', () => {
+  it('a second signal exits at once, without waiting for the stops in flight', async () => {
+    const { emu, cwd } = await setUp(
+      { queryLatencyMs: 30_000, stopLatencyMs: 8_000 },
+      configYaml(
+        'concurrency: { queries: 4, perAccount: 2 }\n',
+        `queries:\n  - { name: q, sql: SELECT 1 AS x }\n`,
+      ),
+    );
+    let pid = 0;
+    const run = runCli(['run'], {
+      cwd,
+      env: emulatorEnv(emu, { LOG_LEVEL: 'warn' }),
+      onSpawn: (p) => (pid = p),
+    });
+    while (emu.record.activeQueries() < 4) await new Promise((r) => setTimeout(r, 50));
+    process.kill(pid, 'SIGINT');
+    // The first signal's StopQueryExecution calls are now in flight (each answers after 8 s).
+    while (emu.record.calls.filter((c) => c.action === 'StopQueryExecution').length < 4) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    process.kill(pid, 'SIGINT');
+    const result = await run;
+    expect(result.code).toBe(130);
+    // It did not wait for the stops to answer: no manifest was written.
+    await expect(readFile(join(cwd, 'out/manifest.json'))).rejects.toThrow(/ENOENT/);
+  });
+
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
