@@ -8,7 +8,8 @@
  *    unit start → last unit end, from the manifest) and of the whole CLI, each against the ideal
  *    ceil(N / C) × L; status calls per query; the most status calls one account made in one second;
  *    STS calls per account; the CLI's peak RSS.
- * 2. Status calls per query for 10-second queries.
+ * 2. Status calls per query for 10-second queries, and under heavy load in few accounts (40 queries
+ *    per account, 20 in flight each: BatchGetQueryExecution).
  * 3. `plan --json` over 10,000 accounts: wall time and peak RSS.
  * The emulator runs in this process; the CLI is a child process measured with /usr/bin/time.
  */
@@ -56,17 +57,21 @@ function scenario(accounts: number, latencyMs: number): ScenarioInput {
   };
 }
 
-function config(concurrency: number): string {
+function config(concurrency: number, queriesPerAccount = 1, perAccount = 2): string {
+  const extra = Array.from(
+    { length: queriesPerAccount - 1 },
+    (_, i) => `  - { name: q${i + 2}, sql: SELECT ${i + 2} AS x }\n`,
+  ).join('');
   return `version: 1
 region: us-east-1
 auth:
   masterRoleChain: [arn:aws:iam::${MGMT}:role/OrgReader]
   accountRoleChain: [arn:aws:iam::<accountId>:role/AthenaReader]
-concurrency: { queries: ${concurrency}, perAccount: 2, accounts: 64 }
+concurrency: { queries: ${concurrency}, perAccount: ${perAccount}, accounts: 64 }
 athena: { fetch: ${process.env.BENCH_FETCH ?? 'auto'} }
 queries:
   - { name: one, sql: SELECT 1 AS x }
-sinks:
+${extra}sinks:
   - { type: parquet, path: out/{query}.parquet }
 manifest: out/manifest.json
 `;
@@ -117,11 +122,17 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length / 1000;
 
 const STATUS = new Set(['GetQueryExecution', 'BatchGetQueryExecution']);
 
-async function fanoutRun(accounts: number, concurrency: number, latencyMs: number) {
+async function fanoutRun(
+  accounts: number,
+  concurrency: number,
+  latencyMs: number,
+  queriesPerAccount = 1,
+  perAccount = 2,
+) {
   const emu = await startEmulator({ scenario: scenario(accounts, latencyMs) });
   const dir = await mkdtemp(join(tmpdir(), 'bench-fanout-'));
   try {
-    await writeFile(join(dir, 'pipeline.config.yaml'), config(concurrency));
+    await writeFile(join(dir, 'pipeline.config.yaml'), config(concurrency, queriesPerAccount, perAccount));
     const res = await runCli(['run'], dir, emu);
     const m = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
     const starts = m.units.map((u) => Date.parse(u.startedAt!));
@@ -138,6 +149,8 @@ async function fanoutRun(accounts: number, concurrency: number, latencyMs: numbe
     }
     return {
       accounts,
+      queriesPerAccount,
+      perAccount,
       concurrency,
       latencyMs,
       exit: res.code,
@@ -195,7 +208,10 @@ async function planRun(accounts: number) {
 
 const accounts = Number(arg('accounts', '1000'));
 const concurrency = Number(arg('concurrency', '100'));
-const latencies = arg('latency', '2700,1000').split(',').map(Number);
+const latencies = arg('latency', '2700,1000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const longAccounts = Number(arg('long-accounts', '20'));
 const planAccounts = Number(arg('plan-accounts', '10000'));
 
@@ -206,5 +222,10 @@ for (const latency of latencies) {
 }
 if (longAccounts > 0) {
   process.stdout.write(`run10s ${fmt(await fanoutRun(longAccounts, longAccounts, 10_000))}\n`);
+}
+const heavy = Number(arg('heavy-accounts', '5'));
+if (heavy > 0) {
+  // Heavy load in few accounts: 40 queries each, 20 in flight per account; status checks batch.
+  process.stdout.write(`heavy ${fmt(await fanoutRun(heavy, 100, 2700, 40, 20))}\n`);
 }
 if (planAccounts > 0) process.stdout.write(`plan ${fmt(await planRun(planAccounts))}\n`);
