@@ -16,7 +16,7 @@ export interface SpilledResult {
 }
 
 // Bytes handed to the IPC writer but not yet on disk before the producer waits for the file to catch up.
-const MAX_UNWRITTEN = 32 * 1024 * 1024;
+const MAX_UNWRITTEN = 4 * 1024 * 1024;
 
 /**
  * Streams `batches` into an Arrow IPC stream file at `path`, holding at most a batch plus a bounded
