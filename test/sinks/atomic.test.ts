@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FanoutError } from '../../src/errors.js';
-import { writeFileAtomic, writeJsonAtomic } from '../../src/sinks/index.js';
+import { removeStaleTempFiles, writeFileAtomic, writeJsonAtomic } from '../../src/sinks/index.js';
 import { listDir, tempDir } from './fixtures.js';
 
 let dir: string;
@@ -81,5 +81,23 @@ describe('writeJsonAtomic', () => {
     expect((err as FanoutError).message).toContain(path);
     expect((err as FanoutError).context).toMatchObject({ stage: 'manifest', path });
     expect(await listDir(dir)).toEqual(['blocker']);
+  });
+});
+
+describe('removeStaleTempFiles', () => {
+  it('removes temp files of dead writers only, never a live writer’s or another file’s', async () => {
+    const path = join(dir, 'out.parquet');
+    // Linux pids never exceed 2^22 (the pid_max ceiling), so 2^22 + 1 cannot be a live writer.
+    const dead = 4194305;
+    expect(() => process.kill(dead, 0)).toThrow();
+    const names = [
+      `.out.parquet.${dead}-0a1b2c3d4e5f.tmp`,
+      `.out.parquet.${process.pid}-0a1b2c3d4e5f.tmp`,
+      `.other.parquet.${dead}-0a1b2c3d4e5f.tmp`,
+      'out.parquet',
+    ];
+    for (const n of names) await writeFile(join(dir, n), 'x');
+    expect(await removeStaleTempFiles(path)).toEqual([`.out.parquet.${dead}-0a1b2c3d4e5f.tmp`]);
+    expect(await listDir(dir)).toEqual(names.slice(1).sort());
   });
 });
