@@ -5,7 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
 import type { Manifest } from '../../src/types.js';
 import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
-import { DENIED, EXCLUDED, EXTERNAL_ID, MANAGEMENT, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
+import {
+  DENIED,
+  EXCLUDED,
+  EXTERNAL_ID,
+  MANAGEMENT,
+  MEMBERS,
+  orgAuthYaml,
+  orgScenario,
+} from '../helpers/org-scenario.js';
 
 /** Queries every selected account runs (the management account and the members; one denies its role). */
 const QUERIES = `queries:
@@ -21,15 +29,7 @@ const QUERIES = `queries:
 function configYaml(top: string, queries = QUERIES): string {
   return `version: 1
 region: eu-west-1
-${top}auth:
-  externalId: ${EXTERNAL_ID}
-  masterRoleChain:
-    - arn:aws:iam::${MANAGEMENT}:role/OrgHub
-    - arn:aws:iam::${MANAGEMENT}:role/OrgReader
-  accountRoleChain:
-    - arn:aws:iam::<accountId>:role/AthenaReader
-  accountChainFrom: master
-accounts:
+${top}${orgAuthYaml({ externalId: EXTERNAL_ID })}accounts:
   exclude: ["${EXCLUDED}"]
 athena:
   database: inventory

@@ -6,22 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { emulatorEnv, repoRoot, runCli } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
-import { EXTERNAL_ID, MANAGEMENT, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
+import { EXTERNAL_ID, MANAGEMENT, MEMBERS, orgAuthYaml, orgScenario } from '../helpers/org-scenario.js';
 
 const ROWS_PER_ACCOUNT = 400_000;
 const ACCOUNTS = [MANAGEMENT, MEMBERS[0]!];
 
 const CONFIG = `version: 1
 region: eu-west-1
-auth:
-  externalId: \${FANOUT_EXTERNAL_ID}
-  masterRoleChain:
-    - arn:aws:iam::${MANAGEMENT}:role/OrgHub
-    - arn:aws:iam::${MANAGEMENT}:role/OrgReader
-  accountRoleChain:
-    - arn:aws:iam::<accountId>:role/AthenaReader
-  accountChainFrom: master
-accounts:
+${orgAuthYaml()}accounts:
   include: [${ACCOUNTS.map((a) => `"${a}"`).join(', ')}]
 athena:
   database: inventory

@@ -14,6 +14,7 @@ import {
   expectedAccounts,
   HARD_ROWS,
   MANAGEMENT,
+  orgAuthYaml,
   orgScenario,
   SUSPENDED,
 } from '../helpers/org-scenario.js';
@@ -21,16 +22,7 @@ import {
 function configYaml(opts: { chainFrom: 'base' | 'master' }): string {
   return `version: 1
 region: eu-west-1
-auth:
-  externalId: \${FANOUT_EXTERNAL_ID}
-  sessionName: fanout-e2e
-  masterRoleChain:
-    - arn:aws:iam::${MANAGEMENT}:role/OrgHub
-    - arn:aws:iam::${MANAGEMENT}:role/OrgReader
-  accountRoleChain:
-    - arn:aws:iam::<accountId>:role/AthenaReader
-  accountChainFrom: ${opts.chainFrom}
-accounts:
+${orgAuthYaml({ chainFrom: opts.chainFrom, sessionName: 'fanout-e2e' })}accounts:
   source: organization
   exclude: ["${EXCLUDED}"]
 athena:

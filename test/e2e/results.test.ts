@@ -12,21 +12,14 @@ import {
   EXTERNAL_ID,
   expectedAccounts,
   MANAGEMENT,
+  orgAuthYaml,
   orgScenario,
 } from '../helpers/org-scenario.js';
 
 /** The same SELECT through GetQueryResults and through the result CSV in S3, with every provenance column. */
 const CONFIG = `version: 1
 region: eu-west-1
-auth:
-  externalId: \${FANOUT_EXTERNAL_ID}
-  masterRoleChain:
-    - arn:aws:iam::${MANAGEMENT}:role/OrgHub
-    - arn:aws:iam::${MANAGEMENT}:role/OrgReader
-  accountRoleChain:
-    - arn:aws:iam::<accountId>:role/AthenaReader
-  accountChainFrom: master
-accounts:
+${orgAuthYaml()}accounts:
   exclude: ["${EXCLUDED}"]
 athena:
   database: inventory

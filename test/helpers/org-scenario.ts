@@ -114,3 +114,21 @@ export function orgScenario(
 export function expectedAccounts(denied: string[] = [DENIED]): string[] {
   return [MANAGEMENT, ...MEMBERS, EXCLUDED, DENIED].filter((id) => id !== EXCLUDED && !denied.includes(id));
 }
+
+/**
+ * The `auth:` block of an end-to-end config for orgScenario(): OrgHub → OrgReader as the master chain,
+ * then each account's AthenaReader. `externalId` defaults to the `${FANOUT_EXTERNAL_ID}` reference.
+ */
+export function orgAuthYaml(
+  opts: { chainFrom?: 'base' | 'master'; externalId?: string; sessionName?: string } = {},
+): string {
+  return `auth:
+  externalId: ${opts.externalId ?? '${FANOUT_EXTERNAL_ID}'}
+${opts.sessionName ? `  sessionName: ${opts.sessionName}\n` : ''}  masterRoleChain:
+    - arn:aws:iam::${MANAGEMENT}:role/OrgHub
+    - arn:aws:iam::${MANAGEMENT}:role/OrgReader
+  accountRoleChain:
+    - arn:aws:iam::<accountId>:role/AthenaReader
+  accountChainFrom: ${opts.chainFrom ?? 'master'}
+`;
+}
