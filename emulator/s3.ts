@@ -1,18 +1,23 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError, toXml, type ApiResult } from './protocol.js';
+import { deleteRequestKeys, listObjectsXml, listUploadsXml, S3_NS } from './s3-list.js';
+import { encryptionFromHeaders, encryptionHeaders, type ObjectEncryption } from './s3-sse.js';
 
 interface StoredObject {
   body: Buffer;
   etag: string;
   lastModified: Date;
   contentType: string;
+  encryption: ObjectEncryption;
 }
 
 interface Upload {
   bucket: string;
   key: string;
   contentType: string;
+  encryption: ObjectEncryption;
+  initiated: Date;
   parts: Map<number, { body: Buffer; etag: string }>;
 }
 
@@ -23,9 +28,12 @@ export interface S3Request {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** SigV4 region and caller account, for the ARN of the AWS managed KMS key. */
+  region?: string;
+  accountId?: string;
 }
 
-const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+const NO_ENCRYPTION_REQUESTED: ObjectEncryption = { algorithm: 'AES256', requested: {} };
 const md5 = (b: Buffer): string => `"${createHash('md5').update(b).digest('hex')}"`;
 const noSuchKey = (key: string): ApiError =>
   new ApiError('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
@@ -47,7 +55,8 @@ export function decodeAwsChunked(body: Buffer): Buffer {
 
 export function s3Action(method: string, key: string, query: URLSearchParams): string {
   if (key === '') {
-    if (method === 'GET') return 'ListObjectsV2';
+    if (method === 'GET') return query.has('uploads') ? 'ListMultipartUploads' : 'ListObjectsV2';
+    if (method === 'POST' && query.has('delete')) return 'DeleteObjects';
     return method === 'PUT' ? 'CreateBucket' : method === 'HEAD' ? 'HeadBucket' : `${method}Bucket`;
   }
   if (method === 'POST' && query.has('uploads')) return 'CreateMultipartUpload';
@@ -62,16 +71,32 @@ export class S3Store {
   private readonly buckets = new Map<string, Map<string, StoredObject>>();
   private readonly uploads = new Map<string, Upload>();
 
-  put(bucket: string, key: string, body: Buffer, contentType = 'binary/octet-stream'): StoredObject {
+  put(
+    bucket: string,
+    key: string,
+    body: Buffer,
+    contentType = 'binary/octet-stream',
+    encryption = NO_ENCRYPTION_REQUESTED,
+  ): StoredObject {
     let b = this.buckets.get(bucket);
     if (!b) this.buckets.set(bucket, (b = new Map<string, StoredObject>()));
-    const obj = { body, etag: md5(body), lastModified: new Date(), contentType };
+    const obj = { body, etag: md5(body), lastModified: new Date(), contentType, encryption };
     b.set(key, obj);
     return obj;
   }
 
   get(bucket: string, key: string): Buffer | undefined {
     return this.buckets.get(bucket)?.get(key)?.body;
+  }
+
+  /** The encryption an object was stored with, including the SSE headers its write carried. */
+  encryption(bucket: string, key: string): ObjectEncryption | undefined {
+    return this.buckets.get(bucket)?.get(key)?.encryption;
+  }
+
+  /** Multipart uploads neither completed nor aborted, as `bucket/key`. */
+  pendingUploads(): string[] {
+    return [...this.uploads.values()].map((u) => `${u.bucket}/${u.key}`).sort();
   }
 
   /** Keys in a bucket, sorted as S3 lists them. */
@@ -81,6 +106,8 @@ export class S3Store {
 
   handle(action: string, req: S3Request): ApiResult {
     const { bucket, key, query, headers } = req;
+    const sse = () =>
+      encryptionFromHeaders(headers, req.region ?? 'us-east-1', req.accountId ?? '000000000000');
     const body =
       (headers['content-encoding'] ?? '').includes('aws-chunked') ||
       String(headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-')
@@ -88,8 +115,9 @@ export class S3Store {
         : req.body;
     switch (action) {
       case 'PutObject': {
-        const obj = this.put(bucket, key, body, headers['content-type'] ?? 'binary/octet-stream');
-        return { headers: { etag: obj.etag } };
+        const encryption = sse();
+        const obj = this.put(bucket, key, body, headers['content-type'] ?? 'binary/octet-stream', encryption);
+        return { headers: { etag: obj.etag, ...encryptionHeaders(encryption) } };
       }
       case 'GetObject':
       case 'HeadObject':
@@ -98,19 +126,39 @@ export class S3Store {
         this.buckets.get(bucket)?.delete(key);
         return { status: 204 };
       case 'ListObjectsV2':
-        return this.list(bucket, query);
+        return { xml: listObjectsXml(bucket, query, this.keys(bucket), (k) => this.listed(bucket, k)) };
+      case 'ListMultipartUploads': {
+        const open = [...this.uploads].filter(([, u]) => u.bucket === bucket);
+        return {
+          xml: listUploadsXml(
+            bucket,
+            query,
+            open.map(([uploadId, u]) => ({ ...u, uploadId })),
+          ),
+        };
+      }
+      case 'DeleteObjects': {
+        const { keys, quiet } = deleteRequestKeys(body.toString('utf8'));
+        for (const k of keys) this.buckets.get(bucket)?.delete(k);
+        const deleted = quiet ? [] : keys.map((k) => ({ Key: k }));
+        return { xml: `<DeleteResult xmlns="${S3_NS}">${toXml({ Deleted: deleted })}</DeleteResult>` };
+      }
       case 'HeadBucket':
       case 'CreateBucket':
         return {};
       case 'CreateMultipartUpload': {
         const uploadId = randomUUID().replaceAll('-', '');
+        const encryption = sse();
         this.uploads.set(uploadId, {
           bucket,
           key,
           contentType: headers['content-type'] ?? 'binary/octet-stream',
+          encryption,
+          initiated: new Date(),
           parts: new Map(),
         });
         return {
+          headers: encryptionHeaders(encryption),
           xml: `<InitiateMultipartUploadResult xmlns="${S3_NS}">${toXml({ Bucket: bucket, Key: key, UploadId: uploadId })}</InitiateMultipartUploadResult>`,
         };
       }
@@ -135,9 +183,16 @@ export class S3Store {
           wanted.map((n) => Buffer.from(upload.parts.get(n)!.etag.slice(1, -1), 'hex')),
         );
         this.uploads.delete(uploadId!);
-        const obj = this.put(upload.bucket, upload.key, Buffer.concat(chunks), upload.contentType);
+        const obj = this.put(
+          upload.bucket,
+          upload.key,
+          Buffer.concat(chunks),
+          upload.contentType,
+          upload.encryption,
+        );
         obj.etag = `"${createHash('md5').update(etags).digest('hex')}-${wanted.length}"`;
         return {
+          headers: encryptionHeaders(upload.encryption),
           xml: `<CompleteMultipartUploadResult xmlns="${S3_NS}">${toXml({ Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: obj.etag })}</CompleteMultipartUploadResult>`,
         };
       }
@@ -170,6 +225,7 @@ export class S3Store {
       'last-modified': obj.lastModified.toUTCString(),
       'content-type': obj.contentType,
       'accept-ranges': 'bytes',
+      ...encryptionHeaders(obj.encryption),
     };
     const size = obj.body.length;
     const m = range === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(range);
@@ -192,55 +248,8 @@ export class S3Store {
     return { headers, body: action === 'HeadObject' ? '' : obj.body };
   }
 
-  private list(bucket: string, query: URLSearchParams): ApiResult {
-    const prefix = query.get('prefix') ?? '';
-    const delimiter = query.get('delimiter') ?? '';
-    const maxKeys = Math.min(1000, Number(query.get('max-keys') ?? 1000));
-    const token = query.get('continuation-token');
-    const after =
-      token !== null ? Buffer.from(token, 'base64url').toString('utf8') : (query.get('start-after') ?? '');
-    const contents: StoredObject[] = [];
-    const contentKeys: string[] = [];
-    const prefixes: string[] = [];
-    let truncated = false;
-    let last = '';
-    for (const key of this.keys(bucket)) {
-      if (!key.startsWith(prefix) || key <= after) continue;
-      let entry = key;
-      if (delimiter !== '') {
-        const idx = key.indexOf(delimiter, prefix.length);
-        if (idx >= 0) entry = key.slice(0, idx + delimiter.length);
-      }
-      if (entry !== key && (prefixes.includes(entry) || entry <= after)) continue;
-      if (contentKeys.length + prefixes.length >= maxKeys) {
-        truncated = true;
-        break;
-      }
-      if (entry === key) {
-        contentKeys.push(key);
-        contents.push(this.buckets.get(bucket)!.get(key)!);
-      } else prefixes.push(entry);
-      // Continue after the whole common prefix so the next page does not repeat it.
-      last = entry === key ? key : `${entry}\u{10FFFF}`;
-    }
-    const xml = toXml({
-      Name: bucket,
-      Prefix: prefix,
-      Delimiter: delimiter === '' ? undefined : delimiter,
-      MaxKeys: maxKeys,
-      KeyCount: contentKeys.length + prefixes.length,
-      IsTruncated: truncated,
-      ContinuationToken: token ?? undefined,
-      NextContinuationToken: truncated ? Buffer.from(last, 'utf8').toString('base64url') : undefined,
-      Contents: contents.map((o, i) => ({
-        Key: contentKeys[i],
-        LastModified: o.lastModified.toISOString(),
-        ETag: o.etag,
-        Size: o.body.length,
-        StorageClass: 'STANDARD',
-      })),
-      CommonPrefixes: prefixes.map((p) => ({ Prefix: p })),
-    });
-    return { xml: `<ListBucketResult xmlns="${S3_NS}">${xml}</ListBucketResult>` };
+  private listed(bucket: string, key: string) {
+    const o = this.buckets.get(bucket)!.get(key)!;
+    return { key, lastModified: o.lastModified, etag: o.etag, size: o.body.length };
   }
 }

@@ -110,6 +110,22 @@ const knobsSchema = z.object({
   fixedResults: z.boolean().default(false),
   /** Organizations list calls return empty pages with a NextToken, as the real service does. */
   emptyPages: z.boolean().default(true),
+  /**
+   * S3 requests that fail: the first rule whose action matches and whose `match` is a substring of
+   * the key answers with the error (every time, or only the first `times` matches).
+   */
+  failS3: z
+    .array(
+      z.object({
+        action: z.string().min(1),
+        match: z.string().default(''),
+        code: z.string().default('InternalError'),
+        message: z.string().default('We encountered an internal error. Please try again.'),
+        status: z.number().int().min(400).max(599).default(500),
+        times: z.number().int().positive().optional(),
+      }),
+    )
+    .default([]),
   /** Output location of the `primary` workgroup; `{accountId}` substituted. Absent = none, like AWS. */
   primaryOutputLocation: z
     .string()
@@ -161,6 +177,7 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type ScenarioAccount = Scenario['accounts'][number];
 export type ScenarioRole = Scenario['roles'][number];
 export type FailQuery = Scenario['knobs']['failQueries'][number];
+export type FailS3 = Scenario['knobs']['failS3'][number];
 
 /** Merges a child scenario over its base: lists are appended, objects merged key by key, scalars replaced. */
 function merge(base: unknown, child: unknown): unknown {

@@ -4,6 +4,8 @@ import { IdentityStore, type Principal, type StoredCredential } from './identity
 import { ApiError, newRequestId, send, sendError, type ApiResult, type Service } from './protocol.js';
 import type { EmulatorRecord, RecordedCall } from './record.js';
 import { s3Action, type S3Store } from './s3.js';
+import { S3Faults } from './s3-faults.js';
+import { encryptionParams } from './s3-sse.js';
 import type { Scenario } from './scenario.js';
 import { parseAuthorization, verifySignature } from './sigv4.js';
 import { FEDERATED_ACTIONS, handleSts } from './sts.js';
@@ -179,6 +181,7 @@ function detectService(req: IncomingMessage): Service {
 
 export function startServer(deps: ServerDeps, port: number): Promise<Server> {
   const random = mulberry32(deps.scenario.knobs.throttle.seed);
+  const s3Faults = new S3Faults(deps.scenario.knobs.failS3);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newRequestId();
@@ -207,7 +210,12 @@ export function startServer(deps: ServerDeps, port: number): Promise<Server> {
         const key = segments.slice(2).map(decodeURIComponent).join('/');
         const query = new URLSearchParams(rawQuery);
         action = s3Action(method, key, query);
-        params = { Bucket: bucket, Key: key === '' ? undefined : key, ...Object.fromEntries(query) };
+        params = {
+          Bucket: bucket,
+          Key: key === '' ? undefined : key,
+          ...Object.fromEntries(query),
+          ...encryptionParams(req.headers),
+        };
         s3Target = { bucket, key, query };
       } else {
         action = String(req.headers['x-amz-target']).split('.')[1] ?? 'Unknown';
@@ -247,7 +255,15 @@ export function startServer(deps: ServerDeps, port: number): Promise<Server> {
           Date.now(),
         );
       } else if (s3Target) {
-        result = deps.s3.handle(action, { method, ...s3Target, headers: req.headers, body });
+        s3Faults.check(action, s3Target.key);
+        result = deps.s3.handle(action, {
+          method,
+          ...s3Target,
+          headers: req.headers,
+          body,
+          ...(call.region === undefined ? {} : { region: call.region }),
+          ...(call.accountId === undefined ? {} : { accountId: call.accountId }),
+        });
       } else {
         const handler = service === 'athena' ? deps.athena : deps.organizations;
         if (!caller) throw AUTH_ERRORS[service].missing;

@@ -1,0 +1,20 @@
+import { ApiError } from './protocol.js';
+import type { FailS3 } from './scenario.js';
+
+/** The `failS3` knob: injected S3 errors, counted per rule for `times`. */
+export class S3Faults {
+  private readonly used = new Map<FailS3, number>();
+
+  constructor(private readonly rules: readonly FailS3[]) {}
+
+  /** Throws the first matching rule's error. */
+  check(action: string, key: string): void {
+    for (const rule of this.rules) {
+      if (rule.action !== action || !key.includes(rule.match)) continue;
+      const used = this.used.get(rule) ?? 0;
+      if (rule.times !== undefined && used >= rule.times) continue;
+      this.used.set(rule, used + 1);
+      throw new ApiError(rule.code, rule.message, rule.status);
+    }
+  }
+}
