@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { PipelineConfig } from '../config/index.js';
 import { FanoutError } from '../errors.js';
@@ -10,7 +9,7 @@ import type { OutputRecord } from '../types.js';
 import type { UnitValue } from './run-unit.js';
 import { removeSpillArea } from './spill-area.js';
 import { unitError } from './unit-error.js';
-import { writePartitioned } from './write-partitioned.js';
+import { datasetStore, SUCCESS_MARKER, writePartitioned } from './write-partitioned.js';
 import { writeSink } from './write-sink.js';
 
 export function renderPath(template: string, vars: Record<string, string>): string {
@@ -69,13 +68,9 @@ export async function writeOutputs(config: PipelineConfig, runId: string, result
       for (const sink of config.sinks) {
         const path = renderPath(sink.path, vars);
         if (sink.layout === 'partitioned') {
-          if (path.startsWith('s3://')) {
-            throw new FanoutError(`layout: partitioned is not supported for s3:// yet (${path})`, {
-              context: { stage: 'sink', path, queryName: query.name },
-            });
-          }
-          const marker = join(path, `query=${encodeURIComponent(query.name)}`, '_SUCCESS');
-          if (sink.ifExists !== 'overwrite' && (await exists(marker))) {
+          const store = datasetStore(sink, path, query.name, s3);
+          const marker = `${store.location}/${SUCCESS_MARKER}`;
+          if (sink.ifExists !== 'overwrite' && (await store.exists(SUCCESS_MARKER))) {
             if (sink.ifExists === 'skip') {
               warnings.push(`query ${query.name}: ${marker} exists and ifExists is skip: dataset kept`);
               continue;
@@ -87,8 +82,9 @@ export async function writeOutputs(config: PipelineConfig, runId: string, result
           const accountKey = query.provenance.find((p) => p.field === 'account_id')?.name ?? 'account_id';
           const written = await writePartitioned(
             sink,
-            path,
+            store,
             query.name,
+            runId,
             schema,
             units.map((u) => ({ accountId: u.record.accountId, data: u.data! })),
             accountKey,

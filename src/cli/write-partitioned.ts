@@ -1,10 +1,10 @@
-import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Schema } from 'apache-arrow';
 import { makeData, RecordBatch, Schema as ArrowSchema, Struct } from 'apache-arrow';
 import type { SinkConfig } from '../config/index.js';
-import { readSpilled, type SpilledResult, writeFileAtomic } from '../sinks/index.js';
-import { writeSink } from './write-sink.js';
+import { readSpilled, type SpilledResult } from '../sinks/index.js';
+import { type DatasetStore, localDatasetStore, s3DatasetStore } from './dataset-store.js';
 
 const EXTENSION: Record<SinkConfig['type'], string> = {
   parquet: 'parquet',
@@ -13,9 +13,24 @@ const EXTENSION: Record<SinkConfig['type'], string> = {
   ndjson: 'ndjson',
 };
 
+/** The marker written last; its body is the dataset's manifest (readers skip `_` files). */
+export const SUCCESS_MARKER = '_SUCCESS';
+
 export interface PartitionedPart {
   accountId: string;
   data: SpilledResult;
+}
+
+/** What `_SUCCESS` holds: the files the run wrote, so a reader can check it sees all and only them. */
+export interface DatasetManifest {
+  query: string;
+  runId: string;
+  format: SinkConfig['type'];
+  partitionColumn: string;
+  writtenAt: string;
+  rows: number;
+  bytes: number;
+  files: { path: string; accountId: string; rows: number; bytes: number }[];
 }
 
 /** The batch without one column (RecordBatch.select keeps a struct type parquet-wasm refuses). */
@@ -36,50 +51,69 @@ function partitionValue(v: string): string {
   return encodeURIComponent(v);
 }
 
-/**
- * One query as a hive-style dataset under `root`: `query=<name>/<key>=<account>/part-NNNN.<ext>`, one
- * part per unit, the partition column left out of the files (readers take it from the path, as
- * Athena/Glue, DuckDB, pyarrow and Spark do). The dataset is visible once `_SUCCESS` is written last;
- * it is removed first, and account directories a previous run left are removed before it comes back.
- */
-export async function writePartitioned(
+/** The dataset of one query under a sink's root: a local directory or an S3 prefix. */
+export function datasetStore(
   sink: SinkConfig,
   root: string,
   query: string,
+  s3: () => S3Client,
+): DatasetStore {
+  const name = `query=${partitionValue(query)}`;
+  return root.startsWith('s3://')
+    ? s3DatasetStore(sink, `${root.replace(/\/+$/, '')}/${name}`, s3)
+    : localDatasetStore(sink, join(root, name));
+}
+
+/**
+ * One query as a hive-style dataset: `<key>=<account>/part-NNNN.<ext>`, one part per unit, the
+ * partition column left out of the files (readers take it from the path, as Athena/Glue, DuckDB,
+ * pyarrow and Spark do). `_SUCCESS` is removed first and written last, only once every part is whole,
+ * with the dataset manifest as its body. Parts of an earlier run that this run did not write are
+ * removed after the new parts are complete, before `_SUCCESS`: a run that fails midway leaves no
+ * `_SUCCESS` (and on S3 no open multipart upload), and the next run's overwrite cleans up.
+ */
+export async function writePartitioned(
+  sink: SinkConfig,
+  store: DatasetStore,
+  query: string,
+  runId: string,
   schema: Schema,
   parts: PartitionedPart[],
   accountKey: string,
 ): Promise<{ path: string; rows: number; bytes: number }> {
-  const dataset = join(root, `query=${partitionValue(query)}`);
-  await rm(join(dataset, '_SUCCESS'), { force: true });
+  await store.remove([SUCCESS_MARKER]);
   const fileSchema = new ArrowSchema(
     schema.fields.filter((f) => f.name !== accountKey),
     schema.metadata,
   );
   const partsPerAccount = new Map<string, number>();
-  const written = new Set<string>();
-  let rows = 0;
-  let bytes = 0;
+  const files: DatasetManifest['files'] = [];
   for (const part of parts) {
-    const dirName = `${accountKey}=${partitionValue(part.accountId)}`;
     const index = partsPerAccount.get(part.accountId) ?? 0;
-    // Parts a previous run wrote for this account go, so that no stale part is read along.
-    if (index === 0) await rm(join(dataset, dirName), { recursive: true, force: true });
     partsPerAccount.set(part.accountId, index + 1);
-    const file = join(dataset, dirName, `part-${String(index).padStart(4, '0')}.${EXTENSION[sink.type]}`);
+    const rel = `${accountKey}=${partitionValue(part.accountId)}/part-${String(index).padStart(4, '0')}.${EXTENSION[sink.type]}`;
     const batches = async function* (): AsyncGenerator<RecordBatch> {
       for await (const b of readSpilled(part.data)) yield withoutColumn(b, accountKey);
     };
-    const out = await writeSink(sink, file, fileSchema, batches());
-    written.add(dirName);
-    rows += out.rows;
-    bytes += out.bytes;
+    const out = await store.writePart(rel, fileSchema, batches());
+    files.push({ path: rel, accountId: part.accountId, rows: out.rows, bytes: out.bytes });
   }
-  for (const name of await readdir(dataset).catch(() => [] as string[])) {
-    if (name.startsWith(`${accountKey}=`) && !written.has(name)) {
-      await rm(join(dataset, name), { recursive: true, force: true });
-    }
-  }
-  await writeFileAtomic(join(dataset, '_SUCCESS'), (temp) => writeFile(temp, ''));
-  return { path: dataset, rows, bytes };
+  const written = new Set(files.map((f) => f.path));
+  // Only our own part files go: anything else a user keeps under the dataset is left alone.
+  const stale = (await store.list()).filter(
+    (rel) => rel.startsWith(`${accountKey}=`) && /\/part-\d+\.[a-z]+$/.test(rel) && !written.has(rel),
+  );
+  await store.remove(stale);
+  const manifest: DatasetManifest = {
+    query,
+    runId,
+    format: sink.type,
+    partitionColumn: accountKey,
+    writtenAt: new Date().toISOString(),
+    rows: files.reduce((n, f) => n + f.rows, 0),
+    bytes: files.reduce((n, f) => n + f.bytes, 0),
+    files,
+  };
+  await store.writeText(SUCCESS_MARKER, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
+  return { path: store.location, rows: manifest.rows, bytes: manifest.bytes };
 }

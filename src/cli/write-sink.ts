@@ -5,6 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { SinkConfig } from '../config/index.js';
 import {
+  type S3UploadOptions,
   uploadFileToS3,
   writeArrowFile,
   writeNdjsonFile,
@@ -12,6 +13,15 @@ import {
   type WrittenFile,
 } from '../sinks/index.js';
 import { spillArea } from './spill-area.js';
+
+/** The sink's server-side encryption settings for S3 writes. */
+export function s3Options(sink: SinkConfig): S3UploadOptions {
+  return {
+    ...(sink.sse ? { sse: sink.sse } : {}),
+    ...(sink.kmsKeyId ? { kmsKeyId: sink.kmsKeyId } : {}),
+    ...(sink.bucketKey ? { bucketKey: true } : {}),
+  };
+}
 
 type Batches = Iterable<RecordBatch> | AsyncIterable<RecordBatch>;
 
@@ -48,10 +58,7 @@ export async function writeSink(
   const local = join(await spillArea(), `upload-${randomBytes(6).toString('hex')}`);
   try {
     const written = await writeLocal(sink, local, schema, batches);
-    await uploadFileToS3(s3(), local, path, {
-      ...(sink.sse ? { sse: sink.sse } : {}),
-      ...(sink.kmsKeyId ? { kmsKeyId: sink.kmsKeyId } : {}),
-    });
+    await uploadFileToS3(s3(), local, path, s3Options(sink));
     return { ...written, path };
   } finally {
     await rm(local, { force: true });

@@ -94,6 +94,7 @@ export function normalise(
             layout: sink.layout,
             sse: sink.sse,
             kmsKeyId: sink.kmsKeyId,
+            bucketKey: sink.bucketKey,
           }
         : {
             type: sink.type,
@@ -102,6 +103,7 @@ export function normalise(
             layout: sink.layout,
             sse: sink.sse,
             kmsKeyId: sink.kmsKeyId,
+            bucketKey: sink.bucketKey,
           },
     ),
   );

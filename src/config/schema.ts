@@ -156,6 +156,8 @@ const layout = z
 const s3Options = {
   sse: z.enum(['AES256', 'aws:kms'], { error: 'expected AES256 or aws:kms' }).optional(),
   kmsKeyId: z.string().min(1).optional(),
+  /** S3 Bucket Key with SSE-KMS (implies aws:kms). */
+  bucketKey: z.boolean().optional(),
 };
 
 const sinksSchema = z

@@ -62,6 +62,8 @@ export type SinkLayout = 'merged' | 'partitioned';
 export interface SinkS3Options {
   sse?: 'AES256' | 'aws:kms';
   kmsKeyId?: string;
+  /** S3 Bucket Key with SSE-KMS (implies aws:kms). */
+  bucketKey?: boolean;
 }
 
 export type SinkConfig = SinkS3Options &

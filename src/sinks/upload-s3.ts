@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { awsErrorInfo, FanoutError } from '../errors.js';
 
@@ -7,6 +7,28 @@ export interface S3UploadOptions {
   /** ServerSideEncryption: `aws:kms` (with kmsKeyId, else the bucket's AWS managed key) or `AES256`. */
   sse?: 'AES256' | 'aws:kms';
   kmsKeyId?: string;
+  /** S3 Bucket Key for SSE-KMS: fewer KMS requests (and charges) per object. */
+  bucketKey?: boolean;
+}
+
+/** The request parameters for `opts`; a KMS key id or bucket key implies `aws:kms`. */
+function sseParams(opts: S3UploadOptions) {
+  const kms = opts.kmsKeyId !== undefined || opts.bucketKey === true;
+  return {
+    ...(opts.sse ? { ServerSideEncryption: opts.sse } : {}),
+    ...(kms ? { ServerSideEncryption: 'aws:kms' as const } : {}),
+    ...(opts.kmsKeyId ? { SSEKMSKeyId: opts.kmsKeyId } : {}),
+    ...(opts.bucketKey ? { BucketKeyEnabled: true } : {}),
+  };
+}
+
+function uploadError(url: string, err: unknown, verb = 'uploading'): FanoutError {
+  const info = awsErrorInfo(err);
+  return new FanoutError(`${verb} ${url} failed: ${info.code}: ${info.message}`, {
+    cause: err,
+    retryable: info.retryable,
+    context: { stage: 'sink', path: url, awsCode: info.code, awsMessage: info.message },
+  });
 }
 
 export function parseS3Target(url: string): { bucket: string; key: string } {
@@ -33,8 +55,7 @@ export async function uploadFileToS3(
       Bucket: bucket,
       Key: key,
       Body: createReadStream(localPath),
-      ...(opts.sse ? { ServerSideEncryption: opts.sse } : {}),
-      ...(opts.kmsKeyId ? { SSEKMSKeyId: opts.kmsKeyId, ServerSideEncryption: 'aws:kms' as const } : {}),
+      ...sseParams(opts),
     },
     partSize: 8 * 1024 * 1024,
     queueSize: 2,
@@ -43,12 +64,31 @@ export async function uploadFileToS3(
   try {
     await upload.done();
   } catch (err) {
-    const info = awsErrorInfo(err);
-    throw new FanoutError(`uploading ${url} failed: ${info.code}: ${info.message}`, {
-      cause: err,
-      retryable: info.retryable,
-      context: { stage: 'sink', path: url, awsCode: info.code, awsMessage: info.message },
-    });
+    throw uploadError(url, err);
+  }
+}
+
+/** A small object in one PutObject (a marker, a manifest), with the same encryption options. */
+export async function putS3Object(
+  s3: S3Client,
+  url: string,
+  body: string,
+  contentType: string,
+  opts: S3UploadOptions = {},
+): Promise<void> {
+  const { bucket, key } = parseS3Target(url);
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        ...sseParams(opts),
+      }),
+    );
+  } catch (err) {
+    throw uploadError(url, err);
   }
 }
 

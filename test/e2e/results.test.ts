@@ -132,6 +132,11 @@ describe('results through fetch: api and fetch: s3, with provenance columns (bui
     );
     expect(n!.n).toBe(0);
     expect(manifest.outputs.map((o) => o.path)).toContain('s3://fanout-out/runs/via_s3.parquet');
+    // The sink's sse: aws:kms and kmsKeyId reached S3 with the upload.
+    expect(emulator.s3.encryption('fanout-out', 'runs/via_s3.parquet')!.requested).toEqual({
+      'x-amz-server-side-encryption': 'aws:kms',
+      'x-amz-server-side-encryption-aws-kms-key-id': 'alias/fanout',
+    });
     await rm(copy);
   });
 

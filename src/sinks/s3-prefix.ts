@@ -1,0 +1,65 @@
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { awsErrorInfo, FanoutError } from '../errors.js';
+
+function s3Error(what: string, url: string, err: unknown): FanoutError {
+  const info = awsErrorInfo(err);
+  return new FanoutError(`${what} ${url} failed: ${info.code}: ${info.message}`, {
+    cause: err,
+    retryable: info.retryable,
+    context: { stage: 'sink', path: url, awsCode: info.code, awsMessage: info.message },
+  });
+}
+
+/** Every key under `prefix` (all ListObjectsV2 pages). */
+export async function listS3Keys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3
+      .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }))
+      .catch((err: unknown) => {
+        throw s3Error('listing', `s3://${bucket}/${prefix}`, err);
+      });
+    for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
+
+/** Deletes `keys` with DeleteObjects, 1,000 at a time; a key S3 could not delete is an error. */
+export async function deleteS3Keys(s3: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += 1000) {
+    const chunk = keys.slice(i, i + 1000);
+    const out = await s3
+      .send(
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
+        }),
+      )
+      .catch((err: unknown) => {
+        throw s3Error('deleting', `s3://${bucket}/${chunk[0]}`, err);
+      });
+    const failed = out.Errors?.[0];
+    if (failed) {
+      throw new FanoutError(
+        `deleting s3://${bucket}/${failed.Key} failed: ${failed.Code}: ${failed.Message}`,
+        {
+          context: { stage: 'sink', path: `s3://${bucket}/${failed.Key}`, awsCode: failed.Code },
+        },
+      );
+    }
+  }
+}
+
+/** Deletes one key (absent is fine, as in S3). */
+export async function deleteS3Key(s3: S3Client, bucket: string, key: string): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch((err: unknown) => {
+    throw s3Error('deleting', `s3://${bucket}/${key}`, err);
+  });
+}
