@@ -126,6 +126,11 @@ const knobsSchema = z.object({
       }),
     )
     .default([]),
+  /**
+   * Fractional digits printed for DuckDB's microsecond TIMESTAMP / TIMESTAMPTZ values: 3 is Athena's
+   * timestamp(3), 6 models Iceberg timestamp(6) columns. ColumnInfo keeps saying Precision 3.
+   */
+  timestampDigits: z.number().int().min(0).max(9).default(3),
   /** Output location of the `primary` workgroup; `{accountId}` substituted. Absent = none, like AWS. */
   primaryOutputLocation: z
     .string()

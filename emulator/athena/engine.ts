@@ -78,7 +78,8 @@ export class AccountDatabases {
         ...athenaType(types[i]!),
         caseSensitive: athenaType(types[i]!).type === 'varchar',
       }));
-      const rows = reader.getRows().map((row) => row.map((v, i) => formatValue(v, types[i]!)));
+      const digits = this.scenario.knobs.timestampDigits;
+      const rows = reader.getRows().map((row) => row.map((v, i) => formatValue(v, types[i]!, digits)));
       return { columns, rows };
     } finally {
       this.running.delete(conn);

@@ -114,11 +114,15 @@ function floorDiv(a: bigint, b: bigint): bigint {
   return a % b !== 0n && a < 0n ? q - 1n : q;
 }
 
-/** `2024-06-24 09:30:51.000` from epoch microseconds, millisecond precision as Athena prints. */
-function timestampText(micros: bigint): string {
-  const millis = Number(floorDiv(micros, 1000n));
-  const iso = new Date(millis).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+/**
+ * `2024-06-24 09:30:51.000` from epoch nanoseconds with `digits` fractional digits, as Athena prints
+ * `timestamp(digits)` (0 digits: no dot).
+ */
+function timestampText(nanos: bigint, digits: number): string {
+  const millis = floorDiv(nanos, 1_000_000n);
+  const iso = new Date(Number(millis)).toISOString();
+  const fraction = `${iso.slice(20, 23)}${pad(nanos - millis * 1_000_000n, 6)}`.slice(0, digits);
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${digits > 0 ? `.${fraction}` : ''}`;
 }
 
 export function decimalText(value: bigint, scale: number): string {
@@ -128,8 +132,12 @@ export function decimalText(value: bigint, scale: number): string {
   return negative ? `-${text}` : text;
 }
 
-/** A value as Athena's GetQueryResults and CSV print it; null stays null (nested nulls print `null`). */
-export function formatValue(v: DuckDBValue, t: DuckDBType): string | null {
+/**
+ * A value as Athena's GetQueryResults and CSV print it; null stays null (nested nulls print `null`).
+ * `timestampDigits`: the fractional digits of DuckDB's microsecond TIMESTAMP / TIMESTAMPTZ (Athena's
+ * default timestamp(3), or 6 for Iceberg's timestamp(6)); TIMESTAMP_S prints 0, _MS 3, _NS 9.
+ */
+export function formatValue(v: DuckDBValue, t: DuckDBType, timestampDigits = 3): string | null {
   if (v === null) return null;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'bigint') return v.toString();
@@ -143,17 +151,18 @@ export function formatValue(v: DuckDBValue, t: DuckDBType): string | null {
   if (v instanceof DuckDBDateValue) {
     return new Date(v.days * 86_400_000).toISOString().slice(0, 10);
   }
-  if (v instanceof DuckDBTimestampTZValue) return `${timestampText(v.micros)} UTC`;
-  if (v instanceof DuckDBTimestampValue) return timestampText(v.micros);
-  if (v instanceof DuckDBTimestampMillisecondsValue) return timestampText(v.millis * 1000n);
-  if (v instanceof DuckDBTimestampSecondsValue) return timestampText(v.seconds * 1_000_000n);
-  if (v instanceof DuckDBTimestampNanosecondsValue) return timestampText(floorDiv(v.nanos, 1000n));
+  if (v instanceof DuckDBTimestampTZValue) return `${timestampText(v.micros * 1000n, timestampDigits)} UTC`;
+  if (v instanceof DuckDBTimestampValue) return timestampText(v.micros * 1000n, timestampDigits);
+  if (v instanceof DuckDBTimestampMillisecondsValue) return timestampText(v.millis * 1_000_000n, 3);
+  if (v instanceof DuckDBTimestampSecondsValue) return timestampText(v.seconds * 1_000_000_000n, 0);
+  if (v instanceof DuckDBTimestampNanosecondsValue) return timestampText(v.nanos, 9);
   if (v instanceof DuckDBTimeValue) {
     const ms = v.micros / 1000n;
     return `${pad(ms / 3_600_000n, 2)}:${pad((ms / 60_000n) % 60n, 2)}:${pad((ms / 1000n) % 60n, 2)}.${pad(ms % 1000n, 3)}`;
   }
   if (v instanceof DuckDBBlobValue) return [...v.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-  const nested = (value: DuckDBValue, type: DuckDBType): string => formatValue(value, type) ?? 'null';
+  const nested = (value: DuckDBValue, type: DuckDBType): string =>
+    formatValue(value, type, timestampDigits) ?? 'null';
   if (v instanceof DuckDBListValue || v instanceof DuckDBArrayValue) {
     const itemType = t.typeId === DuckDBTypeId.LIST || t.typeId === DuckDBTypeId.ARRAY ? t.valueType : t;
     return `[${v.items.map((i) => nested(i, itemType)).join(', ')}]`;

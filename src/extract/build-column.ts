@@ -1,23 +1,9 @@
-import {
-  Binary,
-  type Data,
-  DataType,
-  DateUnit,
-  type Int,
-  makeData,
-  Precision,
-  TimeUnit,
-  Utf8,
-} from 'apache-arrow';
+import { Binary, type Data, DataType, DateUnit, type Int, makeData, Precision, Utf8 } from 'apache-arrow';
 import { parseHexBytes } from './parse-hex-bytes.js';
 import { parseDecimal } from './parse-decimal.js';
 import { parseBoolean, parseFloatText, parseInt64, parseSmallInt } from './parse-number.js';
-import {
-  type FractionDigits,
-  parseDateDays,
-  parseTimestamp,
-  parseZonedTimestamp,
-} from './parse-date-time.js';
+import { parseDateDays, parseTimestamp, parseZonedTimestamp } from './parse-date-time.js';
+import { fractionDigitsOf, timestampTypeForDigits, unitDigits } from './timestamp-unit.js';
 import { ValueError } from './value-error.js';
 
 /**
@@ -31,6 +17,8 @@ export interface TextColumn {
   utf8?(): Data<Utf8>;
   /** Fast path for other types; undefined when it has none for `type`. */
   typed?(type: DataType, fail: ValueFailure): Data | undefined;
+  /** Fast path: the most fractional-second digits any value prints (see fractionDigitsOf). */
+  fractionDigits?(): number;
 }
 
 /** Called with the 0-based index within the batch; must throw. */
@@ -45,8 +33,12 @@ interface Validity {
  * One column of a batch, parsed straight into a typed array plus a validity bitmap.
  * NULL is NULL; "" is a value (and only valid for text columns).
  */
-export function buildColumn(type: DataType, rows: TextColumn, fail: ValueFailure): Data {
+export function buildColumn(declared: DataType, rows: TextColumn, fail: ValueFailure): Data {
   const n = rows.length;
+  // A timestamp column's unit follows the digits its values print; the batch's field takes the type.
+  const type = DataType.isTimestamp(declared)
+    ? timestampTypeForDigits(declared, maxFractionDigits(rows))
+    : declared;
   if (DataType.isUtf8(type)) return rows.utf8 ? rows.utf8() : buildUtf8(type, rows);
   if (DataType.isBinary(type)) return buildBinary(type, rows, fail);
   const fast = rows.typed?.(type, fail);
@@ -214,8 +206,12 @@ function nullProps(v: Validity): { nullCount: number; nullBitmap?: Uint8Array } 
   return v.nulls === 0 ? { nullCount: 0 } : { nullCount: v.nulls, nullBitmap: v.bitmap };
 }
 
-function unitDigits(unit: TimeUnit): FractionDigits {
-  if (unit === TimeUnit.NANOSECOND) return 9;
-  if (unit === TimeUnit.MICROSECOND) return 6;
-  return 3;
+function maxFractionDigits(rows: TextColumn): number {
+  if (rows.fractionDigits) return rows.fractionDigits();
+  let max = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const text = rows.text(i);
+    if (text !== undefined) max = Math.max(max, fractionDigitsOf(text));
+  }
+  return max;
 }

@@ -1,12 +1,13 @@
 import type { Row } from '@aws-sdk/client-athena';
 import {
   type Data,
-  type DataType,
-  type Field,
+  DataType,
+  Field,
   makeData,
   RecordBatch,
-  type Schema,
+  Schema,
   Struct,
+  type Timestamp,
   Type as DataTypeName,
 } from 'apache-arrow';
 import { FanoutError } from '../errors.js';
@@ -21,7 +22,8 @@ export interface BatchContext {
 }
 
 /**
- * Rows (without the header) → one RecordBatch of `schema`, whose first fields are the extra columns.
+ * Rows (without the header) → one RecordBatch of `schema`, whose first fields are the extra columns;
+ * a timestamp field takes the finer unit its values need (see timestampTypeForDigits).
  * `firstRowNumber` is the 1-based number of rows[0] within the whole result, for error messages.
  */
 export function buildRecordBatch(
@@ -73,8 +75,19 @@ export function buildBatchFromColumns(
       }),
     );
   }
-  const data = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children });
-  return new RecordBatch(schema, data);
+  // A timestamp column may come out finer than declared (its values carry more digits): say so.
+  const finer = (c: Data, i: number) =>
+    DataType.isTimestamp(c.type) && c.type.unit !== (schema.fields[i]!.type as Timestamp).unit;
+  const batchSchema = children.some(finer)
+    ? new Schema(
+        schema.fields.map((f, i) =>
+          finer(children[i]!, i) ? new Field(f.name, children[i]!.type, f.nullable, f.metadata) : f,
+        ),
+        schema.metadata,
+      )
+    : schema;
+  const data = makeData({ type: new Struct(batchSchema.fields), length, nullCount: 0, children });
+  return new RecordBatch(batchSchema, data);
 }
 
 export function resultError(

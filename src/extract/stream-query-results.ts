@@ -20,6 +20,10 @@ export interface ReadResultsOptions {
 }
 
 export interface QueryResultStream {
+  /**
+   * From the column metadata. A batch's timestamp field may be finer (its values print more digits);
+   * consumers take the finest unit over the batches (spillBatches does).
+   */
   schema: Schema;
   columns: ColumnInfo[];
   /** The path the results came through. */

@@ -2,6 +2,7 @@ import type { Row } from '@aws-sdk/client-athena';
 import { type Data, makeData, Utf8 } from 'apache-arrow';
 import type { TextColumn } from './build-column.js';
 import { csvTypedColumn } from './csv-typed-column.js';
+import { fractionDigitsOf } from './timestamp-unit.js';
 import { type CsvRows, FIELD_ESCAPED, FIELD_NULL, fieldText } from './athena-csv-parser.js';
 
 /** Column `column` of GetQueryResults rows: a Datum without VarCharValue is NULL. */
@@ -24,7 +25,31 @@ export function csvColumn(rows: CsvRows, column: number, skip = 0): TextColumn {
     text: (i) => fieldText(rows, first + i * columns),
     utf8: () => csvUtf8(rows, column, skip),
     typed: (type, fail) => csvTypedColumn(type, rows, column, skip, fail),
+    fractionDigits: () => csvFractionDigits(rows, column, skip),
   };
+}
+
+const DOT = 0x2e;
+
+/** fractionDigitsOf over a CSV column, on the bytes: `YYYY-MM-DD HH:MM:SS.f…` has its dot at 19. */
+function csvFractionDigits(rows: CsvRows, column: number, skip: number): number {
+  const { buf, starts, ends, kinds, columns } = rows;
+  let max = 0;
+  for (let k = skip * columns + column; k < rows.rows * columns; k += columns) {
+    if (kinds[k] === FIELD_NULL) continue;
+    const s = starts[k]!;
+    const e = ends[k]!;
+    if (e - s === 19) continue;
+    if (buf[s + 19] !== DOT || buf[s + 10] !== 0x20) {
+      // Not the canonical form (long years, a T, a quote): the string path decides.
+      max = Math.max(max, fractionDigitsOf(fieldText(rows, k) ?? ''));
+      continue;
+    }
+    let p = s + 20;
+    while (p < e && buf[p]! >= 0x30 && buf[p]! <= 0x39) p++;
+    max = Math.max(max, p - s - 20);
+  }
+  return max;
 }
 
 const QUOTE = 0x22;

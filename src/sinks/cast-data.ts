@@ -1,5 +1,5 @@
-import { DataType, Decimal, Float64, Int64, Precision, Utf8, makeData } from 'apache-arrow';
-import type { Data } from 'apache-arrow';
+import { DataType, Decimal, Float64, Int64, Precision, TimeUnit, Utf8, makeData } from 'apache-arrow';
+import type { Data, Timestamp } from 'apache-arrow';
 import { FanoutError } from '../errors.js';
 import { maxUnscaled, readUnscaled, writeUnscaled } from './decimal.js';
 import { copyValidity, nullData } from './null-data.js';
@@ -55,6 +55,30 @@ function toFloat64(data: Data): Data {
   return makeData({ type: new Float64(), length: data.length, data: out, ...copyValidity(data) });
 }
 
+const PER_SECOND: Record<TimeUnit, bigint> = {
+  [TimeUnit.SECOND]: 1n,
+  [TimeUnit.MILLISECOND]: 1000n,
+  [TimeUnit.MICROSECOND]: 1_000_000n,
+  [TimeUnit.NANOSECOND]: 1_000_000_000n,
+};
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A timestamp at a finer unit: exact, or an error when the value does not fit int64 there. */
+function toFinerTimestamp(data: Data, from: Timestamp, to: Timestamp, column: string): Data {
+  const factor = PER_SECOND[to.unit] / PER_SECOND[from.unit];
+  const src = data.values as BigInt64Array;
+  const out = new BigInt64Array(data.length);
+  const limit = INT64_MAX / factor;
+  for (let i = 0; i < data.length; i++) {
+    const v = src[i]!;
+    if (data.getValid(i) && (v > limit || v < -limit)) {
+      throw castError(column, `value at row ${i} does not fit ${typeName(to)} (from ${typeName(from)})`);
+    }
+    out[i] = v * factor;
+  }
+  return makeData({ type: to, length: data.length, data: out, ...copyValidity(data) });
+}
+
 /**
  * Convert one column to the type unionSchemas chose for it. Conversions that cannot keep a value
  * exactly throw instead of writing something else.
@@ -73,6 +97,14 @@ export function castData(data: Data, to: DataType, column: string): Data {
   if (DataType.isFloat(to) && to.precision === Precision.DOUBLE && fromNumber) return toFloat64(data);
   if (DataType.isDecimal(to) && (DataType.isDecimal(from) || DataType.isInt(from))) {
     return toDecimal(data, to, column);
+  }
+  if (
+    DataType.isTimestamp(to) &&
+    DataType.isTimestamp(from) &&
+    from.timezone === to.timezone &&
+    from.unit < to.unit
+  ) {
+    return toFinerTimestamp(data, from, to, column);
   }
   throw castError(column, `no conversion from ${typeName(from)} to ${typeName(to)}`);
 }

@@ -1,4 +1,4 @@
-import { DataType, Decimal, Float64, Int64, Precision, util } from 'apache-arrow';
+import { DataType, Decimal, Float64, Int64, Precision, TimeUnit, util } from 'apache-arrow';
 import type { Int } from 'apache-arrow';
 
 /** Arrow JS and Parquet readers (arrow-rs) both cap Decimal128 at 38 digits. */
@@ -54,7 +54,8 @@ function mergeDecimals(intDigitsA: number, scaleA: number, intDigitsB: number, s
 /**
  * The narrowest type both inputs convert to without changing a value, or null when the only common
  * representation is text. Only widenings that readers expect are made: integers to Int64, floats to
- * Float64, integers with floats to Float64, decimals (and integers with decimals) to a wide decimal.
+ * Float64, integers with floats to Float64, decimals (and integers with decimals) to a wide decimal,
+ * timestamps of one zone to the finer unit.
  */
 export function mergeTypes(a: DataType, b: DataType): MergedType | null {
   if (sameType(a, b)) return { type: a };
@@ -72,6 +73,18 @@ export function mergeTypes(a: DataType, b: DataType): MergedType | null {
     return bigInt
       ? { type: new Float64(), caveat: 'int64 values beyond ±2^53 are rounded to the nearest double' }
       : { type: new Float64() };
+  }
+
+  // Timestamps at different units (timestamp(3) here, timestamp(6) there): the finer unit keeps every
+  // digit. Zoned and zone-less timestamps mean different things and do not merge.
+  if (DataType.isTimestamp(a) && DataType.isTimestamp(b) && a.timezone === b.timezone) {
+    const fine = a.unit > b.unit ? a : b;
+    return fine.unit === TimeUnit.NANOSECOND
+      ? {
+          type: fine,
+          caveat: 'nanoseconds hold only 1677-09-21 to 2262-04-11; a value outside fails the write',
+        }
+      : { type: fine };
   }
 
   const aDec = DataType.isDecimal(a);
