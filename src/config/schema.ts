@@ -229,12 +229,23 @@ export const pipelineConfigSchema = strict({
 }).superRefine((config, ctx) => {
   const seen = new Map<string, number>();
   config.sinks.forEach((sink, i) => {
-    if (config.queries.length > 1 && !sink.path.includes('{query}')) {
+    // A partitioned dataset puts each query under query=<name>/ itself.
+    if (config.queries.length > 1 && sink.layout !== 'partitioned' && !sink.path.includes('{query}')) {
       ctx.addIssue({
         code: 'custom',
         path: ['sinks', i, 'path'],
         message: `must contain {query} when there are ${config.queries.length} queries, or they would all write the same file`,
       });
+    }
+    if (sink.sse === 'AES256') {
+      for (const key of ['kmsKeyId', 'bucketKey'] as const) {
+        if (sink[key] === undefined) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sinks', i, key],
+          message: 'only with sse: aws:kms (or without sse); S3 refuses a KMS key or bucket key with AES256',
+        });
+      }
     }
     const first = seen.get(sink.path);
     if (first !== undefined) {

@@ -124,6 +124,13 @@ const CASES: {
     line: 'out/all.arrow',
   },
   {
+    name: 'a KMS key with sse: AES256',
+    breakIt: (y) => edit(y, 'compression: zstd }', 'compression: zstd, sse: AES256, kmsKeyId: alias/k }'),
+    path: 'sinks.0.kmsKeyId',
+    message: /^only with sse: aws:kms \(or without sse\); S3 refuses a KMS key or bucket key with AES256$/,
+    line: 'kmsKeyId: alias/k',
+  },
+  {
     name: 'bad outputLocation',
     breakIt: (y) => edit(y, 's3://athena-results-<accountId>/fanout/', 'athena-results/fanout'),
     path: 'athena.outputLocation',

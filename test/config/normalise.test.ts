@@ -211,6 +211,26 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
     expect(config.sinks[0]?.path).toBe('/b/q.parquet');
   });
 
+  it('a partitioned sink needs no {query} with several queries (it writes query=<name>/ itself)', () => {
+    const yaml = MINIMAL.replace(
+      '  - { name: q, sql: SELECT 1 }\n',
+      '  - { name: q, sql: SELECT 1 }\n  - { name: r, sql: SELECT 2 }\n',
+    ).replace(
+      '{ type: parquet, path: q.parquet }',
+      "{ type: parquet, path: 's3://b/lake/', layout: partitioned, kmsKeyId: alias/k, bucketKey: true }",
+    );
+    const { config } = ok(parseConfig(parse(yaml), { env: {}, baseDir: '/b' }));
+    expect(config.sinks[0]).toMatchObject({
+      path: 's3://b/lake/',
+      layout: 'partitioned',
+      kmsKeyId: 'alias/k',
+      bucketKey: true,
+    });
+    const merged = yaml.replace(', layout: partitioned', '');
+    const refused = parseConfig(parse(merged), { env: {}, baseDir: '/b' });
+    expect(refused.ok).toBe(false);
+  });
+
   it('takes the list of accounts when source is list', () => {
     const yaml = `${MINIMAL}accounts:\n  source: list\n  ids: ["012345678901", "111111111111"]\n  include: ["012345678901"]\n`;
     const { config } = ok(parseConfig(parse(yaml), { env: {} }));
