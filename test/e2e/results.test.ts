@@ -36,6 +36,7 @@ queries:
 sinks:
   - { type: parquet, path: out/{query}.parquet }
   - { type: parquet, path: 's3://fanout-out/runs/{query}.parquet', sse: aws:kms, kmsKeyId: alias/fanout }
+  - { type: parquet, path: 's3://fanout-out/lake/', layout: partitioned, kmsKeyId: alias/lake, bucketKey: true }
 manifest: out/manifest.json
 `;
 
@@ -138,6 +139,46 @@ describe('results through fetch: api and fetch: s3, with provenance columns (bui
       'x-amz-server-side-encryption-aws-kms-key-id': 'alias/fanout',
     });
     await rm(copy);
+  });
+
+  it('writes the partitioned s3:// dataset: one part per account, SSE-KMS with a bucket key, _SUCCESS listing them', async () => {
+    const prefix = 'lake/query=via_s3/';
+    const keys = emulator.s3.keys('fanout-out').filter((k) => k.startsWith(prefix));
+    const accounts = [
+      ...new Set(
+        manifest.units.filter((u) => u.query === 'via_s3' && u.state === 'succeeded').map((u) => u.accountId),
+      ),
+    ].sort();
+    expect(keys).toEqual([
+      `${prefix}_SUCCESS`,
+      ...accounts.map((a) => `${prefix}account_id=${a}/part-0000.parquet`),
+    ]);
+    for (const key of keys) {
+      expect(emulator.s3.encryption('fanout-out', key)!.requested, key).toEqual({
+        'x-amz-server-side-encryption': 'aws:kms',
+        'x-amz-server-side-encryption-aws-kms-key-id': 'alias/lake',
+        'x-amz-server-side-encryption-bucket-key-enabled': 'true',
+      });
+    }
+    const success = JSON.parse(emulator.s3.get('fanout-out', `${prefix}_SUCCESS`)!.toString('utf8')) as {
+      files: { path: string }[];
+      rows: number;
+    };
+    expect(success.files.map((f) => `${prefix}${f.path}`)).toEqual(keys.slice(1));
+    const local = join(dir, 'lake-copy');
+    for (const key of keys.slice(1)) {
+      await mkdir(join(local, key.slice(prefix.length, key.lastIndexOf('/'))), { recursive: true });
+      await writeFile(join(local, key.slice(prefix.length)), emulator.s3.get('fanout-out', key)!);
+    }
+    const [n] = await duckRows(
+      `SELECT count(*)::INTEGER AS n FROM (SELECT account_id, id, cost FROM read_parquet('${local}/*/*.parquet', hive_partitioning = true, hive_types_autocast = false) EXCEPT ALL SELECT account_id, id, cost FROM read_parquet('${join(dir, 'out/via_s3.parquet')}'))`,
+    );
+    expect(n!.n).toBe(0);
+    const [total] = await duckRows(
+      `SELECT count(*)::INTEGER AS n FROM read_parquet('${join(dir, 'out/via_s3.parquet')}')`,
+    );
+    expect(success.rows).toBe(total!.n);
+    await rm(local, { recursive: true });
   });
 
   it('leaves no spill files behind and no temp files at the output paths', async () => {
