@@ -59,11 +59,20 @@ export async function fetchUnitResults(
   query: PipelineConfig['queries'][number],
   record: UnitRecord,
   signal: AbortSignal,
+  /** fetch: unload: the prefix the query's UNLOAD wrote to. */
+  unloadPrefix?: string,
 ): Promise<SpilledResult> {
   const fetch = query.fetch;
   const stream = await openQueryResults(athena, executed, {
     fetch,
     ...(fetch === 'api' ? {} : { s3: await s3For(athena) }),
+    unload: {
+      ...(unloadPrefix === undefined ? {} : { prefix: unloadPrefix }),
+      keep: query.unload.keep,
+      onCleanupFailed: (reason) => {
+        record.unloadCleanup = reason;
+      },
+    },
     extraColumns: provenanceValues(query.provenance, account, record, executed),
     signal,
     context: { accountId: account.id, queryName: query.name },

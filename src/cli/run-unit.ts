@@ -9,6 +9,8 @@ import {
   renderSql,
   type SqlVariables,
   type StatusPoller,
+  unloadPrefix,
+  unloadStatement,
 } from '../extract/index.js';
 import type { SpilledResult } from '../sinks/index.js';
 import { retry } from '../scheduler/index.js';
@@ -16,6 +18,7 @@ import { estimateCostUSD } from '../run-report.js';
 import type { UnitRecord } from '../types.js';
 import { fetchUnitResults } from './fetch-unit-results.js';
 import { isRetryable, unitError } from './unit-error.js';
+import { unloadBase } from './unload-location.js';
 
 export interface UnitValue {
   record: UnitRecord;
@@ -82,15 +85,32 @@ export async function runUnit(
   try {
     const sql = renderSql(query.sql, vars, query.name);
     const parameters = query.parameters?.map((p) => renderSql(p, vars, query.name));
+    const unload = query.fetch === 'unload';
+    // Checked before anything runs: only a single SELECT can be wrapped in UNLOAD.
+    if (unload) unloadStatement(sql, 's3://check/', query.name);
+    const base = unload
+      ? await unloadBase(athena, query, outputLocation, account.id, vars.region)
+      : undefined;
     const data = await retry(
       async (attempt) => {
         record.attempts = attempt;
         delete record.error;
+        // Each attempt its own empty prefix: UNLOAD refuses a non-empty one.
+        const prefix =
+          base === undefined
+            ? undefined
+            : unloadPrefix(base, {
+                runId,
+                queryName: query.name,
+                accountId: account.id,
+                region: vars.region,
+                attempt,
+              });
         const executed = await executeQuery(
           athena,
           {
             queryName: query.name,
-            sql,
+            sql: prefix === undefined ? sql : unloadStatement(sql, prefix, query.name),
             workgroup: query.workgroup,
             ...(query.database ? { database: query.database } : {}),
             ...(query.catalog ? { catalog: query.catalog } : {}),
@@ -123,7 +143,7 @@ export async function runUnit(
         );
         Object.assign(record, executed.stats);
         if (executed.reused) record.reused = true;
-        return fetchUnitResults(athena, executed, account, query, record, signal);
+        return fetchUnitResults(athena, executed, account, query, record, signal, prefix);
       },
       {
         attempts: (opts.retries ?? 2) + 1,
