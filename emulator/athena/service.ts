@@ -210,17 +210,20 @@ export class AthenaService {
         ? userError(mismatch)
         : injectedFailure(this.scenario.knobs.failQueries, this.failCounts, ex);
     const { fixedResults, unloadPartRows } = this.scenario.knobs;
-    const work: Promise<QueryOutput | UnloadOutput | AthenaErrorShape> = injected
-      ? Promise.resolve(injected)
-      : ex.unload
-        ? this.dbs
-            .unload(ex.accountId, ex.unload, ex.database, unloadPartRows)
-            .catch((err: unknown) => userError((err as Error).message))
-        : fixedResults
-          ? Promise.resolve(FIXED_RESULT)
-          : this.dbs
-              .run(ex.accountId, ex.sql, ex.database)
-              .catch((err: unknown) => userError((err as Error).message));
+    // An UNLOAD that fails (failQueries) still writes its parts first.
+    const orphans = ex.unload !== undefined && mismatch === undefined ? injected : undefined;
+    const work: Promise<QueryOutput | UnloadOutput | AthenaErrorShape> =
+      injected && !orphans
+        ? Promise.resolve(injected)
+        : ex.unload
+          ? this.dbs
+              .unload(ex.accountId, ex.unload, ex.database, unloadPartRows)
+              .catch((err: unknown) => userError((err as Error).message))
+          : fixedResults
+            ? Promise.resolve(FIXED_RESULT)
+            : this.dbs
+                .run(ex.accountId, ex.sql, ex.database)
+                .catch((err: unknown) => userError((err as Error).message));
     try {
       await sleep(Math.floor(latency / 3), undefined, { signal: this.stop.signal });
       if (ex.state === 'QUEUED') {
@@ -234,7 +237,7 @@ export class AthenaService {
     }
     let outcome = await work;
     if (ex.state !== 'RUNNING') return;
-    if ('parts' in outcome) outcome = writeUnload(this.s3, ex, outcome) ?? ex.result!;
+    if ('parts' in outcome) outcome = writeUnload(this.s3, ex, outcome, orphans) ?? ex.result!;
     else if (!('ErrorCategory' in outcome)) {
       ex.result = outcome;
       writeResult(this.s3, ex, outcome);

@@ -13,7 +13,7 @@ import { spillArea } from './spill-area.js';
 const s3Clients = new WeakMap<AthenaClient, Promise<S3Client>>();
 
 /** An S3 client with the same credentials and region as the account's Athena client. */
-function s3For(athena: AthenaClient): Promise<S3Client> {
+export function s3For(athena: AthenaClient): Promise<S3Client> {
   let client = s3Clients.get(athena);
   if (!client) {
     client = (async () => {

@@ -4,6 +4,7 @@ import type { Account } from '../accounts/account.js';
 import { FanoutError } from '../errors.js';
 import {
   clientRequestToken,
+  deleteUnloadPrefix,
   executeQuery,
   type QueryGate,
   renderSql,
@@ -16,7 +17,7 @@ import type { SpilledResult } from '../sinks/index.js';
 import { retry } from '../scheduler/index.js';
 import { estimateCostUSD } from '../run-report.js';
 import type { UnitRecord } from '../types.js';
-import { fetchUnitResults } from './fetch-unit-results.js';
+import { fetchUnitResults, s3For } from './fetch-unit-results.js';
 import { isRetryable, unitError } from './unit-error.js';
 import { unloadBase } from './unload-location.js';
 
@@ -140,7 +141,10 @@ export async function runUnit(
               record.quotaRefusals = (record.quotaRefusals ?? 0) + 1;
             },
           },
-        );
+        ).catch(async (err: unknown) => {
+          if (prefix !== undefined && !query.unload.keep) await removeOrphans(athena, prefix, err);
+          throw err;
+        });
         Object.assign(record, executed.stats);
         if (executed.reused) record.reused = true;
         return fetchUnitResults(athena, executed, account, query, record, signal, prefix);
@@ -164,4 +168,13 @@ export async function runUnit(
     record.estimatedCostUSD = estimateCostUSD(record, opts.pricePerTB);
     record.endedAt = new Date().toISOString();
   }
+}
+
+/**
+ * A failed or stopped UNLOAD leaves what it wrote (Athena deletes nothing). Best effort; never when
+ * the prefix was taken before the query ran, since then the objects are not ours.
+ */
+async function removeOrphans(athena: AthenaClient, prefix: string, err: unknown): Promise<void> {
+  if (String((err as Error | undefined)?.message).includes('HIVE_PATH_ALREADY_EXISTS')) return;
+  await deleteUnloadPrefix(await s3For(athena), prefix).catch(() => []);
 }

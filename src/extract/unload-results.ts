@@ -109,6 +109,18 @@ export async function streamUnloadResults(
   return { schema, columns: [], fetch: 'unload', batches: batches() };
 }
 
+/**
+ * Deletes whatever an UNLOAD left under `prefix` (a failed or stopped UNLOAD leaves its parts: Athena
+ * deletes nothing). Returns the URLs that could not be deleted.
+ */
+export async function deleteUnloadPrefix(
+  s3: S3Client,
+  prefix: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  return deleteAll(s3, await listPrefix(s3, prefix, signal, {}));
+}
+
 function requirePrefix(prefix: string | undefined, ctx: BatchContext): string {
   if (prefix) return prefix;
   throw new FanoutError('The UNLOAD execution names no manifest and no prefix was given to list', {
