@@ -69,6 +69,7 @@ export async function fetchUnitResults(
     unload: {
       ...(unloadPrefix === undefined ? {} : { prefix: unloadPrefix }),
       keep: query.unload.keep,
+      tempDir: await spillArea(),
       onCleanupFailed: (reason) => {
         record.unloadCleanup = reason;
       },

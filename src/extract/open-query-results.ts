@@ -19,7 +19,7 @@ export interface OpenResultsOptions extends S3ResultsOptions {
   /** Told why `auto` did not use S3. */
   onFallback?: (reason: string) => void;
   /** For `unload`: the TO prefix, whether to keep the parts, cleanup trouble. */
-  unload?: Pick<UnloadResultsOptions, 'prefix' | 'keep' | 'onCleanupFailed'>;
+  unload?: Pick<UnloadResultsOptions, 'prefix' | 'keep' | 'onCleanupFailed' | 'tempDir'>;
 }
 
 /** Why S3 cannot be read for this execution, or undefined when it can be tried. */

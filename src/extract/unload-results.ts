@@ -4,6 +4,12 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { createWriteStream, openAsBlob } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { type RecordBatch, Schema, tableFromIPC } from 'apache-arrow';
 import pLimit from 'p-limit';
 import { ParquetFile } from 'parquet-wasm';
@@ -21,13 +27,21 @@ export interface UnloadResultsOptions extends ReadResultsOptions {
   keep?: boolean;
   /** The parts could not all be deleted; the data was read all the same. */
   onCleanupFailed?: (reason: string) => void;
+  /** Where a part is downloaded to while it is decoded (default the OS temp directory). */
+  tempDir?: string;
 }
 
-/** One Parquet part, opened: its batches are decoded one at a time. */
+/** One Parquet part, downloaded to a local file and opened: its batches are decoded one at a time. */
 interface OpenPart {
   url: string;
   schema: Schema;
   file: ParquetFile;
+  path: string;
+}
+
+async function closePart(part: OpenPart): Promise<void> {
+  part.file.free();
+  await rm(part.path, { force: true });
 }
 
 /**
@@ -60,14 +74,21 @@ export async function streamUnloadResults(
       opts.onCleanupFailed?.(`${failed.length} UNLOAD file(s) not deleted, e.g. ${failed[0]}`);
   };
 
+  // A part is streamed to disk and read from a file-backed Blob: memory holds a batch, not the part.
+  const dir = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'athena-fanout-unload-'));
+  const finish = async (): Promise<void> => {
+    await rm(dir, { recursive: true, force: true });
+    await cleanup();
+  };
+  const open = (p: number) => openPart(s3, urls[p]!, join(dir, `part-${p}.parquet`), opts.signal, ctx);
   let first: OpenPart | undefined;
   let schema: Schema;
   try {
-    first = urls.length > 0 ? await openPart(s3, urls[0]!, opts.signal, ctx) : undefined;
+    first = urls.length > 0 ? await open(0) : undefined;
     schema = unloadSchema(first?.schema ?? new Schema([]), extra, ctx);
   } catch (err) {
-    first?.file.free();
-    await cleanup();
+    if (first) await closePart(first);
+    await finish();
     throw err;
   }
   const expected = schema.fields.slice(extra.length).map((f) => `${f.name}: ${String(f.type)}`);
@@ -76,7 +97,7 @@ export async function streamUnloadResults(
     let rows = 0;
     try {
       for (let p = 0; p < urls.length; p++) {
-        const part = p === 0 ? first! : await openPart(s3, urls[p]!, opts.signal, ctx);
+        const part = p === 0 ? first! : await open(p);
         try {
           const got = unloadSchema(part.schema, [], ctx).fields.map((f) => `${f.name}: ${String(f.type)}`);
           if (got.join('\n') !== expected.join('\n')) {
@@ -98,11 +119,11 @@ export async function streamUnloadResults(
             }
           }
         } finally {
-          part.file.free();
+          await closePart(part);
         }
       }
     } finally {
-      await cleanup();
+      await finish();
     }
   }
 
@@ -131,13 +152,23 @@ function requirePrefix(prefix: string | undefined, ctx: BatchContext): string {
 async function openPart(
   s3: S3Client,
   url: string,
+  path: string,
   signal: AbortSignal | undefined,
   ctx: BatchContext,
 ): Promise<OpenPart> {
-  const bytes = await getBytes(s3, url, signal, ctx);
+  const { bucket, key } = parseS3Url(url);
+  try {
+    const out = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
+      signal ? { abortSignal: signal } : {},
+    );
+    await pipeline(out.Body as Readable, createWriteStream(path), signal ? { signal } : {});
+  } catch (err) {
+    throw s3Error('Reading', url, err, signal, ctx);
+  }
   let file: ParquetFile;
   try {
-    file = await ParquetFile.fromFile(new Blob([bytes]));
+    file = await ParquetFile.fromFile(await openAsBlob(path));
   } catch (err) {
     throw new FanoutError(`UNLOAD part ${url} is not readable Parquet: ${String(err)}`, {
       cause: err,
@@ -145,7 +176,7 @@ async function openPart(
     });
   }
   const schema = tableFromIPC(file.schema().intoIPCStream()).schema;
-  return { url, schema, file };
+  return { url, schema, file, path };
 }
 
 async function getBytes(

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
@@ -78,7 +78,7 @@ async function runUnload(sql: string): Promise<{ executed: ExecutedQuery; prefix
 async function read(
   executed: ExecutedQuery,
   fetch: FetchMode,
-  unload: { prefix?: string; keep?: boolean } = {},
+  unload: { prefix?: string; keep?: boolean; tempDir?: string } = {},
 ) {
   const stream = await openQueryResults(athena, executed, {
     fetch,
@@ -148,7 +148,10 @@ describe('fetch: unload against the emulator', () => {
 
   it('keeps the parts when asked', async () => {
     const { executed, prefix } = await runUnload('SELECT i FROM range(10) t(i)');
-    const kept = await read(executed, 'unload', { keep: true });
+    const tempDir = await mkdtemp(join(tmpdir(), 'unload-parts-'));
+    const kept = await read(executed, 'unload', { keep: true, tempDir });
+    expect(await readdir(tempDir)).toEqual([]); // the downloaded part is gone either way
+    await rm(tempDir, { recursive: true });
     expect(rows(kept.table)).toEqual(
       Array.from({ length: 10 }, (_, i) => ({ account_id: ACCOUNT, i: BigInt(i) })),
     );
