@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tableFromIPC, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/types.js';
@@ -33,6 +34,7 @@ queries:
   - { name: not_select, sql: SHOW TABLES, fetch: unload }
 sinks:
   - { type: parquet, path: out/{query}.parquet }
+  - { type: arrow, path: out/{query}.arrow }
 manifest: out/manifest.json
 `;
 
@@ -91,6 +93,10 @@ describe('fetch: unload (built CLI)', () => {
        FROM read_parquet('${file}') WHERE account_id = '${MANAGEMENT}'`,
     );
     expect(rows).toEqual([{ first: true, second: 7n, n: 'management', no_day: true, k: 'own' }]);
+    const arrow = tableFromIPC(await readFile(join(dir, 'out/nested.arrow')));
+    expect(['ids', 'r', 'm'].map((name) => arrow.schema.fields.find((f) => f.name === name)?.typeId)).toEqual(
+      [Type.List, Type.Struct, Type.Map],
+    );
   });
 
   it('leaves no UNLOAD parts, manifests or metadata behind', () => {
