@@ -102,7 +102,7 @@ export async function streamUnloadResults(
           const got = unloadSchema(part.schema, [], ctx).fields.map((f) => `${f.name}: ${String(f.type)}`);
           if (got.join('\n') !== expected.join('\n')) {
             throw new FanoutError(
-              `UNLOAD part ${part.url} has columns (${got.join(', ')}), the first part (${expected.join(', ')})`,
+              `UNLOAD part ${part.url} has columns (${got.join(', ')}) where the first part has (${expected.join(', ')})`,
               {
                 context: { stage: 'results', ...ctx },
               },
