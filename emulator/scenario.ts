@@ -108,6 +108,8 @@ const knobsSchema = z.object({
   stopLatencyMs: z.number().int().min(0).default(0),
   /** Benchmarks: no DuckDB at all; every query answers one row (x integer = 1). */
   fixedResults: z.boolean().default(false),
+  /** UNLOAD writes a Parquet part per about this many rows (DuckDB rounds up to 2,048-row groups). */
+  unloadPartRows: z.number().int().min(1).default(100_000),
   /** Organizations list calls return empty pages with a NextToken, as the real service does. */
   emptyPages: z.boolean().default(true),
   /**

@@ -30,6 +30,8 @@ export interface UnitRecord {
   fetch?: 'api' | 's3' | 'unload';
   /** Why `fetch: auto` read through the API rather than S3. */
   fetchFallback?: string;
+  /** fetch: unload: the Parquet parts that could not be deleted after reading. */
+  unloadCleanup?: string;
   dataScannedInBytes?: number;
   engineExecutionTimeInMillis?: number;
   queryQueueTimeInMillis?: number;

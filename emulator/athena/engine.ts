@@ -1,6 +1,10 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Scenario } from '../scenario.js';
 import { athenaType, formatValue, type AthenaColumn } from './format.js';
+import { unloadColumn, type UnloadOutput, type UnloadSpec } from './unload.js';
 
 const CATALOG = 'awsdatacatalog';
 
@@ -61,16 +65,8 @@ export class AccountDatabases {
   }
 
   /** Runs one statement in the account's database with `database` as the default schema. */
-  async run(accountId: string, sql: string, database: string | undefined): Promise<QueryOutput> {
-    const instance = await this.instance(accountId);
-    const conn = await instance.connect();
-    this.running.add(conn);
-    try {
-      const schema =
-        database !== undefined && database !== '' && database.toLowerCase() !== 'default'
-          ? `."${database.replaceAll('"', '""')}"`
-          : '';
-      await conn.run(`USE ${CATALOG}${schema}`);
+  run(accountId: string, sql: string, database: string | undefined): Promise<QueryOutput> {
+    return this.withConnection(accountId, database, async (conn) => {
       const reader = await conn.runAndReadAll(sql);
       const types = reader.columnTypes();
       const columns = reader.columnNames().map((name, i) => ({
@@ -81,6 +77,55 @@ export class AccountDatabases {
       const digits = this.scenario.knobs.timestampDigits;
       const rows = reader.getRows().map((row) => row.map((v, i) => formatValue(v, types[i]!, digits)));
       return { columns, rows };
+    });
+  }
+
+  /**
+   * UNLOAD's SELECT written as Parquet parts of about `partRows` rows (DuckDB's COPY into a temporary
+   * directory), its columns first cast to what Athena's Hive writer stores (see unloadColumn).
+   */
+  unload(
+    accountId: string,
+    spec: UnloadSpec,
+    database: string | undefined,
+    partRows: number,
+  ): Promise<UnloadOutput> {
+    return this.withConnection(accountId, database, async (conn) => {
+      const probe = await conn.runAndReadAll(`SELECT * FROM (${spec.select}) LIMIT 0`);
+      const types = probe.columnTypes();
+      const exprs = probe.columnNames().map((name, i) => unloadColumn(name, types[i]!));
+      const dir = await mkdtemp(join(tmpdir(), 'emulator-unload-'));
+      try {
+        const out = join(dir, 'parts');
+        const copy = await conn.runAndReadAll(
+          `COPY (SELECT ${exprs.join(', ')} FROM (${spec.select})) TO '${out}' (FORMAT parquet, COMPRESSION ${spec.compression}, ROW_GROUP_SIZE ${partRows}, ROW_GROUPS_PER_FILE 1)`,
+        );
+        const rows = Number(copy.getRows()[0]?.[0] ?? 0);
+        // No rows, no parts: Trino opens a writer only when a page arrives.
+        const names = rows === 0 ? [] : (await readdir(out)).sort((a, b) => partIndex(a) - partIndex(b));
+        const parts = await Promise.all(names.map((n) => readFile(join(out, n))));
+        return { rows, parts };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  private async withConnection<T>(
+    accountId: string,
+    database: string | undefined,
+    fn: (conn: DuckDBConnection) => Promise<T>,
+  ): Promise<T> {
+    const instance = await this.instance(accountId);
+    const conn = await instance.connect();
+    this.running.add(conn);
+    try {
+      const schema =
+        database !== undefined && database !== '' && database.toLowerCase() !== 'default'
+          ? `."${database.replaceAll('"', '""')}"`
+          : '';
+      await conn.run(`USE ${CATALOG}${schema}`);
+      return await fn(conn);
     } finally {
       this.running.delete(conn);
       conn.closeSync();
@@ -94,3 +139,6 @@ export class AccountDatabases {
     this.instances.clear();
   }
 }
+
+/** DuckDB names COPY's files data_<n>.parquet; n orders them. */
+const partIndex = (name: string): number => Number(/(\d+)/.exec(name)?.[1] ?? 0);

@@ -1,6 +1,7 @@
 import type { RecordedQuery } from '../record.js';
 import { ApiError } from '../protocol.js';
 import type { QueryOutput } from './engine.js';
+import type { UnloadSpec } from './unload.js';
 
 /** Athena's per-query error detail. */
 export interface AthenaErrorShape {
@@ -29,6 +30,11 @@ export interface Execution {
   runningAt?: number;
   completedAt?: number;
   result?: QueryOutput;
+  /** An UNLOAD statement: where its Parquet goes. */
+  unload?: UnloadSpec;
+  /** UNLOAD: rows written (GetQueryResults' UpdateCount) and the manifest listing the parts. */
+  updateCount?: number;
+  manifest?: string;
   dataScanned: number;
   rec: RecordedQuery;
 }
@@ -38,6 +44,8 @@ export const invalid = (message: string): ApiError =>
 const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
 
 export function outputFile(ex: Execution): string {
+  // UNLOAD writes no result file; its output location names none either.
+  if (ex.unload) return `${ex.outputPrefix!}${ex.id}`;
   return `${ex.outputPrefix!}${ex.id}.${ex.statementType === 'DDL' ? 'txt' : 'csv'}`;
 }
 
@@ -49,7 +57,11 @@ export function describeExecution(ex: Execution): unknown {
     Query: ex.queryString,
     StatementType: ex.statementType,
     SubstatementType:
-      ex.statementType === 'DDL' ? ex.queryString.trim().split(/\s+/)[0]!.toUpperCase() : 'SELECT',
+      ex.statementType === 'DDL'
+        ? ex.queryString.trim().split(/\s+/)[0]!.toUpperCase()
+        : ex.unload
+          ? 'UNLOAD'
+          : 'SELECT',
     ResultConfiguration: { OutputLocation: outputFile(ex) },
     ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: false } },
     QueryExecutionContext: { Database: ex.database, Catalog: ex.catalog },
@@ -64,6 +76,7 @@ export function describeExecution(ex: Execution): unknown {
       EngineExecutionTimeInMillis:
         ex.runningAt === undefined ? 0 : (ex.completedAt ?? Date.now()) - ex.runningAt,
       DataScannedInBytes: ex.dataScanned,
+      DataManifestLocation: ex.manifest,
       TotalExecutionTimeInMillis: (ex.completedAt ?? Date.now()) - ex.submittedAt,
       QueryQueueTimeInMillis: (ex.runningAt ?? Date.now()) - ex.submittedAt,
       QueryPlanningTimeInMillis: 0,
@@ -99,6 +112,12 @@ export function resultsPage(ex: Execution, input: Record<string, unknown>): unkn
       throw invalid('The NextToken provided is invalid');
   }
   const out = ex.result;
+  // UNLOAD answers no rows and no columns, only how many rows it wrote.
+  if (ex.unload)
+    return {
+      UpdateCount: ex.updateCount ?? 0,
+      ResultSet: { Rows: [], ResultSetMetadata: { ColumnInfo: [] } },
+    };
   const dataRows = out.rows.map((r) => ({ Data: r.map((v) => (v === null ? {} : { VarCharValue: v })) }));
   const rows =
     ex.statementType === 'DDL'

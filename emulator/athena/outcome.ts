@@ -3,6 +3,7 @@ import type { FailQuery } from '../scenario.js';
 import type { QueryOutput } from './engine.js';
 import { csvLine } from './format.js';
 import type { AthenaErrorShape, Execution } from './execution.js';
+import { occupied, placeUnload, type UnloadOutput } from './unload.js';
 
 /** The scenario's failQueries rule this query trips, counting `times` per rule. */
 export function injectedFailure(
@@ -43,4 +44,27 @@ export function writeResult(s3: S3Store, ex: Execution, out: QueryOutput): void 
   // Real Athena writes a binary descriptor here; readers only need it to exist beside the CSV.
   s3.put(bucket, `${prefix}${ex.id}.csv.metadata`, Buffer.from(JSON.stringify(out.columns), 'utf8'));
   ex.dataScanned = body.length;
+}
+
+/**
+ * An UNLOAD's parts go under its TO location unless something is already there (then the query fails
+ * as Athena's does); the manifest and metadata go to the output location. Data scanned: the Parquet
+ * bytes, the emulator's stand-in as the CSV bytes are for SELECT. With an injected `failure` the
+ * parts are written all the same and the query then fails: Athena leaves such orphans behind.
+ */
+export function writeUnload(
+  s3: S3Store,
+  ex: Execution,
+  out: UnloadOutput,
+  failure?: AthenaErrorShape,
+): AthenaErrorShape | undefined {
+  const spec = ex.unload!;
+  const refused = occupied(s3, spec, ex.database, ex.id);
+  if (refused) return refused;
+  ex.manifest = placeUnload(s3, spec, out, ex.outputPrefix!, ex.id);
+  if (failure) return failure;
+  ex.updateCount = out.rows;
+  ex.result = { columns: [], rows: [] };
+  ex.dataScanned = out.parts.reduce((n, p) => n + p.length, 0);
+  return undefined;
 }

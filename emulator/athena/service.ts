@@ -6,7 +6,8 @@ import type { EmulatorRecord, RecordedQuery } from '../record.js';
 import type { S3Store } from '../s3.js';
 import type { Scenario } from '../scenario.js';
 import type { AccountDatabases, QueryOutput } from './engine.js';
-import { injectedFailure, writeResult } from './outcome.js';
+import { injectedFailure, writeResult, writeUnload } from './outcome.js';
+import { isUnload, parseUnload, userError, type UnloadOutput } from './unload.js';
 import { bindParameters } from './params.js';
 import {
   describeExecution,
@@ -164,6 +165,7 @@ export class AthenaService {
       state: 'QUEUED',
       startedAt: now,
     };
+    const unload = isUnload(bound.sql) ? parseUnload(bound.sql) : undefined;
     const ex: Execution = {
       id,
       accountId: caller.accountId,
@@ -174,6 +176,7 @@ export class AthenaService {
       catalog: context.Catalog,
       workgroup,
       outputPrefix: output,
+      ...(typeof unload === 'object' ? { unload } : {}),
       statementType: DDL.test(queryString) ? 'DDL' : 'DML',
       state: 'QUEUED',
       submittedAt: now,
@@ -189,7 +192,9 @@ export class AthenaService {
     const mismatch =
       bound.expected !== (parameters?.length ?? 0)
         ? `Incorrect number of parameters: expected ${bound.expected} but found ${parameters?.length ?? 0}`
-        : undefined;
+        : typeof unload === 'string'
+          ? unload
+          : undefined;
     const p = this.execute(ex, mismatch).finally(() => this.inflight.delete(p));
     this.inflight.add(p);
     return { QueryExecutionId: id };
@@ -202,18 +207,23 @@ export class AthenaService {
     const latency = slow?.latencyMs ?? this.scenario.knobs.queryLatencyMs;
     const injected =
       mismatch !== undefined
-        ? { ErrorCategory: 2, ErrorType: 1006, Retryable: false, ErrorMessage: mismatch }
+        ? userError(mismatch)
         : injectedFailure(this.scenario.knobs.failQueries, this.failCounts, ex);
-    const work: Promise<QueryOutput | AthenaErrorShape> = injected
-      ? Promise.resolve(injected)
-      : this.scenario.knobs.fixedResults
-        ? Promise.resolve(FIXED_RESULT)
-        : this.dbs.run(ex.accountId, ex.sql, ex.database).catch((err: unknown) => ({
-            ErrorCategory: 2,
-            ErrorType: 1006,
-            Retryable: false,
-            ErrorMessage: (err as Error).message,
-          }));
+    const { fixedResults, unloadPartRows } = this.scenario.knobs;
+    // An UNLOAD that fails (failQueries) still writes its parts first.
+    const orphans = ex.unload !== undefined && mismatch === undefined ? injected : undefined;
+    const work: Promise<QueryOutput | UnloadOutput | AthenaErrorShape> =
+      injected && !orphans
+        ? Promise.resolve(injected)
+        : ex.unload
+          ? this.dbs
+              .unload(ex.accountId, ex.unload, ex.database, unloadPartRows)
+              .catch((err: unknown) => userError((err as Error).message))
+          : fixedResults
+            ? Promise.resolve(FIXED_RESULT)
+            : this.dbs
+                .run(ex.accountId, ex.sql, ex.database)
+                .catch((err: unknown) => userError((err as Error).message));
     try {
       await sleep(Math.floor(latency / 3), undefined, { signal: this.stop.signal });
       if (ex.state === 'QUEUED') {
@@ -225,16 +235,19 @@ export class AthenaService {
       await work.catch(() => undefined);
       return;
     }
-    const outcome = await work;
+    let outcome = await work;
     if (ex.state !== 'RUNNING') return;
+    if ('parts' in outcome) outcome = writeUnload(this.s3, ex, outcome, orphans) ?? ex.result!;
+    else if (!('ErrorCategory' in outcome)) {
+      ex.result = outcome;
+      writeResult(this.s3, ex, outcome);
+    }
     if ('ErrorCategory' in outcome) {
       ex.error = outcome;
       ex.reason = outcome.ErrorMessage;
       this.finish(ex, 'FAILED');
       return;
     }
-    ex.result = outcome;
-    writeResult(this.s3, ex, outcome);
     this.finish(ex, 'SUCCEEDED');
   }
 

@@ -13,7 +13,7 @@ import { spillArea } from './spill-area.js';
 const s3Clients = new WeakMap<AthenaClient, Promise<S3Client>>();
 
 /** An S3 client with the same credentials and region as the account's Athena client. */
-function s3For(athena: AthenaClient): Promise<S3Client> {
+export function s3For(athena: AthenaClient): Promise<S3Client> {
   let client = s3Clients.get(athena);
   if (!client) {
     client = (async () => {
@@ -59,11 +59,21 @@ export async function fetchUnitResults(
   query: PipelineConfig['queries'][number],
   record: UnitRecord,
   signal: AbortSignal,
+  /** fetch: unload: the prefix the query's UNLOAD wrote to. */
+  unloadPrefix?: string,
 ): Promise<SpilledResult> {
   const fetch = query.fetch;
   const stream = await openQueryResults(athena, executed, {
     fetch,
     ...(fetch === 'api' ? {} : { s3: await s3For(athena) }),
+    unload: {
+      ...(unloadPrefix === undefined ? {} : { prefix: unloadPrefix }),
+      keep: query.unload.keep,
+      tempDir: await spillArea(),
+      onCleanupFailed: (reason) => {
+        record.unloadCleanup = reason;
+      },
+    },
     extraColumns: provenanceValues(query.provenance, account, record, executed),
     signal,
     context: { accountId: account.id, queryName: query.name },

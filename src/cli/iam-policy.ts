@@ -96,6 +96,8 @@ function queryStatements(config: PipelineConfig, partition: string, account: str
   const dataCatalogs: string[] = [];
   const glue: string[] = [];
   const buckets = new Map<string, Set<string>>();
+  // fetch: unload deletes its parts, and the manifest and metadata in the output location.
+  const deletes = new Map<string, Set<string>>();
   const kmsKeys: string[] = [];
   for (const q of config.queries) {
     const catalog = q.catalog ?? 'AwsDataCatalog';
@@ -116,12 +118,15 @@ function queryStatements(config: PipelineConfig, partition: string, account: str
       if (key && q.encryption?.option !== 'SSE_S3') {
         kmsKeys.push(key.startsWith('arn:') ? key : `arn:${partition}:kms:${region}:${account}:key/${key}`);
       }
-      if (q.outputLocation) {
-        const url = q.outputLocation.replace(/<region>/g, region).replace(/<accountId>/g, account);
-        const [bucket = '', ...rest] = url.slice('s3://'.length).split('/');
-        const prefixes = buckets.get(bucket) ?? new Set<string>();
-        prefixes.add(rest.join('/'));
-        buckets.set(bucket, prefixes);
+      const at = (location: string, suffix = '') =>
+        location.replace(/<region>/g, region).replace(/<accountId>/g, account) + suffix;
+      if (q.outputLocation) addPrefix(buckets, at(q.outputLocation));
+      const unloadTo = q.fetch === 'unload' ? (q.unload.location ?? q.outputLocation) : undefined;
+      if (unloadTo) {
+        // Athena writes the parts with the caller's permissions; the tool lists, reads and deletes them.
+        addPrefix(buckets, at(unloadTo, 'athena-fanout-unload/'));
+        if (!q.unload.keep) addPrefix(deletes, at(unloadTo, 'athena-fanout-unload/'));
+        if (!q.unload.keep && q.outputLocation) addPrefix(deletes, at(q.outputLocation));
       }
     }
     if (!q.database && isGlue) {
@@ -135,6 +140,11 @@ function queryStatements(config: PipelineConfig, partition: string, account: str
     if (!q.outputLocation) {
       notes.push(
         `query ${q.name} sets no outputLocation: grant s3:GetObject/PutObject on the output location of workgroup ${q.workgroup}`,
+      );
+    }
+    if (q.fetch === 'unload' && !(q.unload.location ?? q.outputLocation)) {
+      notes.push(
+        `query ${q.name} uses fetch: unload under the workgroup's output location: grant s3:ListBucket, GetObject, PutObject${q.unload.keep ? '' : ', DeleteObject'} on its athena-fanout-unload/ prefix`,
       );
     }
   }
@@ -180,7 +190,25 @@ function queryStatements(config: PipelineConfig, partition: string, account: str
       },
     );
   }
+  const deletable = [...deletes].flatMap(([bucket, prefixes]) =>
+    [...prefixes].map((p) => `arn:${partition}:s3:::${bucket}/${p}*`),
+  );
+  if (deletable.length > 0) {
+    statements.push({
+      Sid: 'UnloadCleanup',
+      Effect: 'Allow',
+      Action: ['s3:DeleteObject'],
+      Resource: sorted(deletable),
+    });
+  }
   return statements;
+}
+
+function addPrefix(buckets: Map<string, Set<string>>, url: string): void {
+  const [bucket = '', ...rest] = url.slice('s3://'.length).split('/');
+  const prefixes = buckets.get(bucket) ?? new Set<string>();
+  prefixes.add(rest.join('/'));
+  buckets.set(bucket, prefixes);
 }
 
 /**

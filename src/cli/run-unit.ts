@@ -4,18 +4,22 @@ import type { Account } from '../accounts/account.js';
 import { FanoutError } from '../errors.js';
 import {
   clientRequestToken,
+  deleteUnloadPrefix,
   executeQuery,
   type QueryGate,
   renderSql,
   type SqlVariables,
   type StatusPoller,
+  unloadPrefix,
+  unloadStatement,
 } from '../extract/index.js';
 import type { SpilledResult } from '../sinks/index.js';
 import { retry } from '../scheduler/index.js';
 import { estimateCostUSD } from '../run-report.js';
 import type { UnitRecord } from '../types.js';
-import { fetchUnitResults } from './fetch-unit-results.js';
+import { fetchUnitResults, s3For } from './fetch-unit-results.js';
 import { isRetryable, unitError } from './unit-error.js';
+import { unloadBase } from './unload-location.js';
 
 export interface UnitValue {
   record: UnitRecord;
@@ -82,15 +86,32 @@ export async function runUnit(
   try {
     const sql = renderSql(query.sql, vars, query.name);
     const parameters = query.parameters?.map((p) => renderSql(p, vars, query.name));
+    const unload = query.fetch === 'unload';
+    // Checked before anything runs: only a single SELECT can be wrapped in UNLOAD.
+    if (unload) unloadStatement(sql, 's3://check/', query.name);
+    const base = unload
+      ? await unloadBase(athena, query, outputLocation, account.id, vars.region)
+      : undefined;
     const data = await retry(
       async (attempt) => {
         record.attempts = attempt;
         delete record.error;
+        // Each attempt its own empty prefix: UNLOAD refuses a non-empty one.
+        const prefix =
+          base === undefined
+            ? undefined
+            : unloadPrefix(base, {
+                runId,
+                queryName: query.name,
+                accountId: account.id,
+                region: vars.region,
+                attempt,
+              });
         const executed = await executeQuery(
           athena,
           {
             queryName: query.name,
-            sql,
+            sql: prefix === undefined ? sql : unloadStatement(sql, prefix, query.name),
             workgroup: query.workgroup,
             ...(query.database ? { database: query.database } : {}),
             ...(query.catalog ? { catalog: query.catalog } : {}),
@@ -120,10 +141,13 @@ export async function runUnit(
               record.quotaRefusals = (record.quotaRefusals ?? 0) + 1;
             },
           },
-        );
+        ).catch(async (err: unknown) => {
+          if (prefix !== undefined && !query.unload.keep) await removeOrphans(athena, prefix, err);
+          throw err;
+        });
         Object.assign(record, executed.stats);
         if (executed.reused) record.reused = true;
-        return fetchUnitResults(athena, executed, account, query, record, signal);
+        return fetchUnitResults(athena, executed, account, query, record, signal, prefix);
       },
       {
         attempts: (opts.retries ?? 2) + 1,
@@ -144,4 +168,13 @@ export async function runUnit(
     record.estimatedCostUSD = estimateCostUSD(record, opts.pricePerTB);
     record.endedAt = new Date().toISOString();
   }
+}
+
+/**
+ * A failed or stopped UNLOAD leaves what it wrote (Athena deletes nothing). Best effort; never when
+ * the prefix was taken before the query ran, since then the objects are not ours.
+ */
+async function removeOrphans(athena: AthenaClient, prefix: string, err: unknown): Promise<void> {
+  if (String((err as Error | undefined)?.message).includes('HIVE_PATH_ALREADY_EXISTS')) return;
+  await deleteUnloadPrefix(await s3For(athena), prefix).catch(() => []);
 }

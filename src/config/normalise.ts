@@ -55,6 +55,10 @@ export function normalise(
     catalog: parsed.athena.catalog,
     outputLocation: mapDefined(parsed.athena.outputLocation, canonicalLocation),
     fetch: parsed.athena.fetch,
+    unload: withoutUndefined({
+      location: mapDefined(parsed.athena.unload?.location, canonicalLocation),
+      keep: parsed.athena.unload?.keep ?? false,
+    }),
     schema: parsed.athena.schema,
     timeoutSeconds: parsed.athena.timeoutSeconds,
     encryption: encryptionOf(parsed.athena),
@@ -71,6 +75,10 @@ export function normalise(
       outputLocation: mapDefined(q.outputLocation, canonicalLocation) ?? athena.outputLocation,
       regions: q.regions ?? regions,
       fetch: q.fetch ?? athena.fetch,
+      unload: withoutUndefined({
+        location: mapDefined(q.unload?.location, canonicalLocation) ?? athena.unload.location,
+        keep: q.unload?.keep ?? athena.unload.keep,
+      }),
       schema: q.schema ?? athena.schema,
       provenance: provenanceColumns(parsed.provenance),
       timeoutSeconds: q.timeoutSeconds ?? athena.timeoutSeconds,

@@ -42,8 +42,15 @@ const regions = z
   .min(1, { error: 'needs at least one region, or leave it out to use region' })
   .refine((list) => new Set(list).size === list.length, { error: 'lists a region twice' });
 
-// How results are read: auto = the result CSV from S3 when readable, else GetQueryResults.
-const fetchMode = z.enum(['auto', 'api', 's3'], { error: 'expected auto, api or s3' });
+// How results are read: auto = the result CSV from S3 when readable, else GetQueryResults;
+// unload = the query wrapped in UNLOAD to Parquet, read back from S3.
+const fetchMode = z.enum(['auto', 'api', 's3', 'unload'], { error: 'expected auto, api, s3 or unload' });
+
+// fetch: unload: where the Parquet parts go (default: under the output location) and whether they stay.
+const unloadOptions = strict({
+  location: s3Location.optional(),
+  keep: z.boolean({ error: 'expected true or false' }).optional(),
+});
 
 // Per-query execution settings; under `athena:` they are every query's defaults.
 const encryption = z.enum(['SSE_S3', 'SSE_KMS', 'CSE_KMS'], { error: 'expected SSE_S3, SSE_KMS or CSE_KMS' });
@@ -84,6 +91,7 @@ const athenaSchema = strict({
   catalog: name.optional(),
   outputLocation: s3Location.optional(),
   fetch: fetchMode.default('auto'),
+  unload: unloadOptions.optional(),
   // union: incompatible column types across accounts become text with a warning; strict: the query fails.
   schema: z.enum(['union', 'strict'], { error: 'expected union or strict' }).default('union'),
   ...executionFields,
@@ -109,6 +117,7 @@ const querySchema = strict({
   outputLocation: s3Location.optional(),
   regions: regions.optional(),
   fetch: fetchMode.optional(),
+  unload: unloadOptions.optional(),
   schema: z.enum(['union', 'strict'], { error: 'expected union or strict' }).optional(),
   ...executionFields,
   /** Only these accounts (ids) run this query. */

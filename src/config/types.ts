@@ -29,8 +29,13 @@ export interface AthenaDefaults {
   catalog?: string;
   /** May still contain `<accountId>` and `<region>`. */
   outputLocation?: string;
-  /** How results are read (default auto: the result CSV from S3 when readable, else GetQueryResults). */
-  fetch: 'auto' | 'api' | 's3';
+  /**
+   * How results are read (default auto: the result CSV from S3 when readable, else GetQueryResults;
+   * unload: the query wrapped in UNLOAD to Parquet, read back from S3).
+   */
+  fetch: 'auto' | 'api' | 's3' | 'unload';
+  /** fetch: unload: the base of the per-unit prefixes (may contain `<accountId>`, `<region>`), keep the parts. */
+  unload: { location?: string; keep: boolean };
   /** Incompatible column types across accounts: `union` writes them as text (warning), `strict` fails the query. */
   schema: 'union' | 'strict';
   /** StopQueryExecution after this long; the unit is `timed_out`. */

@@ -25,6 +25,8 @@ export interface ExecutedQuery {
   outputLocation?: string;
   /** ResultConfiguration.EncryptionConfiguration.EncryptionOption (SSE_S3, SSE_KMS, CSE_KMS). */
   encryption?: string;
+  /** Statistics.DataManifestLocation: for UNLOAD, the file listing the parts it wrote. */
+  dataManifestLocation?: string;
 }
 
 /** Delay before each status check: initialDelayMs, then ×factor, capped at maxDelayMs. */
@@ -157,12 +159,14 @@ async function follow(
     const location = qe.ResultConfiguration?.OutputLocation;
     const encryption = qe.ResultConfiguration?.EncryptionConfiguration?.EncryptionOption;
     const reused = qe.Statistics?.ResultReuseInformation?.ReusedPreviousResult === true;
+    const manifest = qe.Statistics?.DataManifestLocation;
     return {
       queryExecutionId: id,
       stats: statsOf(qe),
       ...(reused ? { reused } : {}),
       ...(location ? { outputLocation: location } : {}),
       ...(encryption ? { encryption } : {}),
+      ...(manifest ? { dataManifestLocation: manifest } : {}),
     };
   }
   const e = status?.AthenaError;

@@ -37,3 +37,5 @@ export {
   streamQueryResults,
 } from './stream-query-results.js';
 export { renderSql, sqlLiteral, type SqlVariables } from './render-sql.js';
+export { deleteUnloadPrefix, streamUnloadResults, type UnloadResultsOptions } from './unload-results.js';
+export { type UnloadTarget, unloadPrefix, unloadStatement } from './unload-statement.js';

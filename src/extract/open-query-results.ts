@@ -4,9 +4,13 @@ import { FanoutError } from '../errors.js';
 import type { ExecutedQuery } from './execute-query.js';
 import { type S3ResultsOptions, streamS3Results } from './stream-s3-results.js';
 import { type QueryResultStream, streamQueryResults } from './stream-query-results.js';
+import { streamUnloadResults, type UnloadResultsOptions } from './unload-results.js';
 
-/** How results are fetched: `auto` reads the CSV from S3 when it can, else pages GetQueryResults. */
-export type FetchMode = 'auto' | 'api' | 's3';
+/**
+ * How results are fetched: `auto` reads the CSV from S3 when it can, else pages GetQueryResults;
+ * `unload` reads the Parquet parts of an execution that ran the query wrapped in UNLOAD.
+ */
+export type FetchMode = 'auto' | 'api' | 's3' | 'unload';
 
 export interface OpenResultsOptions extends S3ResultsOptions {
   fetch?: FetchMode;
@@ -14,6 +18,8 @@ export interface OpenResultsOptions extends S3ResultsOptions {
   s3?: S3Client;
   /** Told why `auto` did not use S3. */
   onFallback?: (reason: string) => void;
+  /** For `unload`: the TO prefix, whether to keep the parts, cleanup trouble. */
+  unload?: Pick<UnloadResultsOptions, 'prefix' | 'keep' | 'onCleanupFailed' | 'tempDir'>;
 }
 
 /** Why S3 cannot be read for this execution, or undefined when it can be tried. */
@@ -38,6 +44,14 @@ export async function openQueryResults(
   const mode = opts.fetch ?? 'auto';
   const id = executed.queryExecutionId;
   if (mode === 'api') return streamQueryResults(athena, id, opts);
+  if (mode === 'unload') {
+    if (!opts.s3) {
+      throw new FanoutError(`fetch: unload needs an S3 client (execution ${id})`, {
+        context: { stage: 'results', ...opts.context, queryExecutionId: id },
+      });
+    }
+    return streamUnloadResults(opts.s3, executed, { ...opts, ...opts.unload });
+  }
   const obstacle = s3Obstacle(executed, opts.s3);
   if (obstacle !== undefined) {
     if (mode === 's3') {

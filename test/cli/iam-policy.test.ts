@@ -226,4 +226,37 @@ sinks: [{ type: parquet, path: q.parquet }]
     expect(all).not.toContain('organizations:');
     expect(reader2!.notes.join('\n')).toMatch(/no outputLocation/);
   });
+
+  it('fetch: unload: list, read and write under the unload prefix; delete there and in the output location unless kept', () => {
+    const config = load(`version: 1
+region: eu-west-1
+auth: { accountRoleChain: ['arn:aws:iam::<accountId>:role/Reader'] }
+accounts: { source: list, ids: ['222222222222'] }
+athena: { outputLocation: 's3://results-<accountId>/fanout/', fetch: unload }
+queries:
+  - { name: a, sql: SELECT 1 }
+  - { name: b, sql: SELECT 2, unload: { location: 's3://unload-<accountId>/<region>/', keep: true } }
+sinks: [{ type: parquet, path: '{query}.parquet' }]
+`);
+    const p = asJson(iamPolicies(config).roles[0]!.permissionPolicy);
+    const s3 = p.Statement.filter((s) => s.Sid.startsWith('AthenaResultsObjects'));
+    expect(s3.flatMap((s) => s.Resource)).toEqual([
+      'arn:aws:s3:::results-<accountId>/fanout/*',
+      'arn:aws:s3:::results-<accountId>/fanout/athena-fanout-unload/*',
+      'arn:aws:s3:::unload-<accountId>/eu-west-1/athena-fanout-unload/*',
+    ]);
+    expect(statement(p, 'AthenaResultsBucket2').Condition).toEqual({
+      StringLike: { 's3:prefix': ['eu-west-1/athena-fanout-unload/*'] },
+    });
+    // Query b keeps its parts: only a's prefix and the output location (manifests) are deletable.
+    expect(statement(p, 'UnloadCleanup')).toEqual({
+      Sid: 'UnloadCleanup',
+      Effect: 'Allow',
+      Action: ['s3:DeleteObject'],
+      Resource: [
+        'arn:aws:s3:::results-<accountId>/fanout/*',
+        'arn:aws:s3:::results-<accountId>/fanout/athena-fanout-unload/*',
+      ],
+    });
+  });
 });

@@ -63,6 +63,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
       outputLocation: 's3://athena-results-<accountId>/fanout/',
       regions: ['eu-west-1'],
       fetch: 'auto',
+      unload: { keep: false },
       schema: 'union',
       provenance: [{ field: 'account_id', name: 'account_id' }],
     });
@@ -103,7 +104,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
         excludeOrganizationalUnits: [],
         states: ['ACTIVE'],
       },
-      athena: { workgroup: 'primary', fetch: 'auto', schema: 'union' },
+      athena: { workgroup: 'primary', fetch: 'auto', unload: { keep: false }, schema: 'union' },
       concurrency: { queries: 16, perAccount: 2, accounts: 8 },
       pricePerTB: 5,
       retries: { query: 2 },
@@ -116,6 +117,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
           workgroup: 'primary',
           regions: ['eu-west-1'],
           fetch: 'auto',
+          unload: { keep: false },
           schema: 'union',
           provenance: [{ field: 'account_id', name: 'account_id' }],
         },
@@ -448,8 +450,43 @@ sinks: [{ type: parquet, path: 'out/{query}.parquet' }]
     expect(result.ok).toBe(false);
     if (!result.ok)
       expect(result.issues.map((i) => `${i.path}: ${i.message}`)).toContain(
-        'queries.0.fetch: expected auto, api or s3',
+        'queries.0.fetch: expected auto, api, s3 or unload',
       );
+  });
+
+  it('unload: a global location and keep, each overridable per query; <accountId> and <region> kept', () => {
+    const { config } = ok(
+      parseConfig(
+        parse(
+          withFetch(
+            ', fetch: unload, unload: { location: "s3://unload-{accountId}/{region}/", keep: true }',
+            ', unload: { keep: false }',
+          ),
+        ),
+        { env: {} },
+      ),
+    );
+    expect(config.queries.map((q) => [q.fetch, q.unload])).toEqual([
+      ['unload', { location: 's3://unload-<accountId>/<region>/', keep: false }],
+      ['unload', { location: 's3://unload-<accountId>/<region>/', keep: true }],
+    ]);
+  });
+
+  it('rejects an unload location that is no S3 prefix, and unknown unload keys', () => {
+    const result = parseConfig(
+      parse(
+        withFetch('', ', fetch: unload, unload: { location: "s3://unload-bucket/no-slash", delete: true }'),
+      ),
+      { env: {} },
+    );
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      const issues = result.issues.map((i) => `${i.path}: ${i.message}`);
+      expect(issues).toContain(
+        'queries.0.unload.location: must end with "/": Athena writes results under this prefix',
+      );
+      expect(issues).toContain('queries.0.unload.delete: unknown key "delete"; allowed here: location, keep');
+    }
   });
 });
 

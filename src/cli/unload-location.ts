@@ -1,0 +1,57 @@
+import { type AthenaClient, GetWorkGroupCommand } from '@aws-sdk/client-athena';
+import type { PipelineConfig } from '../config/index.js';
+import { awsErrorInfo, FanoutError } from '../errors.js';
+
+const workgroupOutputs = new WeakMap<AthenaClient, Map<string, Promise<string | undefined>>>();
+
+/** The workgroup's own output location (GetWorkGroup, once per client and workgroup). */
+function workgroupOutput(athena: AthenaClient, workgroup: string): Promise<string | undefined> {
+  let byName = workgroupOutputs.get(athena);
+  if (!byName) workgroupOutputs.set(athena, (byName = new Map<string, Promise<string | undefined>>()));
+  let found = byName.get(workgroup);
+  if (!found) {
+    found = athena
+      .send(new GetWorkGroupCommand({ WorkGroup: workgroup }))
+      .then((out) => out.WorkGroup?.Configuration?.ResultConfiguration?.OutputLocation);
+    // A failure is not remembered: the next unit asks again.
+    found.catch(() => byName.delete(workgroup));
+    byName.set(workgroup, found);
+  }
+  return found;
+}
+
+/**
+ * Where `fetch: unload` puts a unit's Parquet parts (the per-unit prefix goes below it): `unload.location`,
+ * else the query's output location, else its workgroup's. Managed query results have none of these.
+ */
+export async function unloadBase(
+  athena: AthenaClient,
+  query: PipelineConfig['queries'][number],
+  outputLocation: string | undefined,
+  accountId: string,
+  region: string,
+): Promise<string> {
+  const configured = query.unload.location
+    ?.replace(/<accountId>|\{accountId\}/g, accountId)
+    .replace(/<region>|\{region\}/g, region);
+  if (configured ?? outputLocation) return (configured ?? outputLocation)!;
+  let location: string | undefined;
+  try {
+    location = await workgroupOutput(athena, query.workgroup);
+  } catch (err) {
+    const info = awsErrorInfo(err);
+    throw new FanoutError(
+      `fetch: unload: reading the output location of workgroup ${query.workgroup} failed: ${info.code}: ${info.message}; set unload.location`,
+      {
+        cause: err,
+        retryable: info.retryable,
+        context: { stage: 'query', queryName: query.name, awsCode: info.code },
+      },
+    );
+  }
+  if (location) return location;
+  throw new FanoutError(
+    `Query ${query.name}: fetch: unload needs an S3 location for the Parquet parts, and workgroup ${query.workgroup} has no output location (managed query results?): set unload.location or outputLocation`,
+    { context: { stage: 'query', queryName: query.name } },
+  );
+}
