@@ -10,6 +10,7 @@ import {
   Schema,
   Struct,
   TimeUnit,
+  Timestamp,
   Type,
 } from 'apache-arrow';
 import { type BatchContext, resultError } from './build-record-batch.js';
@@ -80,37 +81,47 @@ const PER_SECOND: Record<TimeUnit, bigint> = {
   [TimeUnit.NANOSECOND]: 1_000_000_000n,
 };
 
-/** Timestamps to `to`'s unit; a value with more digits than `to` holds is an error, never truncated. */
-function convertTimestamps(data: Data, to: DataType, fail: (row: number, value: string) => never): Data {
+/**
+ * `to` widened to the unit the column's values need: Athena's Hive writer stores milliseconds, but a
+ * part may carry finer values (Iceberg sources, INT96 read as nanoseconds), and the rule on every
+ * path is that the values, not the metadata, decide the unit; nothing is ever truncated.
+ */
+function timestampTypeFor(data: Data, to: Timestamp): Timestamp {
   const fromType: DataType = data.type;
-  if (!DataType.isTimestamp(fromType) || !DataType.isTimestamp(to)) return data.clone(to);
+  if (!DataType.isTimestamp(fromType)) return to;
+  const from = PER_SECOND[fromType.unit];
+  const src = data.values as BigInt64Array;
+  const holdsAll = (unit: TimeUnit): boolean => {
+    if (PER_SECOND[unit] >= from) return true;
+    const step = from / PER_SECOND[unit];
+    for (let i = 0; i < data.length; i++) if (src[i]! % step !== 0n && data.getValid(i)) return false;
+    return true;
+  };
+  const needed = [TimeUnit.MILLISECOND, TimeUnit.MICROSECOND].find(holdsAll) ?? TimeUnit.NANOSECOND;
+  return needed > to.unit ? new Timestamp(needed, to.timezone) : to;
+}
+
+/** Timestamps to `to`'s unit (at least as fine as the values need, see timestampTypeFor). */
+function convertTimestamps(data: Data, to: Timestamp): Data {
+  const fromType: DataType = data.type;
+  if (!DataType.isTimestamp(fromType)) return data.clone(to);
   const from = PER_SECOND[fromType.unit];
   const target = PER_SECOND[to.unit];
   const src = data.values as BigInt64Array;
   const out = new BigInt64Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = src[i]!;
-    if (from === target) out[i] = v;
-    else if (from < target) out[i] = v * (target / from);
-    else {
-      const step = from / target;
-      if (v % step !== 0n && data.getValid(i)) fail(i, String(v));
-      out[i] = v / step;
-    }
+    out[i] = from === target ? v : from < target ? v * (target / from) : v / (from / target);
   }
   const { offset, length, nullCount, nullBitmap } = data;
   return makeData({ type: to, offset, length, nullCount, nullBitmap, data: out });
 }
 
 /** One column of a Parquet batch as the stream's field type. */
-function conformColumn(
-  data: Data,
-  field: Field<DataType>,
-  fail: (row: number, value: string) => never,
-): Data {
+function conformColumn(data: Data, field: Field<DataType>): Data {
   const to = field.type;
   const from: DataType = data.type;
-  if (DataType.isTimestamp(to)) return convertTimestamps(data, to, fail);
+  if (DataType.isTimestamp(to)) return convertTimestamps(data, timestampTypeFor(data, to));
   if (DataType.isDate(to) && DataType.isDate(from) && from.unit === DateUnit.MILLISECOND) {
     const days = Int32Array.from(data.values as unknown as BigInt64Array, (ms) => Number(ms / 86_400_000n));
     return makeData({
@@ -127,7 +138,8 @@ function conformColumn(
 
 /**
  * A batch read from a Parquet part (arrow-rs → IPC → apache-arrow) as a batch of `schema`: the extra
- * columns as constants, then the part's columns converted where the types differ (timestamp units).
+ * columns as constants, then the part's columns converted where the types differ (timestamp units,
+ * never coarser than the values need).
  */
 export function conformUnloadBatch(
   batch: RecordBatch,
@@ -151,19 +163,17 @@ export function conformUnloadBatch(
   }
   for (let c = 0; c < columns; c++) {
     const field = schema.fields[extra.length + c] as Field<DataType>;
-    const fail = (row: number, value: string): never => {
-      throw resultError(
-        ctx,
-        firstRow + row,
-        field.name,
-        `value ${value} does not fit Timestamp(${DataType.isTimestamp(field.type) ? TimeUnit[field.type.unit] : '?'}) exactly`,
-        value,
-      );
-    };
-    children.push(conformColumn(batch.data.children[c]!, field, fail));
+    children.push(conformColumn(batch.data.children[c]!, field));
   }
+  // A timestamp column may come out finer than declared, as on the other paths: the batch says so.
+  const fields = schema.fields.map((f, i) =>
+    children[i]!.type === f.type ? f : new Field(f.name, children[i]!.type, f.nullable, f.metadata),
+  );
+  const batchSchema = fields.some((f, i) => f !== schema.fields[i])
+    ? new Schema(fields, schema.metadata)
+    : schema;
   return new RecordBatch(
-    schema,
-    makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }),
+    batchSchema,
+    makeData({ type: new Struct(batchSchema.fields), length, nullCount: 0, children }),
   );
 }
