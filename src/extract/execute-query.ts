@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type ErrorContext, FanoutError } from '../errors.js';
 import { backoffDelay } from '../scheduler/index.js';
 import { apiError, type AthenaQuerySpec, isConcurrencyLimit, startQuery } from './start-query.js';
-import { DEFAULT_POLL_SCHEDULE, type PollSchedule, StatusPoller } from './status-poller.js';
+import { DEFAULT_POLL_SCHEDULE, type PollSchedule } from './poll-schedule.js';
+import { StatusPoller } from './status-poller.js';
 
 export type { AthenaQuerySpec } from './start-query.js';
 
@@ -34,7 +35,11 @@ export interface PollOptions {
   factor?: number;
 }
 
-/** A per-account slot limit that learns the account's real quota (the scheduler's AimdLimit). */
+/**
+ * Slots for queries running in Athena: taken just before StartQueryExecution, given back as soon as
+ * the query is over (terminal state, stopped, or refused), so that reading results never holds one.
+ * Typically the account's adaptive limit (the scheduler's AimdLimit) in front of the run's global one.
+ */
 export interface QueryGate {
   acquire(signal?: AbortSignal): Promise<boolean>;
   release(): void;
@@ -49,7 +54,7 @@ export interface ExecuteQueryOptions {
   poll?: PollOptions;
   /** Shared by the account's queries so that their status checks are batched; else one of its own. */
   poller?: StatusPoller;
-  /** Held from StartQueryExecution until the query ends. */
+  /** Held from StartQueryExecution until the query ends; waited for after the credentials resolve. */
   gate?: QueryGate;
   /** Stop the query (StopQueryExecution) when it has not finished this long after it started. */
   timeoutMs?: number;
@@ -91,6 +96,13 @@ export async function executeQuery(
   if (signal?.aborted) throw cancelled(spec.queryName, base, signal.reason, 'before it started');
   const quotaDeadline = Date.now() + (opts.quotaWaitMs ?? 30 * 60_000);
   const backoff = opts.quotaBackoff ?? { baseMs: 1000, maxMs: 30_000 };
+  // The first call of an account assumes its role chain: do it before taking a slot, so that STS
+  // latency never keeps a query slot idle. The client memoizes what this resolves.
+  try {
+    await athena.config.credentials();
+  } catch (err) {
+    throw apiError('StartQueryExecution', err, base);
+  }
   let id: string;
   for (let refused = 0; ;) {
     if (gate && !(await gate.acquire(signal))) {
@@ -140,7 +152,7 @@ async function follow(
   const poller = opts.poller ?? new StatusPoller(athena, scheduleOf(opts.poll));
   let qe: QueryExecution;
   try {
-    qe = await poller.wait(id, signals.length > 0 ? AbortSignal.any(signals) : undefined);
+    qe = await poller.wait(id, signals.length > 0 ? AbortSignal.any(signals) : undefined, spec.queryName);
   } catch (err) {
     await stop();
     if (signal?.aborted) throw cancelled(spec.queryName, ctx, err, `(execution ${id} stopped)`);
