@@ -147,6 +147,21 @@ async function fanoutRun(
       const k = `${c.accountId}/${Math.floor(c.at / 1000)}`;
       perAccountSecond.set(k, (perAccountSecond.get(k) ?? 0) + 1);
     }
+    // Per execution: its status checks, and how long after its end (emulator time) the first check
+    // that could see it finished arrived.
+    const checksOf = new Map<string, number[]>();
+    for (const c of status) {
+      const ids = (c.params.QueryExecutionIds as string[] | undefined) ?? [String(c.params.QueryExecutionId)];
+      for (const id of ids) {
+        let list = checksOf.get(id);
+        if (!list) checksOf.set(id, (list = []));
+        list.push(c.at);
+      }
+    }
+    const queries = emu.record.queries.filter((q) => q.endedAt !== undefined);
+    const lags = queries.map((q) => (checksOf.get(q.id) ?? []).find((at) => at >= q.endedAt!)! - q.endedAt!);
+    const spanMs = Math.max(...queries.map((q) => q.endedAt!)) - Math.min(...queries.map((q) => q.startedAt));
+    const busyMs = queries.reduce((n, q) => n + q.endedAt! - q.startedAt, 0);
     return {
       accounts,
       queriesPerAccount,
@@ -171,7 +186,13 @@ async function fanoutRun(
       meanAfterEndS: mean(
         m.units.map((u, i) => ends[i]! - (byId.get(u.queryExecutionIds.at(-1)!)?.endedAt ?? NaN)),
       ),
+      // First query start → last query end in Athena, and the mean share of the C slots busy in it.
+      athenaSpanS: spanMs / 1000,
+      athenaSpanRatio: spanMs / ideal,
+      slotUse: busyMs / (spanMs * Math.min(concurrency, m.units.length)),
+      meanSeenAfterEndS: mean(lags),
       statusCallsPerQuery: status.length / emu.record.queries.length,
+      maxStatusCallsPerQuery: Math.max(0, ...[...checksOf.values()].map((l) => l.length)),
       maxStatusCallsPerAccountSecond: Math.max(0, ...perAccountSecond.values()),
       stsCallsPerAccount: calls.filter((c) => c.service === 'sts').length / accounts,
       maxActiveQueries: emu.record.maxActiveQueries,
