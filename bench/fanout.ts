@@ -102,6 +102,8 @@ function runCli(args: string[], cwd: string, emu: RunningEmulator): Promise<CliR
         AWS_CONFIG_FILE: '/dev/null',
         AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
         LOG_LEVEL: 'error',
+        // e.g. BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the CLI.
+        ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -160,6 +162,12 @@ async function fanoutRun(
     }
     const queries = emu.record.queries.filter((q) => q.endedAt !== undefined);
     const lags = queries.map((q) => (checksOf.get(q.id) ?? []).find((at) => at >= q.endedAt!)! - q.endedAt!);
+    // A freed slot's next start: the k-th start after the first C pairs with the (k-C)-th query seen
+    // finished (the CLI releases the slot when it sees that).
+    const seenAt = queries.map((q, i) => q.endedAt! + lags[i]!).sort((a, b) => a - b);
+    const startAt = emu.record.queries.map((q) => q.startedAt).sort((a, b) => a - b);
+    const slots = Math.min(concurrency, m.units.length);
+    const refills = startAt.slice(slots).map((t, k) => t - seenAt[k]!);
     const spanMs = Math.max(...queries.map((q) => q.endedAt!)) - Math.min(...queries.map((q) => q.startedAt));
     const busyMs = queries.reduce((n, q) => n + q.endedAt! - q.startedAt, 0);
     return {
@@ -191,6 +199,7 @@ async function fanoutRun(
       athenaSpanRatio: spanMs / ideal,
       slotUse: busyMs / (spanMs * Math.min(concurrency, m.units.length)),
       meanSeenAfterEndS: mean(lags),
+      meanRefillS: refills.length > 0 ? mean(refills) : 0,
       statusCallsPerQuery: status.length / emu.record.queries.length,
       maxStatusCallsPerQuery: Math.max(0, ...[...checksOf.values()].map((l) => l.length)),
       maxStatusCallsPerAccountSecond: Math.max(0, ...perAccountSecond.values()),

@@ -104,12 +104,14 @@ export async function executeQuery(
     throw apiError('StartQueryExecution', err, base);
   }
   let id: string;
+  let sentAt: number;
   for (let refused = 0; ;) {
     if (gate && !(await gate.acquire(signal))) {
       throw cancelled(spec.queryName, base, signal?.reason, 'before it started');
     }
     try {
       // No abort signal here: aborting mid-request could leave a started query whose id we never learn.
+      sentAt = Date.now();
       id = await startQuery(athena, spec, base);
       gate?.increase();
       break;
@@ -127,7 +129,7 @@ export async function executeQuery(
     }
   }
   try {
-    return await follow(athena, id, spec, opts, { ...base, queryExecutionId: id });
+    return await follow(athena, id, sentAt, spec, opts, { ...base, queryExecutionId: id });
   } finally {
     gate?.release();
   }
@@ -136,6 +138,7 @@ export async function executeQuery(
 async function follow(
   athena: AthenaClient,
   id: string,
+  sentAt: number,
   spec: AthenaQuerySpec,
   opts: ExecuteQueryOptions,
   ctx: ErrorContext,
@@ -152,7 +155,11 @@ async function follow(
   const poller = opts.poller ?? new StatusPoller(athena, scheduleOf(opts.poll));
   let qe: QueryExecution;
   try {
-    qe = await poller.wait(id, signals.length > 0 ? AbortSignal.any(signals) : undefined, spec.queryName);
+    // Counted from the Start's sending, not from its answer, which a busy event loop may read late.
+    qe = await poller.wait(id, signals.length > 0 ? AbortSignal.any(signals) : undefined, {
+      key: spec.queryName,
+      startedAt: sentAt,
+    });
   } catch (err) {
     await stop();
     if (signal?.aborted) throw cancelled(spec.queryName, ctx, err, `(execution ${id} stopped)`);

@@ -32,13 +32,13 @@ export function staggeredFirstDelay(n: number, s: PollSchedule = DEFAULT_POLL_SC
 
 /** Slack after the expected end: the check must not arrive just before the query ends. */
 export function expectedSlack(expectedMs: number): number {
-  return 20 + expectedMs * 0.02;
+  return 20 + expectedMs * 0.01;
 }
 
 /**
  * Delay before the next check of a query expected to take `expectedMs`, last checked `elapsedMs` after
  * it started: until the expected end, one check at that end (never silent longer than MAX_SILENCE_MS);
- * past it, steps growing from a tenth of the expectation by ×factor up to maxDelayMs (the growing
+ * past it, steps growing from a twentieth of the expectation by ×factor up to maxDelayMs (the growing
  * schedule again for a query that overruns). `fineChecks`: checks already made past the expected end.
  */
 export function expectedDelay(
@@ -49,6 +49,6 @@ export function expectedDelay(
 ): number {
   const end = expectedMs + expectedSlack(expectedMs);
   if (elapsedMs < expectedMs) return Math.max(MIN_STEP_MS, Math.min(MAX_SILENCE_MS, end - elapsedMs));
-  const step = Math.max(MIN_STEP_MS, expectedMs / 10) * s.factor ** fineChecks;
+  const step = Math.max(MIN_STEP_MS, expectedMs / 20) * s.factor ** fineChecks;
   return Math.min(s.maxDelayMs, step);
 }

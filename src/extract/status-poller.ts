@@ -66,9 +66,14 @@ export class StatusPoller {
 
   /**
    * Resolves with the execution once it is SUCCEEDED, FAILED or CANCELLED; rejects on abort. `key`
-   * names the query, so that executions of the same query learn from each other.
+   * names the query, so that executions of the same query learn from each other; `startedAt` is when
+   * its StartQueryExecution was sent (default: now), what its schedule counts from.
    */
-  wait(id: string, signal?: AbortSignal, key = ''): Promise<QueryExecution> {
+  wait(
+    id: string,
+    signal?: AbortSignal,
+    { key = '', startedAt }: { key?: string; startedAt?: number } = {},
+  ): Promise<QueryExecution> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) {
         reject(asError(signal.reason));
@@ -87,7 +92,7 @@ export class StatusPoller {
         unwatch();
         signal?.removeEventListener('abort', onAbort);
       };
-      const now = Date.now();
+      const now = Math.min(Date.now(), startedAt ?? Infinity);
       const expected = this.durations.expected(key);
       const firstDelayMs =
         expected === undefined

@@ -44,10 +44,12 @@ function fleet() {
       return { body: { QueryExecutions: ids.map(describe), UnprocessedQueryExecutionIds: [] } };
     }).client;
   /** Starts `id` (taking `ms`) now and waits for it; resolves with the virtual time it was seen done. */
-  const run = (poller: StatusPoller, id: string, ms: number, key = 'q') => {
-    startedAt.set(id, Date.now());
+  const run = (poller: StatusPoller, id: string, ms: number, key = 'q', sentAt?: number) => {
+    startedAt.set(id, sentAt ?? Date.now());
     takes.set(id, ms);
-    return poller.wait(id, undefined, key).then(() => checks.get(id)!.at(-1)! - startedAt.get(id)!);
+    return poller
+      .wait(id, undefined, { key, ...(sentAt === undefined ? {} : { startedAt: sentAt }) })
+      .then(() => checks.get(id)!.at(-1)! - startedAt.get(id)!);
   };
   return { client, run, checks, calls };
 }
@@ -89,6 +91,18 @@ describe('status check schedule', () => {
     expect(seenAfter).toBeGreaterThanOrEqual(10_000);
     expect(seenAfter).toBeLessThan(10_500);
     expect(f.checks.get('b')![0]! - t0).toBe(seenAfter);
+  });
+
+  it('counts from when the start was sent, not from when its answer was read', async () => {
+    const f = fleet();
+    const durations = new DurationEstimator();
+    durations.observe('q', 10_000);
+    vi.setSystemTime(500);
+    // Sent at 0, its answer read at 500: still checked once, at 10.12 s after the sending.
+    const seen = f.run(new StatusPoller(f.client(), undefined, durations), 'late', 10_000, 'q', 0);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await seen).toBe(10_120);
+    expect(f.checks.get('late')).toEqual([10_120]);
   });
 
   it('20 siblings of 10 s started together (one per account): each ≤ 4 calls, all seen well before 12.8 s', async () => {
@@ -186,9 +200,9 @@ describe('schedule pieces', () => {
   });
 
   it('expected delay: one check at the expected end (never silent over 30 s), then growing steps', () => {
-    expect(expectedDelay(10_000, 0, 0)).toBe(10_220);
+    expect(expectedDelay(10_000, 0, 0)).toBe(10_120);
     expect(expectedDelay(120_000, 0, 0)).toBe(30_000);
-    expect(expectedDelay(120_000, 100_000, 0)).toBe(22_420);
+    expect(expectedDelay(120_000, 100_000, 0)).toBe(21_220);
     expect([0, 1, 2, 3].map((k) => expectedDelay(1000, 1050, k))).toEqual([100, 250, 625, 1562.5]);
     expect(expectedDelay(1000, 9000, 6)).toBe(5000);
   });
