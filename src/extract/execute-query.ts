@@ -104,15 +104,17 @@ export async function executeQuery(
     throw apiError('StartQueryExecution', err, base);
   }
   let id: string;
-  let sentAt: number;
+  // About when Athena stamped the submission: midway between sending the Start and reading its answer.
+  let submittedAt: number;
   for (let refused = 0; ;) {
     if (gate && !(await gate.acquire(signal))) {
       throw cancelled(spec.queryName, base, signal?.reason, 'before it started');
     }
     try {
       // No abort signal here: aborting mid-request could leave a started query whose id we never learn.
-      sentAt = Date.now();
+      const sentAt = Date.now();
       id = await startQuery(athena, spec, base);
+      submittedAt = (sentAt + Date.now()) / 2;
       gate?.increase();
       break;
     } catch (err) {
@@ -129,7 +131,7 @@ export async function executeQuery(
     }
   }
   try {
-    return await follow(athena, id, sentAt, spec, opts, { ...base, queryExecutionId: id });
+    return await follow(athena, id, submittedAt, spec, opts, { ...base, queryExecutionId: id });
   } finally {
     gate?.release();
   }
@@ -138,7 +140,7 @@ export async function executeQuery(
 async function follow(
   athena: AthenaClient,
   id: string,
-  sentAt: number,
+  submittedAt: number,
   spec: AthenaQuerySpec,
   opts: ExecuteQueryOptions,
   ctx: ErrorContext,
@@ -155,10 +157,11 @@ async function follow(
   const poller = opts.poller ?? new StatusPoller(athena, scheduleOf(opts.poll));
   let qe: QueryExecution;
   try {
-    // Counted from the Start's sending, not from its answer, which a busy event loop may read late.
+    // Counted from the submission as Athena stamps it (the durations learned are Athena's too), not
+    // from the Start's answer, which a busy event loop may read late.
     qe = await poller.wait(id, signals.length > 0 ? AbortSignal.any(signals) : undefined, {
       key: spec.queryName,
-      startedAt: sentAt,
+      startedAt: submittedAt,
     });
   } catch (err) {
     await stop();

@@ -67,7 +67,7 @@ export class StatusPoller {
   /**
    * Resolves with the execution once it is SUCCEEDED, FAILED or CANCELLED; rejects on abort. `key`
    * names the query, so that executions of the same query learn from each other; `startedAt` is when
-   * its StartQueryExecution was sent (default: now), what its schedule counts from.
+   * Athena took it (default: now), what its schedule counts from.
    */
   wait(
     id: string,

@@ -93,12 +93,12 @@ describe('status check schedule', () => {
     expect(f.checks.get('b')![0]! - t0).toBe(seenAfter);
   });
 
-  it('counts from when the start was sent, not from when its answer was read', async () => {
+  it("counts from when Athena took the query, not from when the Start's answer was read", async () => {
     const f = fleet();
     const durations = new DurationEstimator();
     durations.observe('q', 10_000);
     vi.setSystemTime(500);
-    // Sent at 0, its answer read at 500: still checked once, at 10.12 s after the sending.
+    // Submitted at 0, the answer read at 500: still checked once, 10.12 s after the submission.
     const seen = f.run(new StatusPoller(f.client(), undefined, durations), 'late', 10_000, 'q', 0);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(await seen).toBe(10_120);
