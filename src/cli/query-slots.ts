@@ -10,7 +10,13 @@ export function querySlots(account: AimdLimit, global: Semaphore): QueryGate {
   return {
     async acquire(signal) {
       if (!(await account.acquire(signal))) return false;
-      if (await global.acquire(signal)) return true;
+      if (await global.acquire(signal)) {
+        // A slot given back by a query that just failed is handed over at once, before that unit's
+        // outcome lands and failFast aborts the run (all within microtasks): let that happen first.
+        await new Promise(setImmediate);
+        if (!signal?.aborted) return true;
+        global.release();
+      }
       account.release();
       return false;
     },
