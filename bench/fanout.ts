@@ -196,6 +196,9 @@ async function fanoutRun(
       ),
       // First query start → last query end in Athena, and the mean share of the C slots busy in it.
       athenaSpanS: spanMs / 1000,
+      // The query phase around the Athena span: before the first query starts, after the last ends.
+      leadS: (Math.min(...queries.map((q) => q.startedAt)) - Math.min(...starts)) / 1000,
+      tailS: (Math.max(...ends) - Math.max(...queries.map((q) => q.endedAt!))) / 1000,
       athenaSpanRatio: spanMs / ideal,
       slotUse: busyMs / (spanMs * Math.min(concurrency, m.units.length)),
       meanSeenAfterEndS: mean(lags),

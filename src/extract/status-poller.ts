@@ -9,7 +9,6 @@ import { DurationEstimator, observedDuration } from './duration-estimator.js';
 import {
   DEFAULT_POLL_SCHEDULE,
   expectedDelay,
-  expectedSlack,
   MIN_STEP_MS,
   type PollSchedule,
   pollDelay,
@@ -121,16 +120,17 @@ export class StatusPoller {
   }
 
   /**
-   * A sibling finished: check `id` at the expected end if that is meaningfully sooner than planned and
-   * it was not already seen running past it.
+   * A sibling finished: bring `id`'s next check forward to where the schedule for the expected
+   * duration would put it after its last check (the expected end, or a fine step past it).
    */
   private pullIn(id: string, expectedMs: number): void {
     const w = this.waiters.get(id);
-    if (!w || w.lastCheckAt - w.startedAt >= expectedMs) return;
+    if (!w) return;
+    const sinceStart = w.lastCheckAt - w.startedAt;
     const at = Math.max(
       Date.now(),
-      w.startedAt + expectedMs + expectedSlack(expectedMs),
-      w.lastCheckAt + MIN_STEP_MS,
+      w.lastCheckAt +
+        Math.max(MIN_STEP_MS, expectedDelay(expectedMs, sinceStart, w.fineChecks, this.schedule)),
     );
     if (at > w.due - MIN_STEP_MS) return;
     w.due = at;

@@ -139,6 +139,20 @@ describe('status check schedule', () => {
     for (let i = 0; i < 100; i++) expect(f.checks.get(`n${i}`)).toHaveLength(1);
   });
 
+  it('a sibling seen finishing late still brings forward a query already checked past its duration', async () => {
+    const f = fleet();
+    const durations = new DurationEstimator();
+    // x (first delay 0.8 s) takes 1 s but is seen finished only at 2.8 s; y (first delay 1.41 s) was
+    // checked at 1.409 s, past that 1 s, and takes 3 s: it switches to fine steps at 2.8 s rather than
+    // waiting for its next scheduled check at 4.9 s.
+    const x = f.run(new StatusPoller(f.client(), undefined, durations), 'x', 1000);
+    const y = f.run(new StatusPoller(f.client(), undefined, durations), 'y', 3000);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await x).toBe(2800);
+    expect(f.checks.get('y')![0]).toBe(1409);
+    expect(await y).toBeLessThan(3300);
+  });
+
   it('a query far slower than its siblings: fine steps, then back to the growing schedule', async () => {
     const f = fleet();
     const durations = new DurationEstimator();
