@@ -102,6 +102,8 @@ function runCli(args: string[], cwd: string, emu: RunningEmulator): Promise<CliR
         AWS_CONFIG_FILE: '/dev/null',
         AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
         LOG_LEVEL: 'error',
+        // e.g. BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the CLI.
+        ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -147,6 +149,27 @@ async function fanoutRun(
       const k = `${c.accountId}/${Math.floor(c.at / 1000)}`;
       perAccountSecond.set(k, (perAccountSecond.get(k) ?? 0) + 1);
     }
+    // Per execution: its status checks, and how long after its end (emulator time) the first check
+    // that could see it finished arrived.
+    const checksOf = new Map<string, number[]>();
+    for (const c of status) {
+      const ids = (c.params.QueryExecutionIds as string[] | undefined) ?? [String(c.params.QueryExecutionId)];
+      for (const id of ids) {
+        let list = checksOf.get(id);
+        if (!list) checksOf.set(id, (list = []));
+        list.push(c.at);
+      }
+    }
+    const queries = emu.record.queries.filter((q) => q.endedAt !== undefined);
+    const lags = queries.map((q) => (checksOf.get(q.id) ?? []).find((at) => at >= q.endedAt!)! - q.endedAt!);
+    // A freed slot's next start: the k-th start after the first C pairs with the (k-C)-th query seen
+    // finished (the CLI releases the slot when it sees that).
+    const seenAt = queries.map((q, i) => q.endedAt! + lags[i]!).sort((a, b) => a - b);
+    const startAt = emu.record.queries.map((q) => q.startedAt).sort((a, b) => a - b);
+    const slots = Math.min(concurrency, m.units.length);
+    const refills = startAt.slice(slots).map((t, k) => t - seenAt[k]!);
+    const spanMs = Math.max(...queries.map((q) => q.endedAt!)) - Math.min(...queries.map((q) => q.startedAt));
+    const busyMs = queries.reduce((n, q) => n + q.endedAt! - q.startedAt, 0);
     return {
       accounts,
       queriesPerAccount,
@@ -171,7 +194,17 @@ async function fanoutRun(
       meanAfterEndS: mean(
         m.units.map((u, i) => ends[i]! - (byId.get(u.queryExecutionIds.at(-1)!)?.endedAt ?? NaN)),
       ),
+      // First query start → last query end in Athena, and the mean share of the C slots busy in it.
+      athenaSpanS: spanMs / 1000,
+      // The query phase around the Athena span: before the first query starts, after the last ends.
+      leadS: (Math.min(...queries.map((q) => q.startedAt)) - Math.min(...starts)) / 1000,
+      tailS: (Math.max(...ends) - Math.max(...queries.map((q) => q.endedAt!))) / 1000,
+      athenaSpanRatio: spanMs / ideal,
+      slotUse: busyMs / (spanMs * Math.min(concurrency, m.units.length)),
+      meanSeenAfterEndS: mean(lags),
+      meanRefillS: refills.length > 0 ? mean(refills) : 0,
       statusCallsPerQuery: status.length / emu.record.queries.length,
+      maxStatusCallsPerQuery: Math.max(0, ...[...checksOf.values()].map((l) => l.length)),
       maxStatusCallsPerAccountSecond: Math.max(0, ...perAccountSecond.values()),
       stsCallsPerAccount: calls.filter((c) => c.service === 'sts').length / accounts,
       maxActiveQueries: emu.record.maxActiveQueries,

@@ -12,6 +12,8 @@ export interface RecordedCall {
   status: number;
   errorCode?: string;
   params: Record<string, unknown>;
+  /** When the answer was sent (after any actionLatencyMs). */
+  answeredAt?: number;
 }
 
 export interface RecordedAssumeRole {

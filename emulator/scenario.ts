@@ -104,6 +104,8 @@ const knobsSchema = z.object({
     .array(z.object({ match: z.string().min(1), latencyMs: z.number().int().min(0) }))
     .default([]),
   maxConcurrentQueriesPerAccount: z.number().int().min(0).default(0),
+  /** These actions (e.g. GetQueryResults, GetObject) answer only after this many milliseconds. */
+  actionLatencyMs: z.record(z.string(), z.number().int().min(0)).default({}),
   /** StopQueryExecution answers only after this long (the query is cancelled at once). */
   stopLatencyMs: z.number().int().min(0).default(0),
   /** Benchmarks: no DuckDB at all; every query answers one row (x integer = 1). */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { IdentityStore, type Principal, type StoredCredential } from './identity.js';
 import { ApiError, newRequestId, send, sendError, type ApiResult, type Service } from './protocol.js';
 import type { EmulatorRecord, RecordedCall } from './record.js';
@@ -269,7 +270,10 @@ export function startServer(deps: ServerDeps, port: number): Promise<Server> {
         if (!caller) throw AUTH_ERRORS[service].missing;
         result = { json: await handler(caller, action, params) };
       }
+      const latency = deps.scenario.knobs.actionLatencyMs[action];
+      if (latency) await sleep(latency);
       call.status = result.status ?? 200;
+      call.answeredAt = Date.now();
       send(res, service, requestId, result);
     } catch (err) {
       const apiErr =
@@ -278,6 +282,7 @@ export function startServer(deps: ServerDeps, port: number): Promise<Server> {
           : new ApiError('InternalFailure', `emulator bug: ${(err as Error).message}`, 500);
       call.status = apiErr.status;
       call.errorCode = apiErr.code;
+      call.answeredAt = Date.now();
       sendError(res, service, requestId, apiErr, method);
     }
   }

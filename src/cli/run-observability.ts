@@ -16,9 +16,10 @@ export function prepareRun(config: PipelineConfig, log: Logger): void {
   const source = config.auth.credentials;
   if (source?.kind === 'static') registerSecrets(source.secretAccessKey, source.sessionToken);
   // Not the MFA code: six digits would be cut out of account ids and numbers; it expires in seconds anyway.
-  // Every unit may hold a connection to Athena while chains are assumed for other accounts.
+  // Every query slot may hold a connection to Athena and every fetch slot one (GetQueryResults goes to
+  // Athena too) while chains are assumed for other accounts.
   configureHttp({
-    maxSockets: config.concurrency.queries + config.concurrency.accounts + 4,
+    maxSockets: 2 * config.concurrency.queries + config.concurrency.accounts + 4,
     onWarning: (message) => {
       log.warn(message);
     },

@@ -38,8 +38,10 @@ export interface UnitOptions {
   pricePerTB?: number;
   /** Shared by the (account, region)'s units: batched status checks. */
   poller?: StatusPoller;
-  /** The (account, region)'s adaptive slot limit for the concurrent query quota. */
+  /** Slots for the query while it runs in Athena (the account's adaptive limit and the run's). */
   gate?: QueryGate;
+  /** Slots for reading results, taken once the query is over and its query slot given back. */
+  fetchSlots?: Pick<QueryGate, 'acquire' | 'release'>;
   /** Backoff between resubmissions (default 1 s doubling to 20 s, full jitter). */
   retryBaseDelayMs?: number;
   quotaBackoff?: { baseMs: number; maxMs: number };
@@ -147,7 +149,17 @@ export async function runUnit(
         });
         Object.assign(record, executed.stats);
         if (executed.reused) record.reused = true;
-        return fetchUnitResults(athena, executed, account, query, record, signal, prefix);
+        if (opts.fetchSlots && !(await opts.fetchSlots.acquire(signal))) {
+          throw new FanoutError(`Query ${query.name} cancelled before its results were read`, {
+            cause: signal.reason,
+            context: { stage: 'results', queryName: query.name, cancelled: true },
+          });
+        }
+        try {
+          return await fetchUnitResults(athena, executed, account, query, record, signal, prefix);
+        } finally {
+          opts.fetchSlots?.release();
+        }
       },
       {
         attempts: (opts.retries ?? 2) + 1,

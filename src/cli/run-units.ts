@@ -4,8 +4,9 @@ import type { Logger } from 'pino';
 import type { Account } from '../accounts/account.js';
 import { awsClientConfig, type CredentialProvider } from '../auth-chain/index.js';
 import type { PipelineConfig, QueryConfig } from '../config/index.js';
-import { StatusPoller } from '../extract/index.js';
-import { AimdLimit, fanOut, type FanOutTask, type TaskOutcome } from '../scheduler/index.js';
+import { DurationEstimator, type QueryGate, StatusPoller } from '../extract/index.js';
+import { AimdLimit, fanOut, type FanOutTask, Semaphore, type TaskOutcome } from '../scheduler/index.js';
+import { querySlots } from './query-slots.js';
 import { RunProgress } from './run-progress.js';
 import { runUnit, type UnitOptions, type UnitValue } from './run-unit.js';
 import { unitError } from './unit-error.js';
@@ -38,9 +39,12 @@ export interface RunUnitsOptions {
 }
 
 /**
- * Runs the units under the three limits: concurrency.queries in flight overall, concurrency.perAccount
- * per (account, region) (Athena's quota is per account and region, and the gate below lowers it further
- * when Athena refuses starts), and concurrency.accounts accounts setting up credentials at once.
+ * Runs the units under the three limits: concurrency.queries queries running in Athena overall,
+ * concurrency.perAccount per (account, region) (Athena's quota is per account and region, and an AIMD
+ * gate lowers it further when Athena refuses starts), and concurrency.accounts accounts setting up
+ * credentials at once. A query holds its slots only from StartQueryExecution to its terminal state:
+ * credentials resolve before, and results are read after, under a fetch limit of the same size, so
+ * that the next unit's query starts while the previous one's results are read.
  */
 export async function runUnits(
   config: PipelineConfig,
@@ -65,7 +69,17 @@ export async function runUnits(
     }
     return p;
   };
-  const perTarget = new Map<string, { athena: AthenaClient; poller: StatusPoller; gate: AimdLimit }>();
+  const { queries, perAccount } = config.concurrency;
+  const inAthena = new Semaphore(queries);
+  const fetching = new Semaphore(queries);
+  // Per region: a query's executions in one region learn their duration from each other.
+  const durations = new Map<string, DurationEstimator>();
+  const durationsIn = (region: string) => {
+    let d = durations.get(region);
+    if (!d) durations.set(region, (d = new DurationEstimator()));
+    return d;
+  };
+  const perTarget = new Map<string, { athena: AthenaClient; poller: StatusPoller; gate: QueryGate }>();
   const target = (accountId: string, region: string) => {
     const key = `${accountId}/${region}`;
     let t = perTarget.get(key);
@@ -75,8 +89,8 @@ export async function runUnits(
       );
       t = {
         athena,
-        poller: new StatusPoller(athena),
-        gate: new AimdLimit({ max: config.concurrency.perAccount }),
+        poller: new StatusPoller(athena, undefined, durationsIn(region)),
+        gate: querySlots(new AimdLimit({ max: perAccount }), inAthena),
       };
       perTarget.set(key, t);
     }
@@ -117,6 +131,7 @@ export async function runUnits(
           pricePerTB: config.pricePerTB,
           poller: t.poller,
           gate: t.gate,
+          fetchSlots: fetching,
           ...opts.unit,
           onQueryStarted: (qid) => {
             progress.queryStarted(id, qid);
@@ -155,9 +170,11 @@ export async function runUnits(
   const unitsLeft = new Map<string, number>();
   for (const t of tasks) unitsLeft.set(t.group, (unitsLeft.get(t.group) ?? 0) + 1);
   try {
+    // Units in progress: as many with a query in Athena, as many reading results, and as many ready
+    // (credentials resolved) to take a freed query slot at once.
     const outcomes = await fanOut(tasks, {
-      concurrency: config.concurrency.queries,
-      perGroup: config.concurrency.perAccount,
+      concurrency: 3 * queries,
+      perGroup: 3 * perAccount,
       signal: stopAll.signal,
       onSettled: (o) => {
         progress.finished(recordOf(o, index.get(o.id)!).record, running.delete(o.id));

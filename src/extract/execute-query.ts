@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type ErrorContext, FanoutError } from '../errors.js';
 import { backoffDelay } from '../scheduler/index.js';
 import { apiError, type AthenaQuerySpec, isConcurrencyLimit, startQuery } from './start-query.js';
-import { DEFAULT_POLL_SCHEDULE, type PollSchedule, StatusPoller } from './status-poller.js';
+import { DEFAULT_POLL_SCHEDULE, type PollSchedule } from './poll-schedule.js';
+import { StatusPoller } from './status-poller.js';
 
 export type { AthenaQuerySpec } from './start-query.js';
 
@@ -36,7 +37,11 @@ export interface PollOptions {
   factor?: number;
 }
 
-/** A per-account slot limit that learns the account's real quota (the scheduler's AimdLimit). */
+/**
+ * Slots for queries running in Athena: taken just before StartQueryExecution, given back as soon as
+ * the query is over (terminal state, stopped, or refused), so that reading results never holds one.
+ * Typically the account's adaptive limit (the scheduler's AimdLimit) in front of the run's global one.
+ */
 export interface QueryGate {
   acquire(signal?: AbortSignal): Promise<boolean>;
   release(): void;
@@ -51,7 +56,7 @@ export interface ExecuteQueryOptions {
   poll?: PollOptions;
   /** Shared by the account's queries so that their status checks are batched; else one of its own. */
   poller?: StatusPoller;
-  /** Held from StartQueryExecution until the query ends. */
+  /** Held from StartQueryExecution until the query ends; waited for after the credentials resolve. */
   gate?: QueryGate;
   /** Stop the query (StopQueryExecution) when it has not finished this long after it started. */
   timeoutMs?: number;
@@ -93,14 +98,25 @@ export async function executeQuery(
   if (signal?.aborted) throw cancelled(spec.queryName, base, signal.reason, 'before it started');
   const quotaDeadline = Date.now() + (opts.quotaWaitMs ?? 30 * 60_000);
   const backoff = opts.quotaBackoff ?? { baseMs: 1000, maxMs: 30_000 };
+  // The first call of an account assumes its role chain: do it before taking a slot, so that STS
+  // latency never keeps a query slot idle. The client memoizes what this resolves.
+  try {
+    await athena.config.credentials();
+  } catch (err) {
+    throw apiError('StartQueryExecution', err, base);
+  }
   let id: string;
+  // About when Athena stamped the submission: midway between sending the Start and reading its answer.
+  let submittedAt: number;
   for (let refused = 0; ;) {
     if (gate && !(await gate.acquire(signal))) {
       throw cancelled(spec.queryName, base, signal?.reason, 'before it started');
     }
     try {
       // No abort signal here: aborting mid-request could leave a started query whose id we never learn.
+      const sentAt = Date.now();
       id = await startQuery(athena, spec, base);
+      submittedAt = (sentAt + Date.now()) / 2;
       gate?.increase();
       break;
     } catch (err) {
@@ -117,7 +133,7 @@ export async function executeQuery(
     }
   }
   try {
-    return await follow(athena, id, spec, opts, { ...base, queryExecutionId: id });
+    return await follow(athena, id, submittedAt, spec, opts, { ...base, queryExecutionId: id });
   } finally {
     gate?.release();
   }
@@ -126,6 +142,7 @@ export async function executeQuery(
 async function follow(
   athena: AthenaClient,
   id: string,
+  submittedAt: number,
   spec: AthenaQuerySpec,
   opts: ExecuteQueryOptions,
   ctx: ErrorContext,
@@ -142,7 +159,12 @@ async function follow(
   const poller = opts.poller ?? new StatusPoller(athena, scheduleOf(opts.poll));
   let qe: QueryExecution;
   try {
-    qe = await poller.wait(id, signals.length > 0 ? AbortSignal.any(signals) : undefined);
+    // Counted from the submission as Athena stamps it (the durations learned are Athena's too), not
+    // from the Start's answer, which a busy event loop may read late.
+    qe = await poller.wait(id, signals.length > 0 ? AbortSignal.any(signals) : undefined, {
+      key: spec.queryName,
+      startedAt: submittedAt,
+    });
   } catch (err) {
     await stop();
     if (signal?.aborted) throw cancelled(spec.queryName, ctx, err, `(execution ${id} stopped)`);

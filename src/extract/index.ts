@@ -14,7 +14,15 @@ export {
   isConcurrencyLimit,
   type QueryEncryption,
 } from './start-query.js';
-export { DEFAULT_POLL_SCHEDULE, type PollSchedule, pollDelay, StatusPoller } from './status-poller.js';
+export {
+  DEFAULT_POLL_SCHEDULE,
+  expectedDelay,
+  type PollSchedule,
+  pollDelay,
+  staggeredFirstDelay,
+} from './poll-schedule.js';
+export { DurationEstimator, observedDuration } from './duration-estimator.js';
+export { StatusPoller } from './status-poller.js';
 export { type QueryResultData, readQueryResults } from './read-query-results.js';
 export {
   type FetchMode,

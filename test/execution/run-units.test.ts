@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
+import { loadScenario, type RunningEmulator, startEmulator } from '../../emulator/index.js';
 import type { Account } from '../../src/accounts/account.js';
 import { parseConfig, type PipelineConfig } from '../../src/config/index.js';
 import { planUnits, runUnits } from '../../src/cli/run-units.js';
@@ -83,5 +83,60 @@ describe('runUnits', () => {
     expect(max).toBe(3);
     expect(new Set(setups).size).toBe(12);
     expect(emu.record.maxActiveQueries).toBeLessThanOrEqual(12);
+  });
+
+  it('holds a query slot only while the query runs: others set up credentials and read results meanwhile', async () => {
+    const demo = await loadScenario('emulator/scenarios/demo.yaml');
+    // GetQueryResults answers only after 600 ms; queries take 100 ms. With concurrency.queries 1, a
+    // query slot held through the fetch would make every start wait for the previous unit's fetch.
+    const slow = await startEmulator({
+      scenario: {
+        ...demo,
+        knobs: { ...demo.knobs, queryLatencyMs: 100, actionLatencyMs: { GetQueryResults: 600 } },
+      },
+    });
+    const cfg = config('concurrency: { queries: 1, perAccount: 1, accounts: 1 }\n');
+    const saved = process.env.AWS_ENDPOINT_URL;
+    process.env.AWS_ENDPOINT_URL = slow.endpoint;
+    // Each account's first credentials take 300 ms (an AssumeRole chain).
+    const setups = new Map<string, { start: number; end: number }>();
+    try {
+      const results = await runUnits(cfg, planUnits(cfg, accounts.slice(0, 3)), {
+        runId: 'r2',
+        runStarted: new Date(),
+        signal: new AbortController().signal,
+        log: pino({ level: 'silent' }),
+        providerFor: (accountId) => async () => {
+          if (!setups.has(accountId)) {
+            const setup = { start: Date.now(), end: Infinity };
+            setups.set(accountId, setup);
+            await sleep(300);
+            setup.end = Date.now();
+          }
+          return slow.baseCredentials;
+        },
+      });
+      expect(results.map((r) => r.record.state)).toEqual(results.map(() => 'succeeded'));
+      const fetches = slow.record.calls.filter((c) => c.action === 'GetQueryResults');
+      const queries = slow.record.queries;
+      expect(queries).toHaveLength(results.length);
+      // Some query started while another execution's results were still being read…
+      const overlapped = queries.filter((q) =>
+        fetches.some(
+          (c) => c.params.QueryExecutionId !== q.id && c.at <= q.startedAt && q.startedAt < c.answeredAt!,
+        ),
+      );
+      expect(overlapped.length).toBeGreaterThan(0);
+      // Some query was running while another account was still getting its credentials…
+      const duringSetup = queries.filter((q) =>
+        [...setups.values()].some((s) => s.start <= q.startedAt && q.startedAt < s.end),
+      );
+      expect(duringSetup.length).toBeGreaterThan(0);
+      // …and Athena never ran more than concurrency.queries at once.
+      expect(slow.record.maxActiveQueries).toBe(1);
+    } finally {
+      process.env.AWS_ENDPOINT_URL = saved;
+      await slow.close();
+    }
   });
 });
