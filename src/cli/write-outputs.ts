@@ -12,6 +12,7 @@ import { removeSpillArea } from './spill-area.js';
 import { unitError } from './unit-error.js';
 import { writePartitioned } from './write-partitioned.js';
 import { writeSink } from './write-sink.js';
+import { stageUnits } from './shard-staging.js';
 
 export function renderPath(template: string, vars: Record<string, string>): string {
   return template.replace(/\{(query|runId|runDate|region)\}/g, (_, k: string) => vars[k] ?? '');
@@ -29,8 +30,16 @@ async function exists(path: string): Promise<boolean> {
  * unit's spilled results are streamed back batch by batch (the writers conform each batch to the
  * merged schema), so memory holds a batch and a row group, never a whole result. A sink whose file
  * exists follows its `ifExists`: overwrite (atomically), error, or skip.
+ * One shard of a run (`shard`) writes partitioned sinks as its share of the dataset and stages its units
+ * for the merged sinks under `shard.stagingRoot`; `merge` finishes both.
  */
-export async function writeOutputs(config: PipelineConfig, runId: string, results: UnitValue[], log: Logger) {
+export async function writeOutputs(
+  config: PipelineConfig,
+  runId: string,
+  results: UnitValue[],
+  log: Logger,
+  shard?: { stagingRoot: string },
+) {
   const outputs: OutputRecord[] = [];
   const warnings: string[] = [];
   // s3:// sinks upload with the base credentials (the SDK's default chain), in the run's region.
@@ -66,6 +75,19 @@ export async function writeOutputs(config: PipelineConfig, runId: string, result
         for (const p of parts) yield* readSpilled(p);
       };
       const vars = { query: query.name, runId, runDate: runId.slice(0, 8), region: config.region };
+      if (shard && config.sinks.some((k) => k.layout !== 'partitioned')) {
+        const staged = await stageUnits(
+          shard.stagingRoot,
+          query.name,
+          units.map((u) => ({
+            accountId: u.record.accountId,
+            region: u.record.region ?? config.region,
+            data: u.data!,
+          })),
+        );
+        outputs.push({ query: query.name, type: 'staging', ...staged });
+        log.info({ query: query.name, path: staged.path, rows: staged.rows }, 'units staged for merge');
+      }
       for (const sink of config.sinks) {
         const path = renderPath(sink.path, vars);
         if (sink.layout === 'partitioned') {
@@ -90,13 +112,19 @@ export async function writeOutputs(config: PipelineConfig, runId: string, result
             path,
             query.name,
             schema,
-            units.map((u) => ({ accountId: u.record.accountId, data: u.data! })),
+            units.map((u) => ({
+              accountId: u.record.accountId,
+              region: u.record.region ?? config.region,
+              data: u.data!,
+            })),
             accountKey,
+            shard !== undefined,
           );
           outputs.push({ query: query.name, type: sink.type, ...written });
           log.info({ query: query.name, path: written.path, rows: written.rows }, 'dataset written');
           continue;
         }
+        if (shard) continue;
         const present = path.startsWith('s3://') ? () => s3ObjectExists(s3(), path) : () => exists(path);
         if (sink.ifExists !== 'overwrite' && (await present())) {
           if (sink.ifExists === 'skip') {
