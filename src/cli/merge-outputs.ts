@@ -98,7 +98,11 @@ async function finishPartitioned(
     m.outputs.filter((o) => o.query === query.name && o.path === dataset),
   );
   // No shard wrote it (ifExists kept it, or nothing succeeded): leave it as it is.
-  if (parts.length === 0 || root.startsWith('s3://')) return;
+  if (parts.length === 0) return;
+  if (root.startsWith('s3://')) {
+    ctx.draft.warnings.push(`query ${query.name}: ${dataset}: merge does not finish s3:// datasets yet`);
+    return;
+  }
   const accountKey = query.provenance.find((p) => p.field === 'account_id')?.name ?? 'account_id';
   const keep = new Set(
     units.map((u) =>
