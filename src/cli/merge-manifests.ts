@@ -81,7 +81,8 @@ export function combineManifests(
       missing,
       failed: failed.map((m) => m.shard!.index),
     },
-    accounts: first.accounts,
+    // A shard stopped before discovery has no accounts to tell.
+    accounts: (manifests.find((m) => m.accounts.discovered > 0) ?? first).accounts,
     units: manifests.flatMap((m) => m.units),
     outputs: [],
     warnings,

@@ -31,7 +31,7 @@ async function exists(path: string): Promise<boolean> {
  * merged schema), so memory holds a batch and a row group, never a whole result. A sink whose file
  * exists follows its `ifExists`: overwrite (atomically), error, or skip.
  * One shard of a run (`shard`) writes partitioned sinks as its share of the dataset and stages its units
- * for the merged sinks under `shard.stagingRoot`; `merge` finishes both.
+ * under `shard.stagingRoot`; `merge` writes the merged sinks from them and finishes the datasets.
  */
 export async function writeOutputs(
   config: PipelineConfig,
@@ -75,7 +75,9 @@ export async function writeOutputs(
         for (const p of parts) yield* readSpilled(p);
       };
       const vars = { query: query.name, runId, runDate: runId.slice(0, 8), region: config.region };
-      if (shard && config.sinks.some((k) => k.layout !== 'partitioned')) {
+      // Staged whatever the sinks: merge needs every unit's exact schema (and data) to write merged
+      // files and to conform each shard's dataset parts to the run's schema.
+      if (shard && config.sinks.length > 0) {
         const staged = await stageUnits(
           shard.stagingRoot,
           query.name,

@@ -20,7 +20,7 @@ export interface PartitionedPart {
 }
 
 /** The batch without one column (RecordBatch.select keeps a struct type parquet-wasm refuses). */
-function withoutColumn(batch: RecordBatch, name: string): RecordBatch {
+export function withoutColumn(batch: RecordBatch, name: string): RecordBatch {
   const kept = batch.schema.fields.flatMap((f, i) => (f.name === name ? [] : [{ f, i }]));
   const fields = kept.map((k) => k.f);
   const data = makeData({

@@ -83,7 +83,13 @@ describe('run --shard I/N over 4 processes, then merge --run', () => {
   const lake = () => join(sharded, 'out/lake/query=inventory');
 
   beforeAll(async () => {
-    emulator = await startEmulator({ scenario: orgScenario() });
+    const scenario = orgScenario();
+    // One account's table has a column the others lack: shards' schemas differ, the run's is their union.
+    scenario.data = {
+      ...scenario.data,
+      [MEMBERS[3]!]: ['ALTER TABLE inventory.inventory ADD COLUMN extra INTEGER DEFAULT 7'],
+    };
+    emulator = await startEmulator({ scenario });
     env = emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID });
     single = await mkdtemp(join(tmpdir(), 'fanout-single-'));
     sharded = await mkdtemp(join(tmpdir(), 'fanout-sharded-'));
@@ -188,6 +194,15 @@ describe('run --shard I/N over 4 processes, then merge --run', () => {
     const dataset = await datasetRows(join(sharded, 'out/lake'));
     expect(dataset).toEqual(await datasetRows(join(single, 'out/lake')));
     expect(dataset).toHaveLength(ROWS);
+    // Every part has the run's schema: the column only one account has is there, NULL elsewhere.
+    const extra = await duckRows(
+      `SELECT count(extra) AS n, count(*) AS rows FROM read_parquet('${sharded}/out/lake/**/*.parquet', hive_partitioning = true)`,
+    );
+    expect(extra.map((r) => [Number(r.n), Number(r.rows)])).toEqual([[8, ROWS]]);
+    const schemas = await duckRows(
+      `SELECT DISTINCT list(name ORDER BY name) AS cols FROM parquet_schema('${sharded}/out/lake/**/*.parquet') GROUP BY file_name`,
+    );
+    expect(schemas).toHaveLength(1);
     const perPair = await duckRows(
       `SELECT count(DISTINCT (account_id, region)) AS n FROM read_parquet('${sharded}/out/lake/**/*.parquet', hive_partitioning = true)`,
     );
