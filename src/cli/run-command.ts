@@ -20,7 +20,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** false when a long-running caller (`schedule`) owns SIGINT/SIGTERM. */
   handleSignals?: boolean;
-  /** Run only this shard's units: its share of partitioned datasets, merged sinks staged and the manifest under shards/<runId>/. */
+  /** Run only this shard's units: its parts of partitioned datasets, its units staged for `merge`. */
   shard?: Shard;
   /** Shared by every shard of one run. */
   runId?: string;
