@@ -1,9 +1,9 @@
 import { Schema, type DataType, type RecordBatch } from 'apache-arrow';
 import type { SinkConfig } from '../config/index.js';
-import { sameType, unionSchemas } from '../sinks/index.js';
+import { sameType, unionSchemas, type WrittenFile } from '../sinks/index.js';
+import type { DatasetStore } from './dataset-store.js';
 import { readStaged } from './shard-staging.js';
 import { withoutColumn } from './write-partitioned.js';
-import { writeSink } from './write-sink.js';
 
 /** Same columns, in the same order, of the same types and nullability. */
 function sameColumns(a: Schema, b: Schema): boolean {
@@ -26,7 +26,7 @@ function withoutField(schema: Schema, name: string): Schema {
 }
 
 export interface StagedPart {
-  /** The dataset part the shard wrote. */
+  /** The dataset part the shard wrote, relative to the dataset. */
   part: string;
   /** The same unit's results as staged, exact types, every column. */
   staged: string;
@@ -37,17 +37,20 @@ export interface StagedPart {
  * Each shard wrote its dataset parts under the union of its own units' schemas; readers that take one
  * schema for the whole dataset (DuckDB's read_parquet without union_by_name, Athena) need the run's.
  * The parts of a shard whose union differs are rewritten from the staged units, conformed one batch at
- * a time, atomically. NDJSON parts carry no schema and stay. Returns the parts rewritten.
+ * a time, each replaced whole through the dataset's store (atomic rename locally, one completed upload
+ * on S3, with the sink's SSE settings). NDJSON parts carry no schema and stay. Returns the parts
+ * rewritten, by relative path.
  */
 export async function conformShardParts(
+  store: DatasetStore,
   sink: SinkConfig,
   runSchema: Schema,
   accountKey: string,
   shards: StagedPart[][],
-): Promise<number> {
-  if (sink.type === 'ndjson') return 0;
+): Promise<Map<string, WrittenFile>> {
+  const rewritten = new Map<string, WrittenFile>();
+  if (sink.type === 'ndjson') return rewritten;
   const fileSchema = withoutField(runSchema, accountKey);
-  let rewritten = 0;
   for (const parts of shards) {
     if (parts.length === 0) continue;
     const own = withoutField(unionSchemas(parts.map((p) => p.schema)).schema, accountKey);
@@ -56,8 +59,7 @@ export async function conformShardParts(
       const batches = async function* (): AsyncGenerator<RecordBatch> {
         for await (const b of readStaged(p.staged)) yield withoutColumn(b, accountKey);
       };
-      await writeSink(sink, p.part, fileSchema, batches());
-      rewritten++;
+      rewritten.set(p.part, await store.writePart(p.part, fileSchema, batches()));
     }
   }
   return rewritten;

@@ -155,8 +155,8 @@ export async function writePartitioned(
   const manifest = datasetManifest(sink, query, runId, accountKey, files);
   if (shared) return { path: store.location, rows: manifest.rows, bytes: manifest.bytes };
   const written = new Set(files.map((f) => f.path));
-  const stale = (await store.list()).filter((rel) => isPartFile(rel, accountKey) && !written.has(rel));
-  await store.remove(stale);
+  const stale = (await store.list()).filter((f) => isPartFile(f.path, accountKey) && !written.has(f.path));
+  await store.remove(stale.map((f) => f.path));
   await store.writeText(SUCCESS_MARKER, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
   return { path: store.location, rows: manifest.rows, bytes: manifest.bytes };
 }

@@ -189,6 +189,14 @@ describe('run --shard I/N over 4 processes, then merge --run', () => {
 
     // The dataset: complete, stale parts gone, one table with the same rows as the single run's dataset.
     expect(await exists(join(lake(), '_SUCCESS'))).toBe(true);
+    const marker = JSON.parse(await readFile(join(lake(), '_SUCCESS'), 'utf8')) as {
+      rows: number;
+      files: { path: string }[];
+    };
+    expect(marker.rows).toBe(ROWS);
+    expect(marker.files.map((f) => f.path).sort()).toEqual(
+      (await tree(lake())).filter((p) => p.endsWith('.parquet')),
+    );
     expect(await exists(join(lake(), 'account_id=999999999999'))).toBe(false);
     expect(await exists(join(lake(), `account_id=${MEMBERS[0]}/part-0000.parquet`))).toBe(false);
     const dataset = await datasetRows(join(sharded, 'out/lake'));
