@@ -87,8 +87,11 @@ export interface Manifest {
   region: string;
   /** Set when this manifest covers one shard of a sharded run (`run --shard I/N`). */
   shard?: { index: number; count: number };
-  /** Set by `merge`: the shards combined, and those whose manifest was missing. */
-  shards?: { count: number; merged: number[]; missing: number[] };
+  /**
+   * Set by `merge`: the shards combined, those whose manifest was missing, and those that failed
+   * (status failed or interrupted, or a run-level error).
+   */
+  shards?: { count: number; merged: number[]; missing: number[]; failed: number[] };
   accounts: {
     discovered: number;
     selected: number;
@@ -113,6 +116,8 @@ export interface Manifest {
   byAccount?: Record<string, GroupTotals>;
   byQuery?: Record<string, GroupTotals>;
   warnings: string[];
+  /** HTTP requests to AWS and throttling answers among them (SDK retries included); summed by `merge`. */
+  awsCalls?: { requests: number; throttled: number };
   /** A failure that stopped the run before any unit could run (e.g. the master chain or account listing). */
   error?: UnitError;
 }

@@ -6,7 +6,7 @@ import type { SinkConfig } from '../config/index.js';
 import {
   deleteS3Key,
   deleteS3Keys,
-  listS3Keys,
+  listS3Objects,
   putS3Object,
   s3ObjectExists,
   writeFileAtomic,
@@ -23,8 +23,8 @@ export interface DatasetStore {
   location: string;
   exists(rel: string): Promise<boolean>;
   remove(rels: readonly string[]): Promise<void>;
-  /** Every file under the dataset, as relative paths with `/`. */
-  list(): Promise<string[]>;
+  /** Every file under the dataset, as a relative path with `/` and its size. */
+  list(): Promise<{ path: string; bytes: number }[]>;
   /** One whole file: atomic rename locally, a multipart upload completed only when whole on S3. */
   writePart(rel: string, schema: Schema, batches: AsyncIterable<RecordBatch>): Promise<WrittenFile>;
   writeText(rel: string, text: string, contentType: string): Promise<void>;
@@ -47,14 +47,24 @@ export function localDatasetStore(sink: SinkConfig, dir: string): DatasetStore {
     },
     async list() {
       const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-      return entries
-        .filter((e) => e.isFile())
-        .map((e) =>
-          join(e.parentPath, e.name)
-            .slice(dir.length + 1)
-            .split(sep)
-            .join('/'),
+      const files = [];
+      for (const e of entries.filter((f) => f.isFile())) {
+        const full = join(e.parentPath, e.name);
+        // A file removed since the listing (a concurrent cleanup) is simply not there.
+        const size = await stat(full).then(
+          (s) => s.size,
+          () => undefined,
         );
+        if (size !== undefined)
+          files.push({
+            path: full
+              .slice(dir.length + 1)
+              .split(sep)
+              .join('/'),
+            bytes: size,
+          });
+      }
+      return files;
     },
     writePart: (rel, schema, batches) => writeSink(sink, join(dir, rel), schema, batches),
     writeText: (rel, text) => writeFileAtomic(join(dir, rel), (temp) => writeFile(temp, text)),
@@ -75,7 +85,11 @@ export function s3DatasetStore(sink: SinkConfig, url: string, s3: () => S3Client
       if (rels.length === 1) await deleteS3Key(s3(), bucket, key(rels[0]!));
       else if (rels.length > 1) await deleteS3Keys(s3(), bucket, rels.map(key));
     },
-    list: async () => (await listS3Keys(s3(), bucket, prefix)).map((k) => k.slice(prefix.length)),
+    list: async () =>
+      (await listS3Objects(s3(), bucket, prefix)).map((o) => ({
+        path: o.key.slice(prefix.length),
+        bytes: o.bytes,
+      })),
     writePart: (rel, schema, batches) => writeSink(sink, `s3://${bucket}/${key(rel)}`, schema, batches, s3),
     writeText: (rel, text, contentType) =>
       putS3Object(s3(), `s3://${bucket}/${key(rel)}`, text, contentType, s3Options(sink)),

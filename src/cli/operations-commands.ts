@@ -58,7 +58,9 @@ export function registerOperationsCommands(
     });
   program
     .command('merge')
-    .description('combine the shard manifests and outputs of a sharded run')
+    .description(
+      'after every shard of a run: one manifest, the merged files, _SUCCESS in partitioned datasets, metrics',
+    )
     .requiredOption('--run <runId>', 'the run id the shards shared')
     .option('-c, --config <file>', 'config file')
     .action(async (opts: { run: string; config?: string }) => {

@@ -12,14 +12,15 @@ import { makeRunId, unitError } from './unit-error.js';
 import { writeOutputs } from './write-outputs.js';
 import { prepareRun, publishMetrics } from './run-observability.js';
 import { scrubStrings, scrubText } from '../observability/redact.js';
-import { itemsOfShard, shardManifestPath, shardOutputPath, type Shard } from './shard.js';
+import { itemsOfShard, shardManifestPath, shardStagingRoot, type Shard } from './shard.js';
+import { httpStats } from '../auth-chain/index.js';
 
 export interface RunOptions {
   /** Aborting it interrupts the run as SIGTERM would (used by `schedule`). */
   signal?: AbortSignal;
   /** false when a long-running caller (`schedule`) owns SIGINT/SIGTERM. */
   handleSignals?: boolean;
-  /** Run only this shard's units; outputs and manifest go under shards/<runId>/. */
+  /** Run only this shard's units: its parts of partitioned datasets, its units staged for `merge`. */
   shard?: Shard;
   /** Shared by every shard of one run. */
   runId?: string;
@@ -111,11 +112,8 @@ export async function runCommand(
       ...(process.stderr.isTTY ? { tty: process.stderr } : {}),
     });
     draft.units = results.map((r) => r.record);
-    const shard = opts.shard;
-    const outConfig = shard
-      ? { ...config, sinks: config.sinks.map((k) => ({ ...k, path: shardOutputPath(k.path, runId, shard) })) }
-      : config;
-    const written = await writeOutputs(outConfig, runId, results, log);
+    const staging = opts.shard ? { stagingRoot: shardStagingRoot(config.manifest, runId) } : undefined;
+    const written = await writeOutputs(config, runId, results, log, staging);
     draft.outputs = written.outputs;
     draft.warnings.push(...written.warnings);
   } catch (err) {
@@ -125,11 +123,12 @@ export async function runCommand(
   }
   process.off('SIGINT', onInt);
   process.off('SIGTERM', onTerm);
+  draft.awsCalls = { requests: httpStats.requests, throttled: httpStats.throttled };
   const manifest = finishManifest(draft, new Date(), signalName);
   const manifestPath = opts.shard ? shardManifestPath(config.manifest, runId, opts.shard) : config.manifest;
   // AWS messages sometimes echo a parameter; the manifest is shared more widely than logs.
   await writeJsonAtomic(manifestPath, scrubStrings(manifest));
-  await publishMetrics(config, manifest, log);
+  await publishMetrics(config, manifest, log, opts.shard);
   log.info({ status: manifest.status, exitCode: manifest.exitCode, manifest: manifestPath }, 'run finished');
   process.stdout.write(scrubText(`${summarize(manifest, manifestPath)}\n`));
   return manifest.exitCode;

@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../sinks/index.js';
 import type { Manifest } from '../types.js';
 import { pushMetrics, readPreviousMetrics, renderMetrics } from '../observability/metrics.js';
 import { registerSecrets } from '../observability/redact.js';
+import { shardMetricsPath, type Shard } from './shard.js';
 
 /** Before any AWS call: secrets from the config known to the log scrubber, the socket pool sized. */
 export function prepareRun(config: PipelineConfig, log: Logger): void {
@@ -28,25 +29,42 @@ export function prepareRun(config: PipelineConfig, log: Logger): void {
   httpStats.throttled = 0;
 }
 
-/** After the manifest: the Prometheus file and push. Failures here are logged, never fatal. */
-export async function publishMetrics(config: PipelineConfig, manifest: Manifest, log: Logger): Promise<void> {
+/**
+ * After the manifest: the Prometheus file and push. Failures here are logged, never fatal. A shard
+ * writes its own file (`<name>.shard-I-of-N.prom`) and push group, its series labelled `shard="I-of-N"`;
+ * `merge` then publishes the run's series without the label.
+ */
+export async function publishMetrics(
+  config: PipelineConfig,
+  manifest: Manifest,
+  log: Logger,
+  shard?: Shard,
+): Promise<void> {
   const m = config.metrics;
   if (!m?.file && !m?.pushgateway) return;
-  const previous = m.file ? await readPreviousMetrics(m.file) : new Map<string, number>();
-  const text = renderMetrics(manifest, httpStats, previous);
-  if (m.file) {
+  const file = m.file && shard ? shardMetricsPath(m.file, shard) : m.file;
+  const label = shard ? `${shard.index}-of-${shard.count}` : undefined;
+  const previous = file ? await readPreviousMetrics(file) : new Map<string, number>();
+  const text = renderMetrics(
+    manifest,
+    manifest.awsCalls ?? httpStats,
+    previous,
+    label ? { shard: label } : {},
+  );
+  if (file) {
     try {
       // The textfile collector may read at any moment: it must never see half a file.
-      await writeFileAtomic(m.file, (temp) => writeFile(temp, text));
-      log.debug({ file: m.file }, 'metrics written');
+      await writeFileAtomic(file, (temp) => writeFile(temp, text));
+      log.debug({ file }, 'metrics written');
     } catch (err) {
-      log.warn({ file: m.file, error: (err as Error).message }, 'metrics file not written');
+      log.warn({ file, error: (err as Error).message }, 'metrics file not written');
     }
   }
   if (m.pushgateway) {
     const { httpAgent, httpsAgent } = agentOptions({ maxSockets: 1 }, process.env);
     const problem = await pushMetrics(m.pushgateway, text, {
       job: m.job,
+      ...(label ? { shard: label } : {}),
       agents: { http: httpAgent, https: httpsAgent },
     });
     httpAgent.destroy();

@@ -93,10 +93,18 @@ export function shardDir(manifest: string, runId: string): string {
   return join(dirname(manifest), 'shards', runId);
 }
 
-/** A shard's output file: beside the final path, `<name>.<shard label><ext>`, under shards/<runId>/. */
-export function shardOutputPath(path: string, runId: string, shard: Shard): string {
-  const ext = extname(path);
-  return join(dirname(path), 'shards', runId, `${basename(path, ext)}.${shardLabel(shard)}${ext}`);
+/**
+ * Where the shards of a run stage the units of merged (one file per query) sinks, as a hive layout of
+ * Arrow IPC streams with every column: `merge` reads them back one part at a time.
+ */
+export function shardStagingRoot(manifest: string, runId: string): string {
+  return join(shardDir(manifest, runId), 'staging');
+}
+
+/** One shard's metrics file: `<name>.shard-I-of-N<ext>` beside `metrics.file`, so shards never clobber each other. */
+export function shardMetricsPath(file: string, shard: Shard): string {
+  const ext = extname(file);
+  return join(dirname(file), `${basename(file, ext)}.${shardLabel(shard)}${ext}`);
 }
 
 /**

@@ -11,6 +11,7 @@ import { removeSpillArea } from './spill-area.js';
 import { unitError } from './unit-error.js';
 import { datasetStore, SUCCESS_MARKER, writePartitioned } from './write-partitioned.js';
 import { writeSink } from './write-sink.js';
+import { stageUnits } from './shard-staging.js';
 
 export function renderPath(template: string, vars: Record<string, string>): string {
   return template.replace(/\{(query|runId|runDate|region)\}/g, (_, k: string) => vars[k] ?? '');
@@ -28,8 +29,16 @@ async function exists(path: string): Promise<boolean> {
  * unit's spilled results are streamed back batch by batch (the writers conform each batch to the
  * merged schema), so memory holds a batch and a row group, never a whole result. A sink whose file
  * exists follows its `ifExists`: overwrite (atomically), error, or skip.
+ * One shard of a run (`shard`) writes partitioned sinks as its share of the dataset and stages its units
+ * under `shard.stagingRoot`; `merge` writes the merged sinks from them and finishes the datasets.
  */
-export async function writeOutputs(config: PipelineConfig, runId: string, results: UnitValue[], log: Logger) {
+export async function writeOutputs(
+  config: PipelineConfig,
+  runId: string,
+  results: UnitValue[],
+  log: Logger,
+  shard?: { stagingRoot: string },
+) {
   const outputs: OutputRecord[] = [];
   const warnings: string[] = [];
   // s3:// sinks upload with the base credentials (the SDK's default chain), in the run's region.
@@ -65,6 +74,21 @@ export async function writeOutputs(config: PipelineConfig, runId: string, result
         for (const p of parts) yield* readSpilled(p);
       };
       const vars = { query: query.name, runId, runDate: runId.slice(0, 8), region: config.region };
+      // Staged whatever the sinks: merge needs every unit's exact schema (and data) to write merged
+      // files and to conform each shard's dataset parts to the run's schema.
+      if (shard && config.sinks.length > 0) {
+        const staged = await stageUnits(
+          shard.stagingRoot,
+          query.name,
+          units.map((u) => ({
+            accountId: u.record.accountId,
+            region: u.record.region ?? config.region,
+            data: u.data!,
+          })),
+        );
+        outputs.push({ query: query.name, type: 'staging', ...staged });
+        log.info({ query: query.name, path: staged.path, rows: staged.rows }, 'units staged for merge');
+      }
       for (const sink of config.sinks) {
         const path = renderPath(sink.path, vars);
         if (sink.layout === 'partitioned') {
@@ -86,13 +110,19 @@ export async function writeOutputs(config: PipelineConfig, runId: string, result
             query.name,
             runId,
             schema,
-            units.map((u) => ({ accountId: u.record.accountId, data: u.data! })),
+            units.map((u) => ({
+              accountId: u.record.accountId,
+              region: u.record.region ?? config.region,
+              data: u.data!,
+            })),
             accountKey,
+            shard !== undefined,
           );
           outputs.push({ query: query.name, type: sink.type, ...written });
           log.info({ query: query.name, path: written.path, rows: written.rows }, 'dataset written');
           continue;
         }
+        if (shard) continue;
         const present = path.startsWith('s3://') ? () => s3ObjectExists(s3(), path) : () => exists(path);
         if (sink.ifExists !== 'overwrite' && (await present())) {
           if (sink.ifExists === 'skip') {

@@ -6,7 +6,7 @@ import type { SinkConfig } from '../config/index.js';
 import { readSpilled, type SpilledResult } from '../sinks/index.js';
 import { type DatasetStore, localDatasetStore, s3DatasetStore } from './dataset-store.js';
 
-const EXTENSION: Record<SinkConfig['type'], string> = {
+export const EXTENSION: Record<SinkConfig['type'], string> = {
   parquet: 'parquet',
   arrow: 'arrow',
   'arrow-stream': 'arrows',
@@ -18,7 +18,15 @@ export const SUCCESS_MARKER = '_SUCCESS';
 
 export interface PartitionedPart {
   accountId: string;
+  region: string;
   data: SpilledResult;
+}
+
+export interface DatasetFile {
+  path: string;
+  accountId: string;
+  rows: number;
+  bytes: number;
 }
 
 /** What `_SUCCESS` holds: the files the run wrote, so a reader can check it sees all and only them. */
@@ -30,11 +38,11 @@ export interface DatasetManifest {
   writtenAt: string;
   rows: number;
   bytes: number;
-  files: { path: string; accountId: string; rows: number; bytes: number }[];
+  files: DatasetFile[];
 }
 
 /** The batch without one column (RecordBatch.select keeps a struct type parquet-wasm refuses). */
-function withoutColumn(batch: RecordBatch, name: string): RecordBatch {
+export function withoutColumn(batch: RecordBatch, name: string): RecordBatch {
   const kept = batch.schema.fields.flatMap((f, i) => (f.name === name ? [] : [{ f, i }]));
   const fields = kept.map((k) => k.f);
   const data = makeData({
@@ -51,6 +59,11 @@ function partitionValue(v: string): string {
   return encodeURIComponent(v);
 }
 
+/** The directory (or prefix) of one query's dataset under a sink's root. */
+export function datasetName(query: string): string {
+  return `query=${partitionValue(query)}`;
+}
+
 /** The dataset of one query under a sink's root: a local directory or an S3 prefix. */
 export function datasetStore(
   sink: SinkConfig,
@@ -58,53 +71,37 @@ export function datasetStore(
   query: string,
   s3: () => S3Client,
 ): DatasetStore {
-  const name = `query=${partitionValue(query)}`;
   return root.startsWith('s3://')
-    ? s3DatasetStore(sink, `${root.replace(/\/+$/, '')}/${name}`, s3)
-    : localDatasetStore(sink, join(root, name));
+    ? s3DatasetStore(sink, `${root.replace(/\/+$/, '')}/${datasetName(query)}`, s3)
+    : localDatasetStore(sink, join(root, datasetName(query)));
 }
 
 /**
- * One query as a hive-style dataset: `<key>=<account>/part-NNNN.<ext>`, one part per unit, the
- * partition column left out of the files (readers take it from the path, as Athena/Glue, DuckDB,
- * pyarrow and Spark do). `_SUCCESS` is removed first and written last, only once every part is whole,
- * with the dataset manifest as its body. Parts of an earlier run that this run did not write are
- * removed after the new parts are complete, before `_SUCCESS`: a run that fails midway leaves no
- * `_SUCCESS` (and on S3 no open multipart upload), and the next run's overwrite cleans up.
+ * The part of one (account, region) unit, relative to the dataset, when the shards of a run write one
+ * dataset together: named by region, since two shards may hold the same account in different regions
+ * and must never share a name.
  */
-export async function writePartitioned(
+export function sharedPartPath(accountKey: string, accountId: string, region: string, ext: string): string {
+  return `${accountKey}=${partitionValue(accountId)}/part-${partitionValue(region)}.${ext}`;
+}
+
+/**
+ * A part file of ours under `<key>=<account>/`, whichever run wrote it: `part-NNNN.<ext>` of an
+ * unsharded run or `part-<region>.<ext>` of a sharded one (so either run cleans up after the other).
+ * Anything else a user keeps under the dataset is not ours to remove.
+ */
+export function isPartFile(rel: string, accountKey: string): boolean {
+  return rel.startsWith(`${accountKey}=`) && /^[^/]+\/part-[^/]+\.[a-z]+$/.test(rel);
+}
+
+export function datasetManifest(
   sink: SinkConfig,
-  store: DatasetStore,
   query: string,
   runId: string,
-  schema: Schema,
-  parts: PartitionedPart[],
   accountKey: string,
-): Promise<{ path: string; rows: number; bytes: number }> {
-  await store.remove([SUCCESS_MARKER]);
-  const fileSchema = new ArrowSchema(
-    schema.fields.filter((f) => f.name !== accountKey),
-    schema.metadata,
-  );
-  const partsPerAccount = new Map<string, number>();
-  const files: DatasetManifest['files'] = [];
-  for (const part of parts) {
-    const index = partsPerAccount.get(part.accountId) ?? 0;
-    partsPerAccount.set(part.accountId, index + 1);
-    const rel = `${accountKey}=${partitionValue(part.accountId)}/part-${String(index).padStart(4, '0')}.${EXTENSION[sink.type]}`;
-    const batches = async function* (): AsyncGenerator<RecordBatch> {
-      for await (const b of readSpilled(part.data)) yield withoutColumn(b, accountKey);
-    };
-    const out = await store.writePart(rel, fileSchema, batches());
-    files.push({ path: rel, accountId: part.accountId, rows: out.rows, bytes: out.bytes });
-  }
-  const written = new Set(files.map((f) => f.path));
-  // Only our own part files go: anything else a user keeps under the dataset is left alone.
-  const stale = (await store.list()).filter(
-    (rel) => rel.startsWith(`${accountKey}=`) && /\/part-\d+\.[a-z]+$/.test(rel) && !written.has(rel),
-  );
-  await store.remove(stale);
-  const manifest: DatasetManifest = {
+  files: DatasetFile[],
+): DatasetManifest {
+  return {
     query,
     runId,
     format: sink.type,
@@ -114,6 +111,52 @@ export async function writePartitioned(
     bytes: files.reduce((n, f) => n + f.bytes, 0),
     files,
   };
+}
+
+/**
+ * One query as a hive-style dataset: `<key>=<account>/part-NNNN.<ext>`, one part per unit, the
+ * partition column left out of the files (readers take it from the path, as Athena/Glue, DuckDB,
+ * pyarrow and Spark do). `_SUCCESS` is removed first and written last, only once every part is whole,
+ * with the dataset manifest as its body. Parts of an earlier run that this run did not write are
+ * removed after the new parts are complete, before `_SUCCESS`: a run that fails midway leaves no
+ * `_SUCCESS` (and on S3 no open multipart upload), and the next run's overwrite cleans up.
+ * `shared` (one shard of a run): parts are named by region (`sharedPartPath`) and nothing else is
+ * removed or marked; `merge` clears what no unit of the run wrote and writes `_SUCCESS`.
+ */
+export async function writePartitioned(
+  sink: SinkConfig,
+  store: DatasetStore,
+  query: string,
+  runId: string,
+  schema: Schema,
+  parts: PartitionedPart[],
+  accountKey: string,
+  shared = false,
+): Promise<{ path: string; rows: number; bytes: number }> {
+  await store.remove([SUCCESS_MARKER]);
+  const fileSchema = new ArrowSchema(
+    schema.fields.filter((f) => f.name !== accountKey),
+    schema.metadata,
+  );
+  const partsPerAccount = new Map<string, number>();
+  const files: DatasetFile[] = [];
+  for (const part of parts) {
+    const index = partsPerAccount.get(part.accountId) ?? 0;
+    partsPerAccount.set(part.accountId, index + 1);
+    const rel = shared
+      ? sharedPartPath(accountKey, part.accountId, part.region, EXTENSION[sink.type])
+      : `${accountKey}=${partitionValue(part.accountId)}/part-${String(index).padStart(4, '0')}.${EXTENSION[sink.type]}`;
+    const batches = async function* (): AsyncGenerator<RecordBatch> {
+      for await (const b of readSpilled(part.data)) yield withoutColumn(b, accountKey);
+    };
+    const out = await store.writePart(rel, fileSchema, batches());
+    files.push({ path: rel, accountId: part.accountId, rows: out.rows, bytes: out.bytes });
+  }
+  const manifest = datasetManifest(sink, query, runId, accountKey, files);
+  if (shared) return { path: store.location, rows: manifest.rows, bytes: manifest.bytes };
+  const written = new Set(files.map((f) => f.path));
+  const stale = (await store.list()).filter((f) => isPartFile(f.path, accountKey) && !written.has(f.path));
+  await store.remove(stale.map((f) => f.path));
   await store.writeText(SUCCESS_MARKER, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
   return { path: store.location, rows: manifest.rows, bytes: manifest.bytes };
 }

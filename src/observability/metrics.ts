@@ -37,17 +37,23 @@ export function estimatedCostUsd(manifest: Manifest): number {
 export function previousRunCounts(text: string | undefined): Map<string, number> {
   const out = new Map<string, number>();
   if (!text) return out;
-  for (const m of text.matchAll(new RegExp(`^${PREFIX}_runs_total\\{status="(\\w+)"\\} (\\d+)$`, 'gm'))) {
-    out.set(m[1]!, Number(m[2]));
+  for (const m of text.matchAll(new RegExp(`^${PREFIX}_runs_total\\{([^}]*)\\} (\\d+)$`, 'gm'))) {
+    const status = /(?:^|,)status="(\w+)"/.exec(m[1]!)?.[1];
+    if (status) out.set(status, Number(m[2]));
   }
   return out;
 }
 
-/** The run as Prometheus text exposition format (for node_exporter's textfile collector or a Pushgateway). */
+/**
+ * The run as Prometheus text exposition format (for node_exporter's textfile collector or a Pushgateway).
+ * `common` labels go on every series: a shard's `shard="I/N"` keeps its series apart from the other
+ * shards' and from the run-level series `merge` writes.
+ */
 export function renderMetrics(
   manifest: Manifest,
   transport: TransportCounts,
   previous: Map<string, number> = new Map(),
+  common: Record<string, string> = {},
 ): string {
   const runs = new Map(previous);
   runs.set(manifest.status, (runs.get(manifest.status) ?? 0) + 1);
@@ -139,13 +145,15 @@ export function renderMetrics(
   for (const s of samples) {
     const name = `${PREFIX}_${s.name}`;
     text += `# HELP ${name} ${s.help}\n# TYPE ${name} ${s.type}\n`;
-    for (const v of s.values) text += `${name}${labels(v.labels)} ${formatNumber(v.value)}\n`;
+    for (const v of s.values) {
+      text += `${name}${labels({ ...common, ...v.labels })} ${formatNumber(v.value)}\n`;
+    }
   }
   return text;
 }
 
-function labels(l: Record<string, string> | undefined): string {
-  if (!l) return '';
+function labels(l: Record<string, string>): string {
+  if (Object.keys(l).length === 0) return '';
   const parts = Object.entries(l).map(
     ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
   );
@@ -165,18 +173,22 @@ export async function readPreviousMetrics(file: string): Promise<Map<string, num
 }
 
 /**
- * PUT to a Pushgateway's job group, replacing the previous push of this job (and instance when set).
+ * PUT to a Pushgateway's job group, replacing the previous push of this job (and instance, and shard,
+ * when set: each shard of a run has its own group, so shards never replace each other's push).
  * `agents` carry the proxy and CA settings of the AWS calls (fetch would ignore them). Errors are
  * returned, not thrown: a monitoring outage must not fail the extraction.
  */
 export async function pushMetrics(
   url: string,
   text: string,
-  opts: { job: string; instance?: string; agents?: { http: Agent; https: Agent } },
+  opts: { job: string; instance?: string; shard?: string; agents?: { http: Agent; https: Agent } },
 ): Promise<string | undefined> {
-  const target = `${url.replace(/\/+$/, '')}/metrics/job/${encodeURIComponent(opts.job)}${
-    opts.instance ? `/instance/${encodeURIComponent(opts.instance)}` : ''
-  }`;
+  const group = (key: string, value: string | undefined) =>
+    value ? `/${key}/${encodeURIComponent(value)}` : '';
+  const target = `${url.replace(/\/+$/, '')}/metrics/job/${encodeURIComponent(opts.job)}${group(
+    'instance',
+    opts.instance,
+  )}${group('shard', opts.shard)}`;
   const secure = target.startsWith('https:');
   const send = secure ? httpsRequest : httpRequest;
   const agent = secure ? opts.agents?.https : opts.agents?.http;

@@ -15,9 +15,13 @@ function s3Error(what: string, url: string, err: unknown): FanoutError {
   });
 }
 
-/** Every key under `prefix` (all ListObjectsV2 pages). */
-export async function listS3Keys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
+/** Every object under `prefix`, with its size (all ListObjectsV2 pages). */
+export async function listS3Objects(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<{ key: string; bytes: number }[]> {
+  const objects: { key: string; bytes: number }[] = [];
   let token: string | undefined;
   do {
     const page = await s3
@@ -25,10 +29,12 @@ export async function listS3Keys(s3: S3Client, bucket: string, prefix: string): 
       .catch((err: unknown) => {
         throw s3Error('listing', `s3://${bucket}/${prefix}`, err);
       });
-    for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
+    for (const o of page.Contents ?? []) {
+      if (o.Key !== undefined) objects.push({ key: o.Key, bytes: o.Size ?? 0 });
+    }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  return keys;
+  return objects;
 }
 
 /** Deletes `keys` with DeleteObjects, 1,000 at a time; a key S3 could not delete is an error. */

@@ -1,34 +1,101 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/types.js';
-import { emulatorEnv, runCli } from '../helpers/cli.js';
+import { emulatorEnv, repoRoot, runCli } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
-import { DENIED, EXTERNAL_ID, expectedAccounts, orgScenario } from '../helpers/org-scenario.js';
+import { DENIED, EXTERNAL_ID, expectedAccounts, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
 import { pipelineYaml } from '../operations/pipeline-yaml.js';
 
-const readManifest = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as Manifest;
+/** Two regions (so one account's units land in different shards), every output format, a dataset, metrics. */
+const CONFIG = pipelineYaml(`regions: [eu-west-1, us-east-1]
+provenance: { region: true }
+metrics:
+  file: out/metrics/fanout.prom
+`).replace(
+  /sinks:\n(?: {2}- .*\n)+/,
+  `sinks:
+  - { type: parquet, path: out/{query}.parquet }
+  - { type: arrow, path: out/{query}.arrow }
+  - { type: arrow-stream, path: out/{query}.arrows }
+  - { type: ndjson, path: out/{query}.ndjson }
+  - { type: parquet, path: out/lake, layout: partitioned }
+`,
+);
+const UNITS = (expectedAccounts().length + 1) * 2;
+const ROWS = expectedAccounts().length * 2 * 4;
 
-/** Every row as sorted text, so two files compare whatever their row order. */
-async function sortedRows(file: string): Promise<string[]> {
-  const rows = await duckRows(`SELECT * FROM read_parquet('${file}')`);
-  return rows
-    .map((r) => JSON.stringify(r, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))
+const readManifest = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as Manifest;
+const json = (v: unknown) => JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
+
+/** Every row as sorted text, so two outputs compare whatever their row order. */
+async function sortedSql(sql: string): Promise<string[]> {
+  return (await duckRows(sql)).map(json).sort();
+}
+const parquetRows = (file: string) => sortedSql(`SELECT * FROM read_parquet('${file}')`);
+/** The partitioned layout read back as one table, the partition columns taken from the path. */
+const datasetRows = (root: string) =>
+  sortedSql(
+    `SELECT * FROM read_parquet('${root}/**/*.parquet', hive_partitioning = true, hive_types_autocast = false)`,
+  );
+async function arrowRows(file: string): Promise<string[]> {
+  return tableFromIPC(await readFile(file))
+    .toArray()
+    .map((r) => json(r))
     .sort();
+}
+async function ndjsonLines(file: string): Promise<string[]> {
+  return (await readFile(file, 'utf8')).split('\n').filter(Boolean).sort();
+}
+async function metricsOf(file: string): Promise<Map<string, number>> {
+  const text = await readFile(file, 'utf8');
+  return new Map(
+    [...text.matchAll(/^(athena_fanout_\w+(?:\{[^}]*\})?) (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])]),
+  );
+}
+/** Shard and merged manifests are public formats too: docs/manifest.schema.json lists every field. */
+async function expectDocumentedShape(manifests: Manifest[]): Promise<void> {
+  const schema = z.fromJSONSchema(
+    JSON.parse(
+      await readFile(`${repoRoot}docs/manifest.schema.json`, 'utf8'),
+    ) as z.core.JSONSchema.JSONSchema,
+  );
+  for (const m of manifests) expect(schema.safeParse(m).error?.issues).toBeUndefined();
+}
+async function tree(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true })).sort();
 }
 
 describe('run --shard I/N over 4 processes, then merge --run', () => {
   let emulator: RunningEmulator;
   let single: string;
   let sharded: string;
+  let env: NodeJS.ProcessEnv;
+  const lake = () => join(sharded, 'out/lake/query=inventory');
 
   beforeAll(async () => {
-    emulator = await startEmulator({ scenario: orgScenario() });
+    const scenario = orgScenario();
+    // One account's table has a column the others lack: shards' schemas differ, the run's is their union.
+    scenario.data = {
+      ...scenario.data,
+      [MEMBERS[3]!]: ['ALTER TABLE inventory.inventory ADD COLUMN extra INTEGER DEFAULT 7'],
+    };
+    emulator = await startEmulator({ scenario });
+    env = emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID });
     single = await mkdtemp(join(tmpdir(), 'fanout-single-'));
     sharded = await mkdtemp(join(tmpdir(), 'fanout-sharded-'));
-    for (const d of [single, sharded]) await writeFile(join(d, 'pipeline.config.yaml'), pipelineYaml());
+    for (const d of [single, sharded]) await writeFile(join(d, 'pipeline.config.yaml'), CONFIG);
+    const one = await runCli(['run'], { cwd: single, env });
+    expect(one.code, one.stderr).toBe(1);
   });
   afterAll(async () => {
     await emulator.close();
@@ -36,12 +103,16 @@ describe('run --shard I/N over 4 processes, then merge --run', () => {
     await rm(sharded, { recursive: true, force: true });
   });
 
-  it('yields exactly the rows of the single-process run, each unit run once', async () => {
-    const env = emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID });
-    const one = await runCli(['run'], { cwd: single, env });
-    expect(one.code, one.stderr).toBe(1);
-    const queriesBefore = emulator.record.queries.length;
-
+  it('yields exactly the rows of the single-process run in every format, as one partitioned dataset', async () => {
+    // Left by earlier runs: an account no longer selected, and a part of the unsharded naming.
+    for (const stale of [
+      'account_id=999999999999/part-0000.parquet',
+      `account_id=${MEMBERS[0]}/part-0000.parquet`,
+    ]) {
+      await mkdir(join(lake(), stale, '..'), { recursive: true });
+      await writeFile(join(lake(), stale), 'stale');
+    }
+    const callsBefore = emulator.record.calls.length;
     // Two shards from flags, two the way Kubernetes Indexed Jobs and AWS Batch array jobs say it.
     const shards = await Promise.all([
       runCli(['run', '--shard', '0/4', '--run-id', 'nightly-42'], { cwd: sharded, env }),
@@ -61,10 +132,24 @@ describe('run --shard I/N over 4 processes, then merge --run', () => {
       [0, 1, 2, 3].map((i) => readManifest(join(sharded, `out/shards/nightly-42/shard-${i}-of-4.json`))),
     );
     const perShard = parts.map((p) => p.units.length);
-    expect(perShard.reduce((a, b) => a + b, 0)).toBe(expectedAccounts().length + 1);
+    expect(perShard.reduce((a, b) => a + b, 0)).toBe(UNITS);
     expect(Math.max(...perShard) - Math.min(...perShard)).toBeLessThanOrEqual(1);
-    const shardQueries = emulator.record.queries.slice(queriesBefore);
-    expect(new Set(shardQueries.map((q) => q.accountId)).size).toBe(shardQueries.length);
+    // Every unit queried once, by one shard.
+    const starts = emulator.record.calls
+      .slice(callsBefore)
+      .filter((c) => c.action === 'StartQueryExecution' && c.status === 200)
+      .map((c) => `${c.accountId}/${c.region}`);
+    expect(starts).toHaveLength(expectedAccounts().length * 2);
+    expect(new Set(starts).size).toBe(starts.length);
+    // Some account has its two regions in different shards: they write into one account_id= directory.
+    const shardOf = new Map(parts.flatMap((p, i) => p.units.map((u) => [`${u.accountId}/${u.region}`, i])));
+    expect(
+      expectedAccounts().some((a) => shardOf.get(`${a}/eu-west-1`) !== shardOf.get(`${a}/us-east-1`)),
+    ).toBe(true);
+    // Not complete before the merge: no _SUCCESS, no merged file, no run-level metrics.
+    expect(await exists(join(lake(), '_SUCCESS'))).toBe(false);
+    expect(await exists(join(sharded, 'out/inventory.parquet'))).toBe(false);
+    expect(await exists(join(sharded, 'out/metrics/fanout.prom'))).toBe(false);
 
     const merge = await runCli(['merge', '--run', 'nightly-42'], { cwd: sharded, env });
     expect(merge.code, merge.stderr).toBe(1);
@@ -72,23 +157,101 @@ describe('run --shard I/N over 4 processes, then merge --run', () => {
     expect(merged).toMatchObject({
       runId: 'nightly-42',
       status: 'partial',
-      shards: { count: 4, missing: [] },
+      shards: { count: 4, merged: [0, 1, 2, 3], missing: [], failed: [] },
+      totals: { units: UNITS, rows: ROWS },
     });
-    expect(merged.units.find((u) => u.accountId === DENIED)?.state).toBe('failed');
-    const oneManifest = await readManifest(join(single, 'out/manifest.json'));
-    expect(merged.totals.rows).toBe(oneManifest.totals.rows);
+    expect(merged.error).toBeUndefined();
+    await expectDocumentedShape([merged, ...parts]);
+    expect(merged.units.filter((u) => u.accountId === DENIED).map((u) => u.state)).toEqual([
+      'failed',
+      'failed',
+    ]);
+    expect(merged.outputs.map((o) => o.type).sort()).toEqual([
+      'arrow',
+      'arrow-stream',
+      'ndjson',
+      'parquet',
+      'parquet',
+    ]);
 
-    const want = await sortedRows(join(single, 'out/inventory.parquet'));
-    expect(want).toHaveLength(expectedAccounts().length * 4);
-    expect(await sortedRows(join(sharded, 'out/inventory.parquet'))).toEqual(want);
-    // The merged Arrow file too, read back by apache-arrow.
-    const { tableFromIPC } = await import('apache-arrow');
-    const table = tableFromIPC(await readFile(join(sharded, 'out/inventory.arrow')));
-    expect(table.numRows).toBe(want.length);
+    const want = await parquetRows(join(single, 'out/inventory.parquet'));
+    expect(want).toHaveLength(ROWS);
+    expect(await parquetRows(join(sharded, 'out/inventory.parquet'))).toEqual(want);
+    expect(await arrowRows(join(sharded, 'out/inventory.arrow'))).toEqual(
+      await arrowRows(join(single, 'out/inventory.arrow')),
+    );
+    expect(await arrowRows(join(sharded, 'out/inventory.arrows'))).toEqual(
+      await arrowRows(join(single, 'out/inventory.arrows')),
+    );
+    expect(await ndjsonLines(join(sharded, 'out/inventory.ndjson'))).toEqual(
+      await ndjsonLines(join(single, 'out/inventory.ndjson')),
+    );
+
+    // The dataset: complete, stale parts gone, one table with the same rows as the single run's dataset.
+    expect(await exists(join(lake(), '_SUCCESS'))).toBe(true);
+    const marker = JSON.parse(await readFile(join(lake(), '_SUCCESS'), 'utf8')) as {
+      rows: number;
+      files: { path: string }[];
+    };
+    expect(marker.rows).toBe(ROWS);
+    expect(marker.files.map((f) => f.path).sort()).toEqual(
+      (await tree(lake())).filter((p) => p.endsWith('.parquet')),
+    );
+    expect(await exists(join(lake(), 'account_id=999999999999'))).toBe(false);
+    expect(await exists(join(lake(), `account_id=${MEMBERS[0]}/part-0000.parquet`))).toBe(false);
+    const dataset = await datasetRows(join(sharded, 'out/lake'));
+    expect(dataset).toEqual(await datasetRows(join(single, 'out/lake')));
+    expect(dataset).toHaveLength(ROWS);
+    // Every part has the run's schema: the column only one account has is there, NULL elsewhere.
+    const extra = await duckRows(
+      `SELECT count(extra) AS n, count(*) AS rows FROM read_parquet('${sharded}/out/lake/**/*.parquet', hive_partitioning = true)`,
+    );
+    expect(extra.map((r) => [Number(r.n), Number(r.rows)])).toEqual([[8, ROWS]]);
+    const schemas = await duckRows(
+      `SELECT DISTINCT list(name ORDER BY name) AS cols FROM parquet_schema('${sharded}/out/lake/**/*.parquet') GROUP BY file_name`,
+    );
+    expect(schemas).toHaveLength(1);
+    const perPair = await duckRows(
+      `SELECT count(DISTINCT (account_id, region)) AS n FROM read_parquet('${sharded}/out/lake/**/*.parquet', hive_partitioning = true)`,
+    );
+    expect(Number(perPair[0]!.n)).toBe(expectedAccounts().length * 2);
+
+    // Each shard's metrics in its own file, labelled; the run's in the configured file.
+    const shardMetrics = await Promise.all(
+      [0, 1, 2, 3].map((i) => metricsOf(join(sharded, `out/metrics/fanout.shard-${i}-of-4.prom`))),
+    );
+    shardMetrics.forEach((m, i) => {
+      expect(m.get(`athena_fanout_last_run_rows{shard="${i}-of-4"}`)).toBe(parts[i]!.totals.rows);
+      expect([...m.keys()].every((k) => k.includes(`shard="${i}-of-4"`))).toBe(true);
+    });
+    const run = await metricsOf(join(sharded, 'out/metrics/fanout.prom'));
+    expect(run.get('athena_fanout_last_run_rows')).toBe(ROWS);
+    expect(run.get('athena_fanout_last_run_units{state="failed"}')).toBe(2);
+    expect(run.get('athena_fanout_runs_total{status="partial"}')).toBe(1);
+    const sum = (name: string) =>
+      shardMetrics.reduce((n, m, i) => n + m.get(`${name}{shard="${i}-of-4"}`)!, 0);
+    expect(run.get('athena_fanout_last_run_aws_requests')).toBe(sum('athena_fanout_last_run_aws_requests'));
+    expect(run.get('athena_fanout_last_run_data_scanned_bytes')).toBe(merged.totals.dataScannedInBytes);
+
+    // Merging again changes nothing but the run counter.
+    const files = await tree(join(sharded, 'out/lake'));
+    const again = await runCli(['merge', '--run', 'nightly-42'], { cwd: sharded, env });
+    expect(again.code, again.stderr).toBe(1);
+    const remerged = await readManifest(join(sharded, 'out/manifest.json'));
+    expect({ ...remerged, outputs: remerged.outputs.map((o) => ({ ...o, bytes: 0 })) }).toEqual({
+      ...merged,
+      outputs: merged.outputs.map((o) => ({ ...o, bytes: 0 })),
+    });
+    expect(await tree(join(sharded, 'out/lake'))).toEqual(files);
+    expect(await parquetRows(join(sharded, 'out/inventory.parquet'))).toEqual(want);
+    expect(
+      (await metricsOf(join(sharded, 'out/metrics/fanout.prom'))).get(
+        'athena_fanout_runs_total{status="partial"}',
+      ),
+    ).toBe(2);
   });
 
-  it('shows a failed shard and a shard that never reported in the merged manifest', async () => {
-    const env = emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID });
+  it('names a failed and a missing shard, withholds _SUCCESS, and completes once they are run again', async () => {
     const runs = await Promise.all([
       runCli(['run', '--shard', '0/4', '--run-id', 'broken-7'], { cwd: sharded, env }),
       runCli(['run', '--shard', '1/4', '--run-id', 'broken-7'], {
@@ -102,9 +265,26 @@ describe('run --shard I/N over 4 processes, then merge --run', () => {
     expect(merge.code, merge.stderr).toBe(1);
     const merged = await readManifest(join(sharded, 'out/manifest.json'));
     expect(merged.status).toBe('partial');
-    expect(merged.shards).toEqual({ count: 4, merged: [0, 1, 2], missing: [3] });
+    expect(merged.shards).toEqual({ count: 4, merged: [0, 1, 2], missing: [3], failed: [1] });
     expect(merged.error?.message).toMatch(/shards without a manifest: 3 \(of 4\)/);
     expect(merged.error?.message).toMatch(/shard 1: /);
     expect(merge.stdout).toMatch(/Run error: .*shard 1/);
+    expect(await exists(join(lake(), '_SUCCESS'))).toBe(false);
+    expect(merged.warnings.join('\n')).toMatch(/no _SUCCESS/);
+    await expectDocumentedShape([merged]);
+
+    // The orchestrator retries the failed shard and runs the missing one; merge again.
+    const retried = await Promise.all(
+      ['1/4', '3/4'].map((s) => runCli(['run', '--shard', s, '--run-id', 'broken-7'], { cwd: sharded, env })),
+    );
+    for (const r of retried) expect([0, 1], r.stderr).toContain(r.code);
+    const fixed = await runCli(['merge', '--run', 'broken-7'], { cwd: sharded, env });
+    expect(fixed.code, fixed.stderr).toBe(1);
+    const complete = await readManifest(join(sharded, 'out/manifest.json'));
+    expect(complete.shards).toEqual({ count: 4, merged: [0, 1, 2, 3], missing: [], failed: [] });
+    expect(complete.error).toBeUndefined();
+    expect(complete.totals.rows).toBe(ROWS);
+    expect(await exists(join(lake(), '_SUCCESS'))).toBe(true);
+    expect(await datasetRows(join(sharded, 'out/lake'))).toEqual(await datasetRows(join(single, 'out/lake')));
   });
 });

@@ -45,6 +45,32 @@ describe('examples/', () => {
     expect(env.some((e) => e.name === 'ATHENA_FANOUT_RUN_ID')).toBe(true);
   });
 
+  it("merges the Indexed Job's run only after that Job has finished, completed or failed", async () => {
+    const [shards, merge, role, binding] = (await docs(files[1]!)) as {
+      kind: string;
+      metadata: { name: string };
+      spec: {
+        template: {
+          spec: {
+            serviceAccountName: string;
+            initContainers: { command: string[] }[];
+            containers: { args: string[] }[];
+          };
+        };
+      };
+      rules?: { resources: string[]; verbs: string[] }[];
+      subjects?: { name: string }[];
+    }[];
+    const name = shards!.metadata.name;
+    const pod = merge!.spec.template.spec;
+    expect(pod.containers[0]!.args.slice(0, 3)).toEqual(['merge', '--run', name]);
+    const wait = pod.initContainers[0]!.command.join(' ');
+    expect(wait).toContain(`kubectl get job ${name} `);
+    expect(wait).toMatch(/Complete\|Failed/);
+    expect(role!.rules![0]).toMatchObject({ resources: ['jobs'], verbs: ['get'] });
+    expect(binding!.subjects![0]!.name).toBe(pod.serviceAccountName);
+  });
+
   it('the CI workflow asks for an OIDC token and never two runs at once', async () => {
     const wf = (await docs(files[3]!))[0] as {
       permissions: Record<string, string>;

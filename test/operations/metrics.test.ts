@@ -94,6 +94,16 @@ describe('renderMetrics', () => {
     expect(third.get('athena_fanout_runs_total{status="partial"}')).toBe(2);
     expect(third.get('athena_fanout_runs_total{status="succeeded"}')).toBe(1);
   });
+
+  it("labels every series of a shard, and still counts that shard's runs across files", () => {
+    const first = renderMetrics(manifest, { requests: 0, throttled: 0 }, new Map(), { shard: '1-of-4' });
+    const second = parse(
+      renderMetrics(manifest, { requests: 0, throttled: 0 }, previousRunCounts(first), { shard: '1-of-4' }),
+    );
+    expect(second.get('athena_fanout_runs_total{shard="1-of-4",status="partial"}')).toBe(2);
+    expect(second.get('athena_fanout_last_run_rows{shard="1-of-4"}')).toBe(15);
+    expect([...second.keys()].every((k) => k.includes('shard="1-of-4"'))).toBe(true);
+  });
 });
 
 describe('pushMetrics', () => {
@@ -118,6 +128,8 @@ describe('pushMetrics', () => {
         /500/,
       );
       expect(seen[1]!.url).toBe('/metrics/job/j/instance/a%2Fb');
+      await pushMetrics(`http://127.0.0.1:${port}`, 'x 1\n', { job: 'j', shard: '2-of-4' });
+      expect(seen[2]!.url).toBe('/metrics/job/j/shard/2-of-4');
     } finally {
       await new Promise((r) => server.close(r));
     }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   itemsOfShard,
   resolveShard,
-  shardOutputPath,
+  shardMetricsPath,
+  shardStagingRoot,
   sharedRunId,
   unitsOfShard,
 } from '../../src/cli/shard.js';
@@ -64,9 +65,10 @@ describe('sharedRunId and shard paths', () => {
     expect(() => sharedRunId('a b', {})).toThrow(/run id/);
   });
 
-  it('puts shard outputs under shards/<runId>/ with the shard in the name', () => {
-    expect(shardOutputPath('/o/{query}.parquet', 'R', { index: 1, count: 12 })).toBe(
-      '/o/shards/R/{query}.shard-01-of-12.parquet',
+  it("stages under shards/<runId>/ and names each shard's metrics file after the shard", () => {
+    expect(shardStagingRoot('/o/manifest.json', 'R')).toBe('/o/shards/R/staging');
+    expect(shardMetricsPath('/m/athena_fanout.prom', { index: 1, count: 12 })).toBe(
+      '/m/athena_fanout.shard-01-of-12.prom',
     );
   });
 });
