@@ -4,6 +4,7 @@ import type { Account } from '../accounts/account.js';
 import { FanoutError } from '../errors.js';
 import {
   clientRequestToken,
+  type CsvDecodePool,
   executeQuery,
   type QueryGate,
   renderSql,
@@ -39,6 +40,8 @@ export interface UnitOptions {
   /** Backoff between resubmissions (default 1 s doubling to 20 s, full jitter). */
   retryBaseDelayMs?: number;
   quotaBackoff?: { baseMs: number; maxMs: number };
+  /** Decodes S3 result files on worker threads (else this thread does). */
+  csvPool?: CsvDecodePool;
   /** The query was accepted by Athena (a new attempt included). */
   onQueryStarted?: (queryExecutionId: string) => void;
 }
@@ -123,7 +126,7 @@ export async function runUnit(
         );
         Object.assign(record, executed.stats);
         if (executed.reused) record.reused = true;
-        return fetchUnitResults(athena, executed, account, query, record, signal);
+        return fetchUnitResults(athena, executed, account, query, record, signal, opts.csvPool);
       },
       {
         attempts: (opts.retries ?? 2) + 1,

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Account } from '../accounts/account.js';
 import { awsClientConfig, type CredentialProvider } from '../auth-chain/index.js';
 import type { PipelineConfig, QueryConfig } from '../config/index.js';
-import { StatusPoller } from '../extract/index.js';
+import { type CsvDecodePool, StatusPoller } from '../extract/index.js';
 import { AimdLimit, fanOut, type FanOutTask, type TaskOutcome } from '../scheduler/index.js';
 import { RunProgress } from './run-progress.js';
 import { runUnit, type UnitOptions, type UnitValue } from './run-unit.js';
@@ -33,6 +33,8 @@ export interface RunUnitsOptions {
   providerFor: (accountId: string) => CredentialProvider;
   /** A terminal for the live progress line. */
   tty?: NodeJS.WriteStream;
+  /** The run's CSV decoding workers, shared by every unit that reads its results from S3. */
+  csvPool?: CsvDecodePool;
   /** Test hooks: faster backoffs. */
   unit?: Pick<UnitOptions, 'retryBaseDelayMs' | 'quotaBackoff'>;
 }
@@ -117,6 +119,7 @@ export async function runUnits(
           pricePerTB: config.pricePerTB,
           poller: t.poller,
           gate: t.gate,
+          ...(opts.csvPool ? { csvPool: opts.csvPool } : {}),
           ...opts.unit,
           onQueryStarted: (qid) => {
             progress.queryStarted(id, qid);

@@ -1,0 +1,62 @@
+import { type Schema, tableFromIPC } from 'apache-arrow';
+import { type BatchTransfer, batchToTransfer } from './batch-transfer.js';
+import type { ScanScratch } from './athena-csv-parser.js';
+import { decodeCsvPiece } from './csv-batch.js';
+import type { ExtraColumn } from './schema-for-columns.js';
+
+/** One result file's decoding job, as sent with each of its pieces. */
+export interface CsvJobMessage {
+  id: number;
+  /** The schema as an Arrow IPC stream without batches. */
+  schema: Uint8Array;
+  names: string[];
+  extra: ExtraColumn[];
+}
+
+export interface CsvTaskMessage {
+  task: number;
+  job: CsvJobMessage;
+  piece: Uint8Array;
+  header: boolean;
+}
+
+export type CsvTaskReply =
+  | { task: number; ok: true; records: number; batch?: BatchTransfer }
+  /** The piece comes back so that the caller can decode it again where it knows the row numbers. */
+  | { task: number; ok: false; message: string; piece: Uint8Array };
+
+// A worker serves a few results at once; their schemas are parsed once each.
+const schemas = new Map<number, Schema>();
+// One piece at a time per worker: the parser's field arrays are reused rather than reallocated.
+const scratch: ScanScratch = { starts: new Int32Array(0), ends: new Int32Array(0), kinds: new Uint8Array(0) };
+
+function schemaOf(job: CsvJobMessage): Schema {
+  let schema = schemas.get(job.id);
+  if (!schema) {
+    schema = tableFromIPC(job.schema).schema;
+    schemas.set(job.id, schema);
+    if (schemas.size > 64) schemas.delete(schemas.keys().next().value!);
+  }
+  return schema;
+}
+
+/**
+ * Decodes one piece in the worker. Row numbers are not known here (earlier pieces may still be in
+ * other workers), so a failure only says that it failed: the caller re-reads the piece to name the row.
+ */
+export function decodeTask(msg: CsvTaskMessage): { reply: CsvTaskReply; transfer: ArrayBuffer[] } {
+  const piece = Buffer.from(msg.piece.buffer, msg.piece.byteOffset, msg.piece.byteLength);
+  try {
+    const spec = { schema: schemaOf(msg.job), names: msg.job.names, extra: msg.job.extra, ctx: {}, file: '' };
+    const { batch, records } = decodeCsvPiece(piece, msg.header, 1, spec, scratch);
+    if (!batch) return { reply: { task: msg.task, ok: true, records }, transfer: [] };
+    const { message, transfer } = batchToTransfer(batch);
+    return { reply: { task: msg.task, ok: true, records, batch: message }, transfer };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return {
+      reply: { task: msg.task, ok: false, message, piece: msg.piece },
+      transfer: [msg.piece.buffer as ArrayBuffer],
+    };
+  }
+}
