@@ -7,14 +7,15 @@
  *
  *   npm run build && node dist/bench/throughput.js [rows,rows,…]   (default 100000,1000000,5000000)
  *   node dist/bench/throughput.js --generate ROWS FILE.csv            (just the input file)
- *   node dist/bench/throughput.js --child ours|duckdb FILE.csv OUT.parquet  (one measurement)
+ *   node dist/bench/throughput.js --child ours|ours-serial|duckdb FILE.csv OUT.parquet  (one measurement;
+ *   ours-serial decodes on the main thread, without the pool)
  */
 import type { ColumnInfo } from '@aws-sdk/client-athena';
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -83,11 +84,11 @@ async function generate(path: string, rows: number): Promise<number> {
 }
 
 /** The production path, with the run's decoding pool (a worker per core, started by the caller). */
-async function ours(csv: string, parquet: string, pool: CsvDecodePool): Promise<void> {
+async function ours(csv: string, parquet: string, pool: CsvDecodePool | undefined): Promise<void> {
   const schema = schemaForColumns(COLUMNS);
   const names = COLUMNS.map((c) => c.Name!);
   const body = createReadStream(csv, { highWaterMark: 1 << 20 });
-  const batches = csvRecordBatches(body, schema, names, { file: csv, pool });
+  const batches = csvRecordBatches(body, schema, names, { file: csv, ...(pool ? { pool } : {}) });
   await writeParquetFile(parquet, schema, batches, { compression: 'zstd' });
 }
 
@@ -109,7 +110,7 @@ interface Measured {
 }
 
 /** Runs one converter in a fresh process; it reports its own wall time and peak RSS. */
-function measure(which: 'ours' | 'duckdb', csv: string, parquet: string): Measured {
+function measure(which: 'ours' | 'ours-serial' | 'duckdb', csv: string, parquet: string): Measured {
   const self = fileURLToPath(import.meta.url);
   const r = spawnSync(process.execPath, [self, '--child', which, csv, parquet], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${which} failed: ${r.stderr}`);
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
     const pool = which === 'ours' ? new CsvDecodePool() : undefined;
     await pool?.start();
     const t = performance.now();
-    await (pool ? ours(csv, parquet, pool) : duck(csv, parquet));
+    await (which === 'duckdb' ? duck(csv, parquet) : ours(csv, parquet, pool));
     const seconds = (performance.now() - t) / 1000;
     const startSeconds = (t - t0) / 1000;
     await pool?.close();
@@ -158,29 +159,34 @@ async function main(): Promise<void> {
   }
   const sizes = (args[0] ?? '100000,1000000,5000000').split(',').map(Number);
   const dir = await mkdtemp(join(tmpdir(), 'fanout-bench-'));
+  // Other work on the machine moves wall times: say how much there was.
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`load average at start: ${load()}`);
   try {
     console.log(
-      '| rows | CSV MB | ours s (CPU s) | pool start s | ours MB/s | ours peak RSS MB | DuckDB s (CPU s) | DuckDB MB/s | DuckDB peak RSS MB | wall ratio ours/DuckDB | Parquet MB ours / DuckDB | rows differing |',
+      '| rows | CSV MB | ours s (CPU s) | pool start s | ours MB/s | ours peak RSS MB | without pool s (CPU s) | without pool peak RSS MB | DuckDB s (CPU s) | DuckDB MB/s | DuckDB peak RSS MB | wall ratio ours/DuckDB | Parquet MB ours / DuckDB | rows differing |',
     );
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const rows of sizes) {
       const csv = join(dir, `r${rows}.csv`);
       const mb = (await generate(csv, rows)) / 1e6;
       const a = join(dir, `ours-${rows}.parquet`);
       const b = join(dir, `duck-${rows}.parquet`);
       const o = measure('ours', csv, a);
+      const serial = measure('ours-serial', csv, a);
       const d = measure('duckdb', csv, b);
       const cmp = await compare(a, b);
       if (cmp.rows !== rows) throw new Error(`ours wrote ${cmp.rows} rows, expected ${rows}`);
       const sizeA = (await stat(a)).size / 1e6;
       const sizeB = (await stat(b)).size / 1e6;
       console.log(
-        `| ${rows.toLocaleString('en')} | ${mb.toFixed(1)} | ${o.seconds.toFixed(2)} (${o.cpuSeconds.toFixed(1)}) | ${o.startSeconds.toFixed(2)} | ${(mb / o.seconds).toFixed(0)} | ${o.peakRssMB.toFixed(0)} | ${d.seconds.toFixed(2)} (${d.cpuSeconds.toFixed(1)}) | ${(mb / d.seconds).toFixed(0)} | ${d.peakRssMB.toFixed(0)} | ${(o.seconds / d.seconds).toFixed(2)} | ${sizeA.toFixed(1)} / ${sizeB.toFixed(1)} | ${cmp.differing} |`,
+        `| ${rows.toLocaleString('en')} | ${mb.toFixed(1)} | ${o.seconds.toFixed(2)} (${o.cpuSeconds.toFixed(1)}) | ${o.startSeconds.toFixed(2)} | ${(mb / o.seconds).toFixed(0)} | ${o.peakRssMB.toFixed(0)} | ${serial.seconds.toFixed(2)} (${serial.cpuSeconds.toFixed(1)}) | ${serial.peakRssMB.toFixed(0)} | ${d.seconds.toFixed(2)} (${d.cpuSeconds.toFixed(1)}) | ${(mb / d.seconds).toFixed(0)} | ${d.peakRssMB.toFixed(0)} | ${(o.seconds / d.seconds).toFixed(2)} | ${sizeA.toFixed(1)} / ${sizeB.toFixed(1)} | ${cmp.differing} |`,
       );
       await rm(csv);
       await rm(a);
       await rm(b);
     }
+    console.log(`load average at end: ${load()}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
