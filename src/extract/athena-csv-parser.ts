@@ -145,9 +145,10 @@ function scanRecords(
   scratch?: ScanScratch,
 ): Scan {
   const n = buf.length;
-  // A quoted field costs at least 3 bytes ("",): a fair first guess that rarely needs to grow.
-  const guess = Math.max(16, (n / 4) | 0);
-  const reuse = scratch !== undefined && scratch.starts.length >= guess;
+  // A quoted field costs at least 3 bytes ("",): a fair first guess that rarely needs to grow. Kept
+  // arrays start smaller (they grow once, then serve every later piece) to hold less memory.
+  const reuse = scratch !== undefined && scratch.starts.length > 0;
+  const guess = Math.max(16, (n / (scratch ? 16 : 4)) | 0);
   let capacity = reuse ? scratch.starts.length : guess;
   let starts = reuse ? scratch.starts : new Int32Array(capacity);
   let ends = reuse ? scratch.ends : new Int32Array(capacity);
