@@ -1,8 +1,9 @@
+import type { ColumnInfo } from '@aws-sdk/client-athena';
 import { type Schema, tableFromIPC } from 'apache-arrow';
 import { type BatchTransfer, batchToTransfer } from './batch-transfer.js';
 import type { ScanScratch } from './athena-csv-parser.js';
 import { decodeCsvPiece } from './csv-batch.js';
-import type { ExtraColumn } from './schema-for-columns.js';
+import { type ExtraColumn, schemaForColumns } from './schema-for-columns.js';
 
 /** One result file's decoding job, as sent with each of its pieces. */
 export interface CsvJobMessage {
@@ -59,4 +60,36 @@ export function decodeTask(msg: CsvTaskMessage): { reply: CsvTaskReply; transfer
       transfer: [msg.piece.buffer as ArrayBuffer],
     };
   }
+}
+
+const WARM_UP_COLUMNS: ColumnInfo[] = [
+  { Name: 'i', Type: 'bigint' },
+  { Name: 'n', Type: 'integer' },
+  { Name: 'f', Type: 'double' },
+  { Name: 'd', Type: 'decimal', Precision: 18, Scale: 4 },
+  { Name: 'day', Type: 'date' },
+  { Name: 'ts', Type: 'timestamp', Precision: 3 },
+  { Name: 'b', Type: 'boolean' },
+  { Name: 's', Type: 'varchar' },
+];
+
+/**
+ * Decodes a made-up result of every fast-path type a few times, so that the parser and column builders
+ * are compiled before the first real piece: the pool starts with the run, long before results come.
+ */
+export function warmUp(): void {
+  const names = WARM_UP_COLUMNS.map((c) => c.Name!);
+  const spec = { schema: schemaForColumns(WARM_UP_COLUMNS), names, extra: [], ctx: {}, file: '' };
+  const lines = [names.map((n) => `"${n}"`).join(',')];
+  for (let i = 0; i < 5000; i++) {
+    const day = `20${String(10 + (i % 20))}-0${1 + (i % 9)}-1${i % 10}`;
+    const cells = [i * 7919, i % 1000, i / 8, `${i}.${String(i % 10000).padStart(4, '0')}`, day];
+    lines.push(
+      [...cells, `${day} 12:34:56.789`, i % 2 === 0, i % 7 === 0 ? '' : `value "${i}", ok`]
+        .map((v, c) => (c === 7 && v === '' ? '' : `"${String(v).replaceAll('"', '""')}"`))
+        .join(','),
+    );
+  }
+  const piece = Buffer.from(`${lines.join('\n')}\n`);
+  for (let round = 0; round < 4; round++) decodeCsvPiece(piece, true, 1, spec, scratch);
 }

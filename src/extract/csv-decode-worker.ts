@@ -20,7 +20,8 @@ if (import.meta.url.endsWith('.ts')) {
   });
 }
 
-const { decodeTask } = await import('./csv-decode-task.js');
+const { decodeTask, warmUp } = await import('./csv-decode-task.js');
+warmUp();
 const port = parentPort!;
 port.on('message', (msg: Parameters<typeof decodeTask>[0]) => {
   const { reply, transfer } = decodeTask(msg);
