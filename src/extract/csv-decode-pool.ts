@@ -93,7 +93,9 @@ export class CsvDecodePool {
 
   private spawn(): Slot | undefined {
     if (this.slots.length >= this.size) return undefined;
-    const worker = new Worker(WORKER_URL);
+    // The workers allocate large typed arrays (outside the V8 heap) and few small objects: a small
+    // young generation costs no time and lowers peak RSS (bench/throughput, 1 M rows: ~375 → ~350 MB).
+    const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     let loaded: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (loaded = resolve));
     const slot: Slot = { worker, busy: undefined, ready };

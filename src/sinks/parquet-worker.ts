@@ -49,6 +49,9 @@ async function run(port: NonNullable<typeof parentPort>, data: ParquetWorkerData
         return;
       }
       const table = Table.fromIPCStream(ipc);
+      // Copied into WebAssembly memory: free it now, not at the next full GC, which V8 only runs once
+      // some 64 MiB more of such memory is held (that much more peak RSS). Nothing else views it.
+      (ipc.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
       try {
         for (const batch of table.recordBatches()) controller.enqueue(batch);
       } finally {
