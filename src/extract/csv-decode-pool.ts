@@ -26,8 +26,8 @@ interface Slot {
 /**
  * Worker threads that parse pieces of result CSV and build their Arrow batches, shared by every result
  * of a run: at most `size` pieces are decoded at once (default: the cores), the rest wait in order.
- * Workers start on first use and are ref'd only while they work, so an idle pool never keeps the
- * process alive; `close` terminates them. Callers bound how many pieces they queue.
+ * Workers start on first use (or `start`) and are ref'd only while they start or work, so an idle
+ * pool never keeps the process alive; `close` terminates them. Callers bound how many pieces they queue.
  */
 export class CsvDecodePool {
   readonly size: number;
@@ -99,9 +99,9 @@ export class CsvDecodePool {
     let loaded: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (loaded = resolve));
     const slot: Slot = { worker, busy: undefined, ready };
-    slot.worker.unref();
     slot.worker.on('message', (reply: CsvTaskReply | 'ready') => {
       if (reply === 'ready') {
+        if (!slot.busy) slot.worker.unref();
         loaded();
         return;
       }
