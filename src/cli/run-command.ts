@@ -103,10 +103,9 @@ export async function runCommand(
     const units = opts.shard
       ? itemsOfShard(planned, (u) => ({ accountId: u.account.id, region: u.region }), opts.shard)
       : planned;
-    // One pool of CSV decoding workers (one per core) for the whole run, started now so that it is
-    // ready when the first results are; closed as soon as no unit can read results any more.
+    // One pool of CSV decoding workers (one per core) for the whole run; its workers start with the
+    // first large result file, and stop as soon as no unit can read results any more.
     const csvPool = config.queries.some((q) => q.fetch !== 'api') ? new CsvDecodePool() : undefined;
-    void csvPool?.start();
     let results: Awaited<ReturnType<typeof runUnits>>;
     try {
       results = await runUnits(config, units, {

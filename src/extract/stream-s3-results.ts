@@ -20,7 +20,14 @@ export interface S3ResultsOptions extends ReadResultsOptions {
   stretchBytes?: number;
   /** Worker threads that decode the CSV (see CsvDecodePool); without it, this thread does. */
   csvPool?: CsvDecodePool;
+  /**
+   * Smaller result files are decoded on this thread even with a pool (default 8 MiB, some 60 ms of
+   * decoding): a run whose results are all small never starts the pool's workers.
+   */
+  poolMinBytes?: number;
 }
+
+const DEFAULT_POOL_MIN_BYTES = 8 * 1024 * 1024;
 
 /** `s3://bucket/key` → its parts. */
 export function parseS3Url(url: string): { bucket: string; key: string } {
@@ -51,8 +58,10 @@ export async function streamS3Results(
     if (err instanceof FanoutError) Object.assign(err.context, ctx);
     throw err;
   }
-  const body = await openObject(s3, resultFile, opts.signal, ctx);
+  const { body, bytes } = await openObject(s3, resultFile, opts.signal, ctx);
   const names = columns.map((c) => c.Name ?? '');
+  const small = bytes !== undefined && bytes < (opts.poolMinBytes ?? DEFAULT_POOL_MIN_BYTES);
+  const pool = small ? undefined : opts.csvPool;
 
   const batches = csvRecordBatches(body, schema, names, {
     extra,
@@ -60,7 +69,7 @@ export async function streamS3Results(
     file: resultFile,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.stretchBytes ? { stretchBytes: opts.stretchBytes } : {}),
-    ...(opts.csvPool ? { pool: opts.csvPool } : {}),
+    ...(pool ? { pool } : {}),
   });
   return { schema, columns, fetch: 's3', batches };
 }
@@ -144,7 +153,7 @@ async function openObject(
   url: string,
   signal: AbortSignal | undefined,
   ctx: BatchContext,
-): Promise<AsyncIterable<Uint8Array>> {
+): Promise<{ body: AsyncIterable<Uint8Array>; bytes: number | undefined }> {
   const { bucket, key } = parseS3Url(url);
   try {
     const out = await s3.send(
@@ -152,7 +161,7 @@ async function openObject(
       signal ? { abortSignal: signal } : {},
     );
     if (!out.Body) throw new Error('GetObject returned no body');
-    return out.Body as AsyncIterable<Uint8Array>;
+    return { body: out.Body as AsyncIterable<Uint8Array>, bytes: out.ContentLength };
   } catch (err) {
     if (signal?.aborted) throw cancelled(ctx, err);
     throw readError(err, url, ctx);

@@ -60,6 +60,7 @@ async function read(
   client: S3Client = s3,
   stretchBytes?: number,
   csvPool?: CsvDecodePool,
+  poolMinBytes?: number,
 ) {
   const fallbacks: string[] = [];
   const stream = await openQueryResults(athena, executed, {
@@ -70,6 +71,7 @@ async function read(
     onFallback: (r) => fallbacks.push(r),
     ...(stretchBytes ? { stretchBytes } : {}),
     ...(csvPool ? { csvPool } : {}),
+    ...(poolMinBytes === undefined ? {} : { poolMinBytes }),
   });
   const batches: RecordBatch[] = [];
   for await (const b of stream.batches) batches.push(b);
@@ -97,12 +99,23 @@ describe('fetch paths (api, s3, auto) against the emulator', () => {
     expect(rows(viaS3.table)).toEqual(rows(api.table));
 
     // The same through the run's decoding pool: pieces decoded on two workers, batches in order.
-    const pool = new CsvDecodePool(2);
+    let decoded = 0;
+    const pool = new (class extends CsvDecodePool {
+      override decode(...args: Parameters<CsvDecodePool['decode']>) {
+        decoded++;
+        return super.decode(...args);
+      }
+    })(2);
     try {
-      const pooled = await read(executed, 's3', s3, 4096, pool);
+      const pooled = await read(executed, 's3', s3, 4096, pool, 0);
+      expect(decoded).toBe(pooled.batches.length);
       expect(pooled.batches.length).toBeGreaterThan(10);
       expect(pooled.table.schema.fields.map(String)).toEqual(api.table.schema.fields.map(String));
       expect(rows(pooled.table)).toEqual(rows(api.table));
+      // A file under the default 8 MiB stays on this thread: the pool is never used.
+      decoded = 0;
+      expect(rows((await read(executed, 's3', s3, 4096, pool)).table)).toEqual(rows(api.table));
+      expect(decoded).toBe(0);
     } finally {
       await pool.close();
     }
