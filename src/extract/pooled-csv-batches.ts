@@ -16,7 +16,6 @@ export interface PooledCsvOptions {
 }
 
 interface InFlight {
-  piece: number;
   header: boolean;
   reply: Promise<CsvTaskReply>;
 }
@@ -44,7 +43,7 @@ export async function* pooledCsvBatches(
     const reply = pool.decode(job, piece, pieces === 0);
     // Awaited in order below; this only keeps a failure of a piece never awaited from going unhandled.
     reply.catch(() => undefined);
-    inFlight.push({ piece: pieces, header: pieces === 0, reply });
+    inFlight.push({ header: pieces === 0, reply });
     pieces++;
   };
   const receive = async (): Promise<RecordBatch | undefined> => {
