@@ -1,23 +1,24 @@
 /**
  * Athena result CSV → Parquet (ZSTD): our path (NULL-aware CSV reader → Arrow batches → parquet-wasm)
- * against DuckDB's native COPY, on the same generated file, in one run. Each measurement runs in its
- * own child process so that its peak RSS is its own. Both outputs are read back with DuckDB and
- * compared row for row.
+ * against DuckDB's native COPY, on the same generated file, in one run. Ours decodes the CSV on the
+ * run's worker pool (CsvDecodePool, one worker per core), whose start-up is reported apart; "without
+ * pool" decodes on the main thread. Each measurement runs in its own child process so that its peak
+ * RSS is its own. Every output is read back with DuckDB and compared row for row with DuckDB's.
  *
- *   npm run build && node dist/bench/throughput.js [rows,rows,…]   (default 100000,1000000,5000000)
+ *   npm run build && node dist/bench/throughput.js [rows,rows,… [repeats]]
+ *     (default 100000,1000000,5000000 and 3: each measurement repeated, interleaved; medians shown)
  *   node dist/bench/throughput.js --generate ROWS FILE.csv            (just the input file)
- *   node dist/bench/throughput.js --child ours|duckdb FILE.csv OUT.parquet  (one measurement)
+ *   node dist/bench/throughput.js --child ours|ours-serial|duckdb FILE.csv OUT.parquet  (one measurement)
  */
 import type { ColumnInfo } from '@aws-sdk/client-athena';
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { csvRecordBatches, schemaForColumns } from '../src/extract/index.js';
+import { CsvDecodePool, csvRecordBatches, schemaForColumns } from '../src/extract/index.js';
 import { writeParquetFile } from '../src/sinks/index.js';
 
 const COLUMNS: ColumnInfo[] = [
@@ -81,17 +82,17 @@ async function generate(path: string, rows: number): Promise<number> {
   return (await stat(path)).size;
 }
 
-async function ours(csv: string, parquet: string): Promise<void> {
+/** The production path, with the run's decoding pool (a worker per core, started by the caller). */
+async function ours(csv: string, parquet: string, pool: CsvDecodePool | undefined): Promise<void> {
   const schema = schemaForColumns(COLUMNS);
   const names = COLUMNS.map((c) => c.Name!);
-  const batches = csvRecordBatches(createReadStream(csv, { highWaterMark: 1 << 20 }), schema, names, {
-    file: csv,
-  });
+  const body = createReadStream(csv, { highWaterMark: 1 << 20 });
+  const batches = csvRecordBatches(body, schema, names, { file: csv, ...(pool ? { pool } : {}) });
   await writeParquetFile(parquet, schema, batches, { compression: 'zstd' });
 }
 
 async function duck(csv: string, parquet: string): Promise<void> {
-  const db = await DuckDBInstance.create(':memory:');
+  const db = await duckdbInstance();
   const conn = await db.connect();
   await conn.run(
     `COPY (SELECT * FROM read_csv('${csv}', header = true, quote = '"', escape = '"', allow_quoted_nulls = false, columns = ${DUCK_TYPES})) TO '${parquet}' (FORMAT parquet, COMPRESSION zstd)`,
@@ -100,14 +101,31 @@ async function duck(csv: string, parquet: string): Promise<void> {
   db.closeSync();
 }
 
+/** Loaded only where used: the native library would otherwise count in our side's peak RSS too. */
+async function duckdbInstance() {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  return DuckDBInstance.create(':memory:');
+}
+
 interface Measured {
   seconds: number;
+  startSeconds: number;
   cpuSeconds: number;
   peakRssMB: number;
 }
 
+/** The run of median wall time (of an odd count, the middle one). */
+function median(runs: Measured[]): Measured {
+  return [...runs].sort((x, y) => x.seconds - y.seconds)[runs.length >> 1]!;
+}
+
+/** The highest peak RSS of any run: the 400 MB bound holds for every one. */
+function peak(runs: Measured[]): string {
+  return Math.max(...runs.map((r) => r.peakRssMB)).toFixed(0);
+}
+
 /** Runs one converter in a fresh process; it reports its own wall time and peak RSS. */
-function measure(which: 'ours' | 'duckdb', csv: string, parquet: string): Measured {
+function measure(which: 'ours' | 'ours-serial' | 'duckdb', csv: string, parquet: string): Measured {
   const self = fileURLToPath(import.meta.url);
   const r = spawnSync(process.execPath, [self, '--child', which, csv, parquet], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${which} failed: ${r.stderr}`);
@@ -115,7 +133,7 @@ function measure(which: 'ours' | 'duckdb', csv: string, parquet: string): Measur
 }
 
 async function compare(a: string, b: string): Promise<{ rows: number; differing: number }> {
-  const db = await DuckDBInstance.create(':memory:');
+  const db = await duckdbInstance();
   const conn = await db.connect();
   const one = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRows()[0]![0]);
   // Same column types on both sides (ours stores timestamps in ms), then a symmetric difference.
@@ -134,14 +152,20 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
     const [, which, csv, parquet] = args as [string, string, string, string];
+    // A run starts its pool with the run, long before results arrive: its start-up is timed apart.
+    const t0 = performance.now();
+    const pool = which === 'ours' ? new CsvDecodePool() : undefined;
+    await pool?.start();
     const t = performance.now();
-    await (which === 'ours' ? ours(csv, parquet) : duck(csv, parquet));
+    await (which === 'duckdb' ? duck(csv, parquet) : ours(csv, parquet, pool));
     const seconds = (performance.now() - t) / 1000;
+    const startSeconds = (t - t0) / 1000;
+    await pool?.close();
     const usage = process.resourceUsage();
     const peakRssMB = usage.maxRSS / 1024;
     // CPU time of every thread: less sensitive than wall time to other load on the machine.
     const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
-    process.stdout.write(`${JSON.stringify({ seconds, cpuSeconds, peakRssMB })}\n`);
+    process.stdout.write(`${JSON.stringify({ seconds, startSeconds, cpuSeconds, peakRssMB })}\n`);
     return;
   }
   if (args[0] === '--generate') {
@@ -149,30 +173,50 @@ async function main(): Promise<void> {
     return;
   }
   const sizes = (args[0] ?? '100000,1000000,5000000').split(',').map(Number);
+  const repeats = Math.max(1, Number(args[1] ?? 3));
   const dir = await mkdtemp(join(tmpdir(), 'fanout-bench-'));
+  // Other work on the machine moves wall times: say how much there was.
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  console.log(`load average at start: ${load()}`);
   try {
     console.log(
-      '| rows | CSV MB | ours s (CPU s) | ours MB/s | ours peak RSS MB | DuckDB s (CPU s) | DuckDB MB/s | DuckDB peak RSS MB | wall ratio ours/DuckDB | Parquet MB ours / DuckDB | rows differing |',
+      '| rows | CSV MB | ours s (CPU s) | pool start s | ours MB/s | ours peak RSS MB | without pool s (CPU s) | without pool peak RSS MB | DuckDB s (CPU s) | DuckDB MB/s | DuckDB peak RSS MB | wall ratio ours/DuckDB | without pool/DuckDB | Parquet MB ours / DuckDB | rows differing |',
     );
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const rows of sizes) {
       const csv = join(dir, `r${rows}.csv`);
       const mb = (await generate(csv, rows)) / 1e6;
       const a = join(dir, `ours-${rows}.parquet`);
       const b = join(dir, `duck-${rows}.parquet`);
-      const o = measure('ours', csv, a);
-      const d = measure('duckdb', csv, b);
+      const c = join(dir, `serial-${rows}.parquet`);
+      // Interleaved repeats, each side's median wall time: other load on the machine comes and goes.
+      const runs = { ours: [] as Measured[], serial: [] as Measured[], duck: [] as Measured[] };
+      for (let i = 0; i < repeats; i++) {
+        runs.ours.push(measure('ours', csv, a));
+        runs.serial.push(measure('ours-serial', csv, c));
+        runs.duck.push(measure('duckdb', csv, b));
+      }
+      const [o, serial, d] = [median(runs.ours), median(runs.serial), median(runs.duck)];
       const cmp = await compare(a, b);
-      if (cmp.rows !== rows) throw new Error(`ours wrote ${cmp.rows} rows, expected ${rows}`);
+      const cmpSerial = await compare(c, b);
+      if (cmp.rows !== rows || cmpSerial.rows !== rows) {
+        throw new Error(`ours wrote ${cmp.rows} / ${cmpSerial.rows} rows, expected ${rows}`);
+      }
       const sizeA = (await stat(a)).size / 1e6;
       const sizeB = (await stat(b)).size / 1e6;
+      const wall = (m: Measured) => `${m.seconds.toFixed(2)} (${m.cpuSeconds.toFixed(1)})`;
       console.log(
-        `| ${rows.toLocaleString('en')} | ${mb.toFixed(1)} | ${o.seconds.toFixed(2)} (${o.cpuSeconds.toFixed(1)}) | ${(mb / o.seconds).toFixed(0)} | ${o.peakRssMB.toFixed(0)} | ${d.seconds.toFixed(2)} (${d.cpuSeconds.toFixed(1)}) | ${(mb / d.seconds).toFixed(0)} | ${d.peakRssMB.toFixed(0)} | ${(o.seconds / d.seconds).toFixed(2)} | ${sizeA.toFixed(1)} / ${sizeB.toFixed(1)} | ${cmp.differing} |`,
+        `| ${rows.toLocaleString('en')} | ${mb.toFixed(1)} | ${wall(o)} | ${o.startSeconds.toFixed(2)} | ${(mb / o.seconds).toFixed(0)} | ${peak(runs.ours)} | ${wall(serial)} | ${peak(runs.serial)} | ${wall(d)} | ${(mb / d.seconds).toFixed(0)} | ${peak(runs.duck)} | ${(o.seconds / d.seconds).toFixed(2)} | ${(serial.seconds / d.seconds).toFixed(2)} | ${sizeA.toFixed(1)} / ${sizeB.toFixed(1)} | ${cmp.differing + cmpSerial.differing} |`,
       );
+      await rm(c);
       await rm(csv);
       await rm(a);
       await rm(b);
     }
+    console.log(`load average at end: ${load()}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Account } from '../accounts/account.js';
 import { awsClientConfig } from '../auth-chain/index.js';
 import type { PipelineConfig, ProvenanceColumn } from '../config/index.js';
-import { type ExecutedQuery, type ExtraColumn, openQueryResults } from '../extract/index.js';
+import {
+  type CsvDecodePool,
+  type ExecutedQuery,
+  type ExtraColumn,
+  openQueryResults,
+} from '../extract/index.js';
 import { spillBatches, type SpilledResult } from '../sinks/index.js';
 import type { UnitRecord } from '../types.js';
 import { spillArea } from './spill-area.js';
@@ -61,6 +66,7 @@ export async function fetchUnitResults(
   signal: AbortSignal,
   /** fetch: unload: the prefix the query's UNLOAD wrote to. */
   unloadPrefix?: string,
+  csvPool?: CsvDecodePool,
 ): Promise<SpilledResult> {
   const fetch = query.fetch;
   const stream = await openQueryResults(athena, executed, {
@@ -76,6 +82,7 @@ export async function fetchUnitResults(
     },
     extraColumns: provenanceValues(query.provenance, account, record, executed),
     signal,
+    ...(csvPool ? { csvPool } : {}),
     context: { accountId: account.id, queryName: query.name },
     onFallback: (reason) => {
       record.fetchFallback = reason;

@@ -3,6 +3,7 @@ import { loadConfig } from '../config/index.js';
 import type { SkippedAccount } from '../accounts/account.js';
 import { writeJsonAtomic } from '../sinks/index.js';
 import { ConfigError } from '../errors.js';
+import { CsvDecodePool } from '../extract/index.js';
 import { finishManifest, summarize, type ManifestDraft } from '../run-report.js';
 import { EXIT } from '../types.js';
 import { buildCredentials } from './build-credentials.js';
@@ -103,14 +104,23 @@ export async function runCommand(
     const units = opts.shard
       ? itemsOfShard(planned, (u) => ({ accountId: u.account.id, region: u.region }), opts.shard)
       : planned;
-    const results = await runUnits(config, units, {
-      runId,
-      runStarted: started,
-      signal: controller.signal,
-      log,
-      providerFor: (accountId) => resolved.providerFor(accountId),
-      ...(process.stderr.isTTY ? { tty: process.stderr } : {}),
-    });
+    // One pool of CSV decoding workers (one per core) for the whole run; its workers start with the
+    // first large result file, and stop as soon as no unit can read results any more.
+    const csvPool = config.queries.some((q) => q.fetch !== 'api') ? new CsvDecodePool() : undefined;
+    let results: Awaited<ReturnType<typeof runUnits>>;
+    try {
+      results = await runUnits(config, units, {
+        runId,
+        runStarted: started,
+        signal: controller.signal,
+        log,
+        providerFor: (accountId) => resolved.providerFor(accountId),
+        ...(process.stderr.isTTY ? { tty: process.stderr } : {}),
+        ...(csvPool ? { csvPool } : {}),
+      });
+    } finally {
+      await csvPool?.close();
+    }
     draft.units = results.map((r) => r.record);
     const staging = opts.shard ? { stagingRoot: shardStagingRoot(config.manifest, runId) } : undefined;
     const written = await writeOutputs(config, runId, results, log, staging);

@@ -5,6 +5,7 @@ import { FanoutError } from '../errors.js';
 import {
   clientRequestToken,
   deleteUnloadPrefix,
+  type CsvDecodePool,
   executeQuery,
   type QueryGate,
   renderSql,
@@ -45,6 +46,8 @@ export interface UnitOptions {
   /** Backoff between resubmissions (default 1 s doubling to 20 s, full jitter). */
   retryBaseDelayMs?: number;
   quotaBackoff?: { baseMs: number; maxMs: number };
+  /** Decodes S3 result files on worker threads (else this thread does). */
+  csvPool?: CsvDecodePool;
   /** The query was accepted by Athena (a new attempt included). */
   onQueryStarted?: (queryExecutionId: string) => void;
 }
@@ -156,7 +159,16 @@ export async function runUnit(
           });
         }
         try {
-          return await fetchUnitResults(athena, executed, account, query, record, signal, prefix);
+          return await fetchUnitResults(
+            athena,
+            executed,
+            account,
+            query,
+            record,
+            signal,
+            prefix,
+            opts.csvPool,
+          );
         } finally {
           opts.fetchSlots?.release();
         }

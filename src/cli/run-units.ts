@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Account } from '../accounts/account.js';
 import { awsClientConfig, type CredentialProvider } from '../auth-chain/index.js';
 import type { PipelineConfig, QueryConfig } from '../config/index.js';
-import { DurationEstimator, type QueryGate, StatusPoller } from '../extract/index.js';
+import { type CsvDecodePool, DurationEstimator, type QueryGate, StatusPoller } from '../extract/index.js';
 import { AimdLimit, fanOut, type FanOutTask, Semaphore, type TaskOutcome } from '../scheduler/index.js';
 import { querySlots } from './query-slots.js';
 import { RunProgress } from './run-progress.js';
@@ -34,6 +34,8 @@ export interface RunUnitsOptions {
   providerFor: (accountId: string) => CredentialProvider;
   /** A terminal for the live progress line. */
   tty?: NodeJS.WriteStream;
+  /** The run's CSV decoding workers, shared by every unit that reads its results from S3. */
+  csvPool?: CsvDecodePool;
   /** Test hooks: faster backoffs. */
   unit?: Pick<UnitOptions, 'retryBaseDelayMs' | 'quotaBackoff'>;
 }
@@ -132,6 +134,7 @@ export async function runUnits(
           poller: t.poller,
           gate: t.gate,
           fetchSlots: fetching,
+          ...(opts.csvPool ? { csvPool: opts.csvPool } : {}),
           ...opts.unit,
           onQueryStarted: (qid) => {
             progress.queryStarted(id, qid);

@@ -24,12 +24,14 @@ export interface CsvRows {
 }
 
 export class CsvFormatError extends Error {
-  constructor(
-    message: string,
-    readonly record: number,
-  ) {
+  // A plain field, not a parameter property: the decoding worker runs this file through Node's type
+  // stripping under vitest, which only erases syntax.
+  readonly record: number;
+
+  constructor(message: string, record: number) {
     super(message);
     this.name = 'CsvFormatError';
+    this.record = record;
   }
 }
 
@@ -43,6 +45,22 @@ export interface CsvParserOptions {
   columns?: number;
   /** Bytes gathered before parsing a stretch (default 4 MiB): bounds batch size and memory. */
   stretchBytes?: number;
+}
+
+/**
+ * Every record of `buf`, a piece of the file that starts at a record and holds whole records (the
+ * last one perhaps without newline); `firstRecord` is the 1-based number of its first record.
+ */
+export function parseCsvPiece(
+  buf: Buffer,
+  columns: number,
+  firstRecord: number,
+  scratch?: ScanScratch,
+): CsvRows | undefined {
+  const scan = scanRecords(buf, true, columns, firstRecord, scratch);
+  if (scan.rows === 0) return undefined;
+  const { rows, starts, ends, kinds } = scan;
+  return { buf, columns, rows, starts, ends, kinds, firstRecord };
 }
 
 /**
@@ -99,6 +117,16 @@ export class AthenaCsvParser {
   }
 }
 
+/**
+ * Field arrays kept from one parse to the next (a decoding worker parses piece after piece): the
+ * returned CsvRows then share them, so they are only valid until the next parse with this scratch.
+ */
+export interface ScanScratch {
+  starts: Int32Array;
+  ends: Int32Array;
+  kinds: Uint8Array;
+}
+
 interface Scan {
   consumed: number;
   rows: number;
@@ -109,13 +137,22 @@ interface Scan {
 }
 
 /** Parses every complete record of `buf` (all of it when `final`). */
-function scanRecords(buf: Buffer, final: boolean, expected: number | undefined, firstRecord: number): Scan {
+function scanRecords(
+  buf: Buffer,
+  final: boolean,
+  expected: number | undefined,
+  firstRecord: number,
+  scratch?: ScanScratch,
+): Scan {
   const n = buf.length;
-  // A quoted field costs at least 3 bytes ("",): a fair first guess that rarely needs to grow.
-  let capacity = Math.max(16, (n / 4) | 0);
-  let starts = new Int32Array(capacity);
-  let ends = new Int32Array(capacity);
-  let kinds = new Uint8Array(capacity);
+  // A quoted field costs at least 3 bytes ("",): a fair first guess that rarely needs to grow. Kept
+  // arrays start smaller (they grow once, then serve every later piece) to hold less memory.
+  const reuse = scratch !== undefined && scratch.starts.length > 0;
+  const guess = Math.max(16, (n / (scratch ? 16 : 4)) | 0);
+  let capacity = reuse ? scratch.starts.length : guess;
+  let starts = reuse ? scratch.starts : new Int32Array(capacity);
+  let ends = reuse ? scratch.ends : new Int32Array(capacity);
+  let kinds = reuse ? scratch.kinds : new Uint8Array(capacity);
   let fields = 0;
   let rows = 0;
   let columns = expected;
@@ -223,6 +260,7 @@ function scanRecords(buf: Buffer, final: boolean, expected: number | undefined, 
     recordStart = p;
   }
 
+  if (scratch) Object.assign(scratch, { starts, ends, kinds });
   return { consumed: recordStart, rows, columns, starts, ends, kinds };
 }
 

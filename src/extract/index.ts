@@ -37,6 +37,7 @@ export {
   parseS3Url,
   streamS3Results,
 } from './stream-s3-results.js';
+export { CsvDecodePool } from './csv-decode-pool.js';
 export { AthenaCsvParser, CsvFormatError, type CsvRows } from './athena-csv-parser.js';
 export { ATHENA_TYPE_KEY, type ExtraColumn, schemaForColumns } from './schema-for-columns.js';
 export {

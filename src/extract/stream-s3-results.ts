@@ -2,8 +2,11 @@ import type { AthenaClient } from '@aws-sdk/client-athena';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { awsErrorInfo, FanoutError } from '../errors.js';
-import { AthenaCsvParser, type CsvRows, CsvFormatError, fieldText } from './athena-csv-parser.js';
-import { type BatchContext, buildBatchFromColumns, resultError } from './build-record-batch.js';
+import { AthenaCsvParser, type CsvRows } from './athena-csv-parser.js';
+import type { BatchContext } from './build-record-batch.js';
+import { type CsvBatchSpec, csvFormatError, csvRowsToBatch, emptyFileError } from './csv-batch.js';
+import type { CsvDecodePool } from './csv-decode-pool.js';
+import { pooledCsvBatches } from './pooled-csv-batches.js';
 import { type ExtraColumn, schemaForColumns } from './schema-for-columns.js';
 import {
   cancelled,
@@ -11,12 +14,20 @@ import {
   type QueryResultStream,
   type ReadResultsOptions,
 } from './stream-query-results.js';
-import { csvColumn } from './text-columns.js';
 
 export interface S3ResultsOptions extends ReadResultsOptions {
-  /** CSV bytes parsed at a time (default 4 MiB): sets the batch size and bounds memory. */
+  /** CSV bytes parsed at a time (default 4 MiB, 2 MiB on a pool): sets the batch size and bounds memory. */
   stretchBytes?: number;
+  /** Worker threads that decode the CSV (see CsvDecodePool); without it, this thread does. */
+  csvPool?: CsvDecodePool;
+  /**
+   * Smaller result files are decoded on this thread even with a pool (default 8 MiB, some 60 ms of
+   * decoding): a run whose results are all small never starts the pool's workers.
+   */
+  poolMinBytes?: number;
 }
+
+const DEFAULT_POOL_MIN_BYTES = 8 * 1024 * 1024;
 
 /** `s3://bucket/key` → its parts. */
 export function parseS3Url(url: string): { bucket: string; key: string } {
@@ -47,8 +58,10 @@ export async function streamS3Results(
     if (err instanceof FanoutError) Object.assign(err.context, ctx);
     throw err;
   }
-  const body = await openObject(s3, resultFile, opts.signal, ctx);
+  const { body, bytes } = await openObject(s3, resultFile, opts.signal, ctx);
   const names = columns.map((c) => c.Name ?? '');
+  const small = bytes !== undefined && bytes < (opts.poolMinBytes ?? DEFAULT_POOL_MIN_BYTES);
+  const pool = small ? undefined : opts.csvPool;
 
   const batches = csvRecordBatches(body, schema, names, {
     extra,
@@ -56,6 +69,7 @@ export async function streamS3Results(
     file: resultFile,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.stretchBytes ? { stretchBytes: opts.stretchBytes } : {}),
+    ...(pool ? { pool } : {}),
   });
   return { schema, columns, fetch: 's3', batches };
 }
@@ -67,11 +81,18 @@ export interface CsvBatchOptions {
   file?: string;
   signal?: AbortSignal;
   stretchBytes?: number;
+  /** Decode on these worker threads, several pieces of the file at once; else on this thread. */
+  pool?: CsvDecodePool;
 }
 
+const DEFAULT_STRETCH_BYTES = 4 * 1024 * 1024;
+// Smaller on the pool: each piece in flight holds its bytes, the worker's field arrays and its batch,
+// and more pieces keep the workers evenly busy (5 M rows: peak RSS 410 → 361 MB against 4 MiB).
+const DEFAULT_PIECE_BYTES = 2 * 1024 * 1024;
+
 /**
- * Athena result CSV bytes (header first) → RecordBatches of `schema`, one per parsed stretch. `names`
- * are the result columns the header must repeat.
+ * Athena result CSV bytes (header first) → RecordBatches of `schema`, one per parsed stretch, in file
+ * order. `names` are the result columns the header must repeat.
  */
 export async function* csvRecordBatches(
   body: AsyncIterable<Uint8Array>,
@@ -79,66 +100,52 @@ export async function* csvRecordBatches(
   names: string[],
   opts: CsvBatchOptions = {},
 ): AsyncGenerator<RecordBatch, void, undefined> {
-  const extra = opts.extra ?? [];
-  const ctx = opts.ctx ?? {};
-  const file = opts.file ?? 'the result file';
-  const parser = new AthenaCsvParser({
-    columns: names.length,
-    ...(opts.stretchBytes ? { stretchBytes: opts.stretchBytes } : {}),
-  });
-  // An object: TypeScript would otherwise narrow a local the closure sets to its initial value.
-  const seen = { header: false };
-  const toBatch = (rows: CsvRows): RecordBatch | undefined => {
-    let skip = 0;
-    if (!seen.header) {
-      checkHeader(rows, names, ctx, file);
-      seen.header = true;
-      skip = 1;
-    }
-    if (rows.rows - skip === 0) return undefined;
-    // Data row numbers, as GetQueryResults would count them: the header is not a row.
-    const firstRow = rows.firstRecord + skip - 1;
-    return buildBatchFromColumns(
-      schema,
-      rows.rows - skip,
-      (c) => csvColumn(rows, c, skip),
-      firstRow,
-      extra,
-      ctx,
-    );
+  const spec: CsvBatchSpec = {
+    schema,
+    names,
+    extra: opts.extra ?? [],
+    ctx: opts.ctx ?? {},
+    file: opts.file ?? 'the result file',
   };
+  const signal = opts.signal ? { signal: opts.signal } : {};
   try {
-    for await (const chunk of body) {
-      if (opts.signal?.aborted) throw cancelled(ctx, opts.signal.reason);
-      const rows = parser.push(chunk);
-      const batch = rows && toBatch(rows);
-      if (batch) yield batch;
-    }
-    const rows = parser.end();
-    const batch = rows && toBatch(rows);
-    if (batch) yield batch;
-    if (!seen.header) {
-      throw resultError(ctx, undefined, undefined, `result file ${file} is empty (no header row)`);
-    }
+    yield* opts.pool
+      ? pooledCsvBatches(body, spec, opts.pool, {
+          pieceBytes: opts.stretchBytes ?? DEFAULT_PIECE_BYTES,
+          ...signal,
+        })
+      : serialCsvBatches(body, spec, opts.stretchBytes ?? DEFAULT_STRETCH_BYTES, opts.signal);
   } catch (err) {
-    if (err instanceof CsvFormatError) {
-      throw resultError(ctx, err.record - 1, undefined, `malformed CSV in ${file}: ${err.message}`);
-    }
-    if (err instanceof FanoutError) throw err;
-    if (opts.signal?.aborted) throw cancelled(ctx, err);
-    throw readError(err, file, ctx);
+    const mapped = csvFormatError(err, spec);
+    if (mapped instanceof FanoutError) throw mapped;
+    if (opts.signal?.aborted) throw cancelled(spec.ctx, err);
+    throw readError(err, spec.file, spec.ctx);
   }
 }
 
-function checkHeader(rows: CsvRows, names: string[], ctx: BatchContext, file: string): void {
-  const header = names.map((_, c) => fieldText(rows, c) ?? '');
-  if (header.every((h, i) => h === names[i])) return;
-  throw resultError(
-    ctx,
-    undefined,
-    undefined,
-    `the header of ${file} (${header.join(', ')}) does not match the result columns (${names.join(', ')})`,
-  );
+async function* serialCsvBatches(
+  body: AsyncIterable<Uint8Array>,
+  spec: CsvBatchSpec,
+  stretchBytes: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<RecordBatch, void, undefined> {
+  const parser = new AthenaCsvParser({ columns: spec.names.length, stretchBytes });
+  // An object: TypeScript would otherwise narrow a local the closure sets to its initial value.
+  const seen = { header: false };
+  const toBatch = (rows: CsvRows | undefined): RecordBatch | undefined => {
+    if (!rows) return undefined;
+    const batch = csvRowsToBatch(rows, !seen.header, spec);
+    seen.header = true;
+    return batch;
+  };
+  for await (const chunk of body) {
+    if (signal?.aborted) throw cancelled(spec.ctx, signal.reason);
+    const batch = toBatch(parser.push(chunk));
+    if (batch) yield batch;
+  }
+  const batch = toBatch(parser.end());
+  if (batch) yield batch;
+  if (!seen.header) throw emptyFileError(spec);
 }
 
 async function openObject(
@@ -146,7 +153,7 @@ async function openObject(
   url: string,
   signal: AbortSignal | undefined,
   ctx: BatchContext,
-): Promise<AsyncIterable<Uint8Array>> {
+): Promise<{ body: AsyncIterable<Uint8Array>; bytes: number | undefined }> {
   const { bucket, key } = parseS3Url(url);
   try {
     const out = await s3.send(
@@ -154,7 +161,7 @@ async function openObject(
       signal ? { abortSignal: signal } : {},
     );
     if (!out.Body) throw new Error('GetObject returned no body');
-    return out.Body as AsyncIterable<Uint8Array>;
+    return { body: out.Body as AsyncIterable<Uint8Array>, bytes: out.ContentLength };
   } catch (err) {
     if (signal?.aborted) throw cancelled(ctx, err);
     throw readError(err, url, ctx);

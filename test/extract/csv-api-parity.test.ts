@@ -1,7 +1,12 @@
 import type { ColumnInfo } from '@aws-sdk/client-athena';
 import { type RecordBatch, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
-import { describe, expect, it } from 'vitest';
-import { buildRecordBatch, csvRecordBatches, schemaForColumns } from '../../src/extract/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  buildRecordBatch,
+  CsvDecodePool,
+  csvRecordBatches,
+  schemaForColumns,
+} from '../../src/extract/index.js';
 import { row } from './fake-athena.js';
 
 /** Each column type with canonical texts (the CSV fast paths) and every odd form next to them. */
@@ -95,7 +100,11 @@ function csvText(name: string, values: (string | null)[]): string {
   return `"${name}"\n${values.map((v) => (v === null ? '' : `"${v.replaceAll('"', '""')}"`)).join('\n')}\n`;
 }
 
-async function viaCsv(col: ColumnInfo, values: (string | null)[]): Promise<Table | Error> {
+async function viaCsv(
+  col: ColumnInfo,
+  values: (string | null)[],
+  pool?: CsvDecodePool,
+): Promise<Table | Error> {
   const schema = schemaForColumns([col]);
   const body = (async function* () {
     await Promise.resolve();
@@ -105,6 +114,8 @@ async function viaCsv(col: ColumnInfo, values: (string | null)[]): Promise<Table
     const batches: RecordBatch[] = [];
     for await (const b of csvRecordBatches(body, schema, [col.Name!], {
       ctx: { accountId: 'A', queryName: 'q' },
+      // Through the pool, one record per piece: a bad value's row number is found across pieces.
+      ...(pool ? { pool, stretchBytes: 1 } : {}),
     })) {
       batches.push(b);
     }
@@ -140,19 +151,25 @@ const show = (t: Table | Error) =>
       ];
 
 describe('the CSV path reads every value exactly as the API path does', () => {
+  const pool = new CsvDecodePool(2);
+  afterAll(() => pool.close());
+
   for (const [col, texts] of CASES) {
     it(`${col.Type}: same value or same error, value by value`, async () => {
       for (const text of texts) {
         // Each text in its own column between a NULL and itself, so row numbers in errors matter too.
         const values = [null, text];
-        expect(show(await viaCsv(col, values)), `${col.Type} ${JSON.stringify(text)}`).toEqual(
-          show(viaApi(col, values)),
+        const api = show(viaApi(col, values));
+        expect(show(await viaCsv(col, values)), `${col.Type} ${JSON.stringify(text)}`).toEqual(api);
+        expect(show(await viaCsv(col, values, pool)), `pooled ${col.Type} ${JSON.stringify(text)}`).toEqual(
+          api,
         );
       }
       // And all the valid ones together in one batch.
       const good = texts.filter((t) => !(viaApi(col, [t]) instanceof Error));
       expect(good.length).toBeGreaterThan(0);
       expect(show(await viaCsv(col, [...good, null]))).toEqual(show(viaApi(col, [...good, null])));
+      expect(show(await viaCsv(col, [...good, null], pool))).toEqual(show(viaApi(col, [...good, null])));
     });
   }
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
 import { FanoutError } from '../../src/errors.js';
 import {
+  CsvDecodePool,
   executeQuery,
   type ExecutedQuery,
   type FetchMode,
@@ -53,7 +54,14 @@ async function run(sql: string): Promise<ExecutedQuery> {
   return executeQuery(athena, { queryName: 'paths', sql, workgroup: 'primary' }, { poll });
 }
 
-async function read(executed: ExecutedQuery, fetch: FetchMode, client: S3Client = s3, stretchBytes?: number) {
+async function read(
+  executed: ExecutedQuery,
+  fetch: FetchMode,
+  client: S3Client = s3,
+  stretchBytes?: number,
+  csvPool?: CsvDecodePool,
+  poolMinBytes?: number,
+) {
   const fallbacks: string[] = [];
   const stream = await openQueryResults(athena, executed, {
     fetch,
@@ -62,6 +70,8 @@ async function read(executed: ExecutedQuery, fetch: FetchMode, client: S3Client 
     context: { accountId: ACCOUNT, queryName: 'paths' },
     onFallback: (r) => fallbacks.push(r),
     ...(stretchBytes ? { stretchBytes } : {}),
+    ...(csvPool ? { csvPool } : {}),
+    ...(poolMinBytes === undefined ? {} : { poolMinBytes }),
   });
   const batches: RecordBatch[] = [];
   for await (const b of stream.batches) batches.push(b);
@@ -87,6 +97,28 @@ describe('fetch paths (api, s3, auto) against the emulator', () => {
     );
     expect(viaS3.table.numRows).toBe(3000);
     expect(rows(viaS3.table)).toEqual(rows(api.table));
+
+    // The same through the run's decoding pool: pieces decoded on two workers, batches in order.
+    let decoded = 0;
+    const pool = new (class extends CsvDecodePool {
+      override decode(...args: Parameters<CsvDecodePool['decode']>) {
+        decoded++;
+        return super.decode(...args);
+      }
+    })(2);
+    try {
+      const pooled = await read(executed, 's3', s3, 4096, pool, 0);
+      expect(decoded).toBe(pooled.batches.length);
+      expect(pooled.batches.length).toBeGreaterThan(10);
+      expect(pooled.table.schema.fields.map(String)).toEqual(api.table.schema.fields.map(String));
+      expect(rows(pooled.table)).toEqual(rows(api.table));
+      // A file under the default 8 MiB stays on this thread: the pool is never used.
+      decoded = 0;
+      expect(rows((await read(executed, 's3', s3, 4096, pool)).table)).toEqual(rows(api.table));
+      expect(decoded).toBe(0);
+    } finally {
+      await pool.close();
+    }
 
     const t = viaS3.table;
     expect(t.getChild('big')!.get(2999)).toBe(9007199254740993n + 2999n);

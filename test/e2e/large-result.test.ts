@@ -1,0 +1,85 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { Manifest } from '../../src/types.js';
+import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
+import { duckRows } from '../helpers/duckdb.js';
+import { EXTERNAL_ID, MEMBERS, orgAuthYaml, orgScenario } from '../helpers/org-scenario.js';
+
+const ROWS = 60_000;
+// ~190 bytes a row: an 11 MB result file, above the 8 MiB from which the run's decoding pool reads it.
+const SQL = `SELECT i::BIGINT AS id,
+    repeat(chr(65 + (i % 26)::INTEGER), 150) || ' é€ "q", ' || chr(10) || i::VARCHAR AS txt,
+    CASE WHEN i % 7 = 0 THEN NULL ELSE i * 0.25 END AS amount,
+    DATE '2024-01-01' + (i % 400)::INTEGER AS day
+  FROM range(${ROWS}) t(i)`;
+
+const CONFIG = `version: 1
+region: eu-west-1
+${orgAuthYaml()}accounts:
+  include: ["${MEMBERS[0]}"]
+athena:
+  database: inventory
+  outputLocation: s3://athena-results-<accountId>/fanout/
+queries:
+  - { name: big_api, sql: ${JSON.stringify(SQL)}, fetch: api }
+  - { name: big_s3, sql: ${JSON.stringify(SQL)}, fetch: s3 }
+sinks:
+  - { type: parquet, path: out/{query}.parquet }
+manifest: out/manifest.json
+`;
+
+describe('a large result read from S3 on the run’s decoding workers (built CLI)', () => {
+  let emulator: RunningEmulator;
+  let dir: string;
+  let result: CliResult;
+  let manifest: Manifest;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ scenario: orgScenario() });
+    dir = await mkdtemp(join(tmpdir(), 'fanout-large-'));
+    await mkdir(join(dir, 'tmp'));
+    await writeFile(join(dir, 'pipeline.config.yaml'), CONFIG);
+    result = await runCli(['run'], {
+      cwd: dir,
+      env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID, TMPDIR: join(dir, 'tmp') }),
+    });
+    manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
+  });
+  afterAll(async () => {
+    await emulator.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the same rows as the API path, in result order, and exits', async () => {
+    expect(result.code, result.stderr).toBe(0);
+    expect(manifest.units.map((u) => [u.query, u.fetch, u.state]).sort()).toEqual([
+      ['big_api', 'api', 'succeeded'],
+      ['big_s3', 's3', 'succeeded'],
+    ]);
+    // The premise: the file read is above the size from which the pool decodes it.
+    const s3Unit = manifest.units.find((u) => u.query === 'big_s3')!;
+    const csv = emulator.s3.get(
+      `athena-results-${MEMBERS[0]}`,
+      `fanout/${s3Unit.queryExecutionIds.at(-1)}.csv`,
+    );
+    expect(csv?.length).toBeGreaterThan(8 * 1024 * 1024);
+    const cols = 'account_id, id, txt, amount, day';
+    const a = `SELECT ${cols} FROM read_parquet('${join(dir, 'out/big_api.parquet')}')`;
+    const b = `SELECT ${cols} FROM read_parquet('${join(dir, 'out/big_s3.parquet')}')`;
+    const [count] = await duckRows(`SELECT count(*)::INTEGER AS n FROM (${b})`);
+    expect(count!.n).toBe(ROWS);
+    const diff = await duckRows(
+      `SELECT count(*)::INTEGER AS n FROM ((${a} EXCEPT ALL ${b}) UNION ALL (${b} EXCEPT ALL ${a}))`,
+    );
+    expect(diff[0]!.n).toBe(0);
+    // Pieces decoded in parallel, batches written in file order: row k of the file is id k.
+    const misplaced = await duckRows(
+      `SELECT count(*)::INTEGER AS n FROM read_parquet('${join(dir, 'out/big_s3.parquet')}', file_row_number = true)
+       WHERE id <> file_row_number`,
+    );
+    expect(misplaced[0]!.n).toBe(0);
+  });
+});
