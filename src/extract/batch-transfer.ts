@@ -1,5 +1,5 @@
 import { isMarkedAsUntransferable } from 'node:worker_threads';
-import { Data, type DataType, type Field, RecordBatch, type Schema, Struct } from 'apache-arrow';
+import { Data, DataType, Field, RecordBatch, Schema, Struct, Timestamp, type TimeUnit } from 'apache-arrow';
 
 /** One column's Arrow buffers as plain typed arrays, which postMessage can move without copying. */
 export interface ColumnTransfer {
@@ -14,6 +14,8 @@ export interface ColumnTransfer {
 export interface BatchTransfer {
   length: number;
   columns: ColumnTransfer[];
+  /** Each top-level timestamp column's unit: the values may need a finer one than the schema's. */
+  units: (TimeUnit | undefined)[];
 }
 
 /**
@@ -38,12 +40,28 @@ export function batchToTransfer(batch: RecordBatch): { message: BatchTransfer; t
       children: data.children.map(column),
     };
   };
-  const message = { length: batch.numRows, columns: batch.data.children.map(column) };
+  const units = batch.schema.fields.map((f: Field<DataType>) =>
+    DataType.isTimestamp(f.type) ? f.type.unit : undefined,
+  );
+  const message = { length: batch.numRows, columns: batch.data.children.map(column), units };
   return { message, transfer: [...transfer] };
 }
 
-/** The batch again, typed by `schema` (the one it was built with): no bytes are copied. */
-export function batchFromTransfer(schema: Schema, message: BatchTransfer): RecordBatch {
+/**
+ * The batch again, typed by `schema` (the one it was built with, timestamp columns at the unit the
+ * sender's batch had): no bytes are copied.
+ */
+export function batchFromTransfer(declared: Schema, message: BatchTransfer): RecordBatch {
+  const asSent = (f: Field<DataType>, i: number): Field<DataType> => {
+    const type = f.type;
+    const unit = message.units[i];
+    if (!DataType.isTimestamp(type) || unit === undefined || unit === type.unit) return f;
+    return new Field(f.name, new Timestamp(unit, type.timezone), f.nullable, f.metadata);
+  };
+  const fields = declared.fields.map(asSent);
+  const schema = fields.some((f, i) => f !== declared.fields[i])
+    ? new Schema(fields, declared.metadata)
+    : declared;
   const column = (type: DataType, t: ColumnTransfer): Data => {
     const children = t.children.map((c, i) => column((type.children[i] as Field<DataType>).type, c));
     return new Data(type, t.offset, t.length, t.nullCount, t.buffers as never, children);

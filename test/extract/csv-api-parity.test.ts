@@ -7,6 +7,8 @@ import {
   csvRecordBatches,
   schemaForColumns,
 } from '../../src/extract/index.js';
+import { widenTimestampUnits } from '../../src/extract/timestamp-unit.js';
+import { conformBatch } from '../../src/sinks/index.js';
 import { row } from './fake-athena.js';
 
 /** Each column type with canonical texts (the CSV fast paths) and every odd form next to them. */
@@ -119,8 +121,14 @@ async function viaCsv(
     })) {
       batches.push(b);
     }
-    // A batch's timestamp unit follows its values, so the table takes the batch's schema.
-    return tableFromIPC(tableToIPC(batches.length > 0 ? new Table(batches) : new Table(schema)));
+    // A batch's timestamp unit follows its values (one record per piece: one batch each), so the
+    // table takes the finest unit any batch needed, as a run's merge does.
+    const widened = batches.reduce((s, b) => widenTimestampUnits(s, b.schema), schema);
+    const table = new Table(
+      widened,
+      batches.map((b) => conformBatch(b, widened)),
+    );
+    return tableFromIPC(tableToIPC(table));
   } catch (err) {
     return err as Error;
   }
