@@ -156,16 +156,9 @@ async function openPart(
   signal: AbortSignal | undefined,
   ctx: BatchContext,
 ): Promise<OpenPart> {
-  const { bucket, key } = parseS3Url(url);
-  try {
-    const out = await s3.send(
-      new GetObjectCommand({ Bucket: bucket, Key: key }),
-      signal ? { abortSignal: signal } : {},
-    );
-    await pipeline(out.Body as Readable, createWriteStream(path), signal ? { signal } : {});
-  } catch (err) {
-    throw s3Error('Reading', url, err, signal, ctx);
-  }
+  await readObject(s3, url, signal, ctx, (body) =>
+    pipeline(body, createWriteStream(path), signal ? { signal } : {}),
+  );
   let file: ParquetFile;
   try {
     file = await ParquetFile.fromFile(await openAsBlob(path));
@@ -179,21 +172,34 @@ async function openPart(
   return { url, schema, file, path };
 }
 
-async function getBytes(
+function getBytes(
   s3: S3Client,
   url: string,
   signal: AbortSignal | undefined,
   ctx: BatchContext,
 ): Promise<Buffer> {
+  return readObject(s3, url, signal, ctx, async (body) => {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  });
+}
+
+/** GETs one object for `consume`; a failure of the request or of reading the body names the object. */
+async function readObject<T>(
+  s3: S3Client,
+  url: string,
+  signal: AbortSignal | undefined,
+  ctx: BatchContext,
+  consume: (body: Readable) => Promise<T>,
+): Promise<T> {
   const { bucket, key } = parseS3Url(url);
   try {
     const out = await s3.send(
       new GetObjectCommand({ Bucket: bucket, Key: key }),
       signal ? { abortSignal: signal } : {},
     );
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of out.Body as AsyncIterable<Uint8Array>) chunks.push(chunk);
-    return Buffer.concat(chunks);
+    return await consume(out.Body as Readable);
   } catch (err) {
     throw s3Error('Reading', url, err, signal, ctx);
   }
