@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import { emulatorEnv, repoRoot, runCli } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
 import { EXTERNAL_ID, MANAGEMENT, MEMBERS, orgAuthYaml, orgScenario } from '../helpers/org-scenario.js';
+import { orgDir } from '../helpers/org-run.js';
 
 const ROWS_PER_ACCOUNT = 400_000;
 const ACCOUNTS = [MANAGEMENT, MEMBERS[0]!];
@@ -29,6 +29,7 @@ describe('a run killed (SIGKILL) while writing its output', () => {
   let emulator: RunningEmulator;
   let dir: string;
   let tmp: string;
+  let cleanup: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     const scenario = orgScenario();
@@ -38,16 +39,10 @@ describe('a run killed (SIGKILL) while writing its output', () => {
         `CREATE TABLE inventory.big AS SELECT i::BIGINT AS id, 'row ' || i::VARCHAR || ' ' || repeat('x', 40) AS pad FROM range(${ROWS_PER_ACCOUNT}) t(i)`,
       ],
     };
-    emulator = await startEmulator({ scenario });
-    dir = await mkdtemp(join(tmpdir(), 'fanout-kill-'));
+    ({ emulator, dir, cleanup } = await orgDir(CONFIG, { scenario, prefix: 'fanout-kill-', spill: true }));
     tmp = join(dir, 'tmp');
-    await mkdir(tmp);
-    await writeFile(join(dir, 'pipeline.config.yaml'), CONFIG);
   });
-  afterAll(async () => {
-    await emulator.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanup?.());
 
   it('leaves no file at the final path; the next run writes it whole and cleans the leftovers', async () => {
     const env = emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID, TMPDIR: tmp, LOG_LEVEL: 'warn' });

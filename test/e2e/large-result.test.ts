@@ -1,12 +1,11 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/types.js';
-import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
-import { duckRows } from '../helpers/duckdb.js';
-import { EXTERNAL_ID, MEMBERS, orgAuthYaml, orgScenario } from '../helpers/org-scenario.js';
+import type { CliResult } from '../helpers/cli.js';
+import { duckRows, symmetricDifferenceSql } from '../helpers/duckdb.js';
+import { MEMBERS, orgAuthYaml } from '../helpers/org-scenario.js';
+import { runInOrgDir } from '../helpers/org-run.js';
 
 const ROWS = 60_000;
 // ~190 bytes a row: an 11 MB result file, above the 8 MiB from which the run's decoding pool reads it.
@@ -36,22 +35,15 @@ describe('a large result read from S3 on the run’s decoding workers (built CLI
   let dir: string;
   let result: CliResult;
   let manifest: Manifest;
+  let cleanup: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ scenario: orgScenario() });
-    dir = await mkdtemp(join(tmpdir(), 'fanout-large-'));
-    await mkdir(join(dir, 'tmp'));
-    await writeFile(join(dir, 'pipeline.config.yaml'), CONFIG);
-    result = await runCli(['run'], {
-      cwd: dir,
-      env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID, TMPDIR: join(dir, 'tmp') }),
-    });
-    manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
+    ({ emulator, dir, result, manifest, cleanup } = await runInOrgDir(CONFIG, {
+      prefix: 'fanout-large-',
+      spill: true,
+    }));
   });
-  afterAll(async () => {
-    await emulator.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanup?.());
 
   it('writes the same rows as the API path, in result order, and exits', async () => {
     expect(result.code, result.stderr).toBe(0);
@@ -71,9 +63,7 @@ describe('a large result read from S3 on the run’s decoding workers (built CLI
     const b = `SELECT ${cols} FROM read_parquet('${join(dir, 'out/big_s3.parquet')}')`;
     const [count] = await duckRows(`SELECT count(*)::INTEGER AS n FROM (${b})`);
     expect(count!.n).toBe(ROWS);
-    const diff = await duckRows(
-      `SELECT count(*)::INTEGER AS n FROM ((${a} EXCEPT ALL ${b}) UNION ALL (${b} EXCEPT ALL ${a}))`,
-    );
+    const diff = await duckRows(symmetricDifferenceSql(a, b));
     expect(diff[0]!.n).toBe(0);
     // Pieces decoded in parallel, batches written in file order: row k of the file is id k.
     const misplaced = await duckRows(

@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/types.js';
-import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
-import { EXTERNAL_ID, orgScenario } from '../helpers/org-scenario.js';
+import type { CliResult } from '../helpers/cli.js';
+import { orgScenario } from '../helpers/org-scenario.js';
+import { runInOrgDir } from '../helpers/org-run.js';
 import { pipelineYaml } from '../operations/pipeline-yaml.js';
 
 const THROTTLE_CODES = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'SlowDown']);
@@ -16,27 +16,21 @@ describe('metrics of a run with throttling injected on every API', () => {
   let result: CliResult;
   let metrics: Map<string, number>;
   let manifest: Manifest;
+  let cleanup: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     const scenario = orgScenario();
     scenario.knobs = { ...scenario.knobs, throttle: { rate: 0.1, actions: [], seed: 19 } };
-    emulator = await startEmulator({ scenario });
-    dir = await mkdtemp(join(tmpdir(), 'fanout-metrics-'));
-    await writeFile(join(dir, 'pipeline.config.yaml'), pipelineYaml('metrics:\n  file: out/fanout.prom\n'));
-    result = await runCli(['run'], {
-      cwd: dir,
-      env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID }),
-    });
+    ({ emulator, dir, result, manifest, cleanup } = await runInOrgDir(
+      pipelineYaml('metrics:\n  file: out/fanout.prom\n'),
+      { scenario, prefix: 'fanout-metrics-' },
+    ));
     const text = await readFile(join(dir, 'out/fanout.prom'), 'utf8');
     metrics = new Map(
       [...text.matchAll(/^(athena_fanout_\w+(?:\{[^}]*\})?) (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])]),
     );
-    manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
   });
-  afterAll(async () => {
-    await emulator.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanup?.());
 
   it('counts exactly the requests and the throttling answers the emulator sent (STS XML included)', () => {
     expect(result.code, result.stderr).toBe(1);

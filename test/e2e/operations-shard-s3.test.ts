@@ -2,11 +2,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/types.js';
-import { emulatorEnv, runCli } from '../helpers/cli.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
-import { EXTERNAL_ID, expectedAccounts, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
+import { expectedAccounts, MEMBERS } from '../helpers/org-scenario.js';
+import { singleAndSharded } from '../helpers/org-run.js';
 import { pipelineYaml } from '../operations/pipeline-yaml.js';
 
 const BUCKET = 'fanout-lake';
@@ -39,9 +40,9 @@ const json = (v: unknown) => JSON.stringify(v, (_, x: unknown) => (typeof x === 
 
 describe('run --shard I/N into an s3:// partitioned dataset, then merge --run', () => {
   let emulator: RunningEmulator;
-  let single: string;
   let sharded: string;
   let env: NodeJS.ProcessEnv;
+  let cleanup: (() => Promise<void>) | undefined;
   const keys = (prefix: string) => emulator.s3.keys(BUCKET).filter((k) => k.startsWith(prefix));
   const success = () => emulator.s3.get(BUCKET, `${PREFIX}_SUCCESS`);
   const shardRuns = (runId: string, shards: number[]) =>
@@ -73,26 +74,18 @@ describe('run --shard I/N into an s3:// partitioned dataset, then merge --run', 
   }
 
   beforeAll(async () => {
-    const scenario = orgScenario();
-    // One account has a column the others lack: the shards' parts need the run's schema.
-    scenario.data = {
-      ...scenario.data,
-      [MEMBERS[3]!]: ['ALTER TABLE inventory.inventory ADD COLUMN extra INTEGER DEFAULT 7'],
-    };
-    emulator = await startEmulator({ scenario });
-    env = emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID });
-    single = await mkdtemp(join(tmpdir(), 'fanout-s3-single-'));
-    sharded = await mkdtemp(join(tmpdir(), 'fanout-s3-sharded-'));
-    await writeFile(join(single, 'pipeline.config.yaml'), config('single'));
-    await writeFile(join(sharded, 'pipeline.config.yaml'), config('sharded'));
-    const one = await runCli(['run'], { cwd: single, env });
+    // One account's table has a column the others lack: the shards' parts need the run's schema.
+    let one: CliResult;
+    ({
+      emulator,
+      env,
+      sharded,
+      singleRun: one,
+      cleanup,
+    } = await singleAndSharded({ single: config('single'), sharded: config('sharded') }, 'fanout-s3-'));
     expect(one.code, one.stderr).toBe(1);
   });
-  afterAll(async () => {
-    await emulator.close();
-    await rm(single, { recursive: true, force: true });
-    await rm(sharded, { recursive: true, force: true });
-  });
+  afterAll(() => cleanup?.());
 
   it('4 concurrent shards and merge give the single run rows, every part in _SUCCESS, SSE on every object', async () => {
     // Left by earlier runs: an account no longer selected, a part of the unsharded naming, an old

@@ -1,14 +1,14 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/types.js';
-import { emulatorEnv, repoRoot, runCli } from '../helpers/cli.js';
+import { repoRoot, runCli, type CliResult } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
-import { DENIED, EXTERNAL_ID, expectedAccounts, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
+import { DENIED, expectedAccounts, MEMBERS } from '../helpers/org-scenario.js';
+import { singleAndSharded } from '../helpers/org-run.js';
 import { pipelineYaml } from '../operations/pipeline-yaml.js';
 
 /** Two regions (so one account's units land in different shards), every output format, a dataset, metrics. */
@@ -80,28 +80,22 @@ describe('run --shard I/N over 4 processes, then merge --run', () => {
   let single: string;
   let sharded: string;
   let env: NodeJS.ProcessEnv;
+  let cleanup: (() => Promise<void>) | undefined;
   const lake = () => join(sharded, 'out/lake/query=inventory');
 
   beforeAll(async () => {
-    const scenario = orgScenario();
-    // One account's table has a column the others lack: shards' schemas differ, the run's is their union.
-    scenario.data = {
-      ...scenario.data,
-      [MEMBERS[3]!]: ['ALTER TABLE inventory.inventory ADD COLUMN extra INTEGER DEFAULT 7'],
-    };
-    emulator = await startEmulator({ scenario });
-    env = emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID });
-    single = await mkdtemp(join(tmpdir(), 'fanout-single-'));
-    sharded = await mkdtemp(join(tmpdir(), 'fanout-sharded-'));
-    for (const d of [single, sharded]) await writeFile(join(d, 'pipeline.config.yaml'), CONFIG);
-    const one = await runCli(['run'], { cwd: single, env });
+    let one: CliResult;
+    ({
+      emulator,
+      env,
+      single,
+      sharded,
+      singleRun: one,
+      cleanup,
+    } = await singleAndSharded({ single: CONFIG, sharded: CONFIG }, 'fanout-'));
     expect(one.code, one.stderr).toBe(1);
   });
-  afterAll(async () => {
-    await emulator.close();
-    await rm(single, { recursive: true, force: true });
-    await rm(sharded, { recursive: true, force: true });
-  });
+  afterAll(() => cleanup?.());
 
   it('yields exactly the rows of the single-process run in every format, as one partitioned dataset', async () => {
     // Left by earlier runs: an account no longer selected, and a part of the unsharded naming.

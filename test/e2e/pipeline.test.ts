@@ -1,11 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/types.js';
-import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
+import type { CliResult } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
 import {
   DENIED,
@@ -18,6 +17,7 @@ import {
   orgScenario,
   SUSPENDED,
 } from '../helpers/org-scenario.js';
+import { runInOrgDir } from '../helpers/org-run.js';
 
 function configYaml(opts: { chainFrom: 'base' | 'master' }): string {
   return `version: 1
@@ -47,21 +47,12 @@ describe('athena-fanout run against the emulator (account chain from the master 
   let dir: string;
   let result: CliResult;
   let manifest: Manifest;
+  let cleanup: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ scenario: orgScenario() });
-    dir = await mkdtemp(join(tmpdir(), 'fanout-e2e-'));
-    await writeFile(join(dir, 'pipeline.config.yaml'), configYaml({ chainFrom: 'master' }));
-    result = await runCli(['run'], {
-      cwd: dir,
-      env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID }),
-    });
-    manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
+    ({ emulator, dir, result, manifest, cleanup } = await runInOrgDir(configYaml({ chainFrom: 'master' })));
   });
-  afterAll(async () => {
-    await emulator.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanup?.());
 
   it('exits 1 (partial) because one account denies its role, and says so', () => {
     expect(result.code, result.stderr).toBe(1);
@@ -190,44 +181,32 @@ describe('athena-fanout run against the emulator (account chain from the master 
 
 describe('athena-fanout run with the account chain from the base credentials', () => {
   it('exits 0 when every account answers, assuming AthenaReader from the base identity', async () => {
-    const emulator = await startEmulator({ scenario: orgScenario({ deniedAccounts: [] }) });
-    const dir = await mkdtemp(join(tmpdir(), 'fanout-e2e-'));
+    const { emulator, result, manifest, cleanup } = await runInOrgDir(configYaml({ chainFrom: 'base' }), {
+      scenario: orgScenario({ deniedAccounts: [] }),
+    });
     try {
-      await writeFile(join(dir, 'pipeline.config.yaml'), configYaml({ chainFrom: 'base' }));
-      const result = await runCli(['run'], {
-        cwd: dir,
-        env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID }),
-      });
       expect(result.code, result.stderr).toBe(0);
       const memberHops = emulator.record.assumeRoles.filter((h) => h.roleArn.endsWith(':role/AthenaReader'));
       expect(memberHops.length).toBeGreaterThan(0);
       for (const h of memberHops) expect(h.callerArn).toBe(`arn:aws:iam::${MANAGEMENT}:user/ci`);
-      const manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
       expect(manifest.totals.rows).toBe(expectedAccounts([]).length * 4);
     } finally {
-      await emulator.close();
-      await rm(dir, { recursive: true, force: true });
+      await cleanup();
     }
   });
 
   it('exits 3 when the master chain is refused, naming hop 1 and AWS error', async () => {
-    const emulator = await startEmulator({ scenario: orgScenario({ masterExternalId: 'another-id' }) });
-    const dir = await mkdtemp(join(tmpdir(), 'fanout-e2e-'));
+    const { emulator, result, manifest, cleanup } = await runInOrgDir(configYaml({ chainFrom: 'base' }), {
+      scenario: orgScenario({ masterExternalId: 'another-id' }),
+    });
     try {
-      await writeFile(join(dir, 'pipeline.config.yaml'), configYaml({ chainFrom: 'base' }));
-      const result = await runCli(['run'], {
-        cwd: dir,
-        env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID }),
-      });
       expect(result.code).toBe(3);
-      const manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
       expect(manifest.error?.roleArn).toBe(`arn:aws:iam::${MANAGEMENT}:role/OrgHub`);
       expect(manifest.error?.awsCode).toBe('AccessDenied');
       expect(emulator.record.queries).toHaveLength(0);
       expect(result.stdout + result.stderr).not.toContain(EXTERNAL_ID);
     } finally {
-      await emulator.close();
-      await rm(dir, { recursive: true, force: true });
+      await cleanup();
     }
   });
 });

@@ -1,20 +1,12 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/types.js';
-import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
-import { duckRows } from '../helpers/duckdb.js';
-import {
-  DENIED,
-  EXCLUDED,
-  EXTERNAL_ID,
-  expectedAccounts,
-  MANAGEMENT,
-  orgAuthYaml,
-  orgScenario,
-} from '../helpers/org-scenario.js';
+import type { CliResult } from '../helpers/cli.js';
+import { duckRows, symmetricDifferenceSql } from '../helpers/duckdb.js';
+import { DENIED, EXCLUDED, expectedAccounts, MANAGEMENT, orgAuthYaml } from '../helpers/org-scenario.js';
+import { runInOrgDir } from '../helpers/org-run.js';
 
 /** The same SELECT through GetQueryResults and through the result CSV in S3, with every provenance column. */
 const CONFIG = `version: 1
@@ -46,23 +38,16 @@ describe('results through fetch: api and fetch: s3, with provenance columns (bui
   let spillRoot: string;
   let result: CliResult;
   let manifest: Manifest;
+  let cleanup: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ scenario: orgScenario() });
-    dir = await mkdtemp(join(tmpdir(), 'fanout-results-'));
+    ({ emulator, dir, result, manifest, cleanup } = await runInOrgDir(CONFIG, {
+      prefix: 'fanout-results-',
+      spill: true,
+    }));
     spillRoot = join(dir, 'tmp');
-    await mkdir(spillRoot);
-    await writeFile(join(dir, 'pipeline.config.yaml'), CONFIG);
-    result = await runCli(['run'], {
-      cwd: dir,
-      env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID, TMPDIR: spillRoot }),
-    });
-    manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
   });
-  afterAll(async () => {
-    await emulator.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanup?.());
 
   it('reads each query the way it was told and records it in the manifest', () => {
     expect(result.code, result.stderr).toBe(1); // one account denies its role
@@ -78,9 +63,7 @@ describe('results through fetch: api and fetch: s3, with provenance columns (bui
     const b = `SELECT ${cols} FROM read_parquet('${join(dir, 'out/via_s3.parquet')}')`;
     const [count] = await duckRows(`SELECT count(*)::INTEGER AS n FROM (${a})`);
     expect(count!.n).toBe(expectedAccounts().length * 4);
-    const diff = await duckRows(
-      `SELECT count(*)::INTEGER AS n FROM ((${a} EXCEPT ALL ${b}) UNION ALL (${b} EXCEPT ALL ${a}))`,
-    );
+    const diff = await duckRows(symmetricDifferenceSql(a, b));
     expect(diff[0]!.n).toBe(0);
   });
 

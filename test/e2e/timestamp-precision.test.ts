@@ -1,12 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/types.js';
-import { emulatorEnv, runCli } from '../helpers/cli.js';
+import type { CliResult } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
-import { EXTERNAL_ID, MANAGEMENT, MEMBERS, orgAuthYaml, orgScenario } from '../helpers/org-scenario.js';
+import { MANAGEMENT, MEMBERS, orgAuthYaml, orgScenario } from '../helpers/org-scenario.js';
+import { runInOrgDir } from '../helpers/org-run.js';
 
 const OTHER = MEMBERS[0]!;
 
@@ -42,13 +40,15 @@ manifest: out/manifest.json
 `;
 
 describe('timestamp units follow the digits the values carry (built CLI, both fetch paths)', () => {
-  let emulator: RunningEmulator;
   let dir: string;
   let manifest: Manifest;
+  let cleanup: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     const base = orgScenario();
-    emulator = await startEmulator({
+    let result: CliResult;
+    ({ dir, result, manifest, cleanup } = await runInOrgDir(CONFIG, {
+      prefix: 'fanout-ts-',
       scenario: {
         ...base,
         data: {
@@ -61,20 +61,10 @@ describe('timestamp units follow the digits the values carry (built CLI, both fe
         },
         knobs: { ...base.knobs, timestampDigits: 6 },
       },
-    });
-    dir = await mkdtemp(join(tmpdir(), 'fanout-ts-'));
-    await writeFile(join(dir, 'pipeline.config.yaml'), CONFIG);
-    const result = await runCli(['run'], {
-      cwd: dir,
-      env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID }),
-    });
+    }));
     expect(result.code, result.stderr).toBe(0);
-    manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
   });
-  afterAll(async () => {
-    await emulator.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanup?.());
 
   const units = async (file: string): Promise<Record<string, string>> =>
     Object.fromEntries(

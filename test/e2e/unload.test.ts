@@ -1,20 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableFromIPC, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/types.js';
-import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
-import { duckRows } from '../helpers/duckdb.js';
-import {
-  EXCLUDED,
-  EXTERNAL_ID,
-  expectedAccounts,
-  MANAGEMENT,
-  orgAuthYaml,
-  orgScenario,
-} from '../helpers/org-scenario.js';
+import type { CliResult } from '../helpers/cli.js';
+import { duckRows, symmetricDifferenceSql } from '../helpers/duckdb.js';
+import { EXCLUDED, expectedAccounts, MANAGEMENT, orgAuthYaml } from '../helpers/org-scenario.js';
+import { runInOrgDir } from '../helpers/org-run.js';
 
 /** The same SELECT through GetQueryResults and through UNLOAD; a nested one; a statement UNLOAD cannot wrap. */
 const CONFIG = `version: 1
@@ -43,21 +36,12 @@ describe('fetch: unload (built CLI)', () => {
   let dir: string;
   let result: CliResult;
   let manifest: Manifest;
+  let cleanup: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ scenario: orgScenario() });
-    dir = await mkdtemp(join(tmpdir(), 'fanout-unload-'));
-    await writeFile(join(dir, 'pipeline.config.yaml'), CONFIG);
-    result = await runCli(['run'], {
-      cwd: dir,
-      env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID }),
-    });
-    manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
+    ({ emulator, dir, result, manifest, cleanup } = await runInOrgDir(CONFIG, { prefix: 'fanout-unload-' }));
   });
-  afterAll(async () => {
-    await emulator.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanup?.());
 
   it('reads through UNLOAD and records it; a statement that is not a SELECT fails its units clearly', () => {
     expect(result.code, result.stderr).toBe(1);
@@ -80,9 +64,7 @@ describe('fetch: unload (built CLI)', () => {
     const b = `SELECT ${cols} FROM read_parquet('${join(dir, 'out/via_unload.parquet')}')`;
     const [count] = await duckRows(`SELECT count(*)::INTEGER AS n FROM (${b})`);
     expect(count!.n).toBe(expectedAccounts().length * 4);
-    const diff = await duckRows(
-      `SELECT count(*)::INTEGER AS n FROM ((${a} EXCEPT ALL ${b}) UNION ALL (${b} EXCEPT ALL ${a}))`,
-    );
+    const diff = await duckRows(symmetricDifferenceSql(a, b));
     expect(diff[0]!.n).toBe(0);
   });
 

@@ -1,8 +1,8 @@
-import { AthenaClient } from '@aws-sdk/client-athena';
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
 import { type DataType, type RecordBatch, Table, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import { FanoutError } from '../../src/errors.js';
 import {
   CsvDecodePool,
@@ -12,24 +12,19 @@ import {
   openQueryResults,
   s3Obstacle,
 } from '../../src/extract/index.js';
+import { startWithClients } from '../helpers/emulator-clients.js';
 
 const ACCOUNT = '111111111111';
 let emu: RunningEmulator;
 let athena: AthenaClient;
 let s3: S3Client;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  emu = await startEmulator({ scenario: 'emulator/scenarios/demo.yaml' });
-  const client = { endpoint: emu.endpoint, region: 'us-east-1', credentials: emu.baseCredentials };
-  athena = new AthenaClient(client);
-  s3 = new S3Client({ ...client, forcePathStyle: true });
+  ({ emu, athena, s3, close } = await startWithClients('emulator/scenarios/demo.yaml'));
 });
 
-afterAll(async () => {
-  athena.destroy();
-  s3.destroy();
-  await emu.close();
-});
+afterAll(() => close?.());
 
 const poll = { initialDelayMs: 20, maxDelayMs: 100, factor: 2 };
 

@@ -1,11 +1,11 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type DataType, type RecordBatch, Table, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import { FanoutError } from '../../src/errors.js';
 import {
   executeQuery,
@@ -14,33 +14,28 @@ import {
   openQueryResults,
   unloadStatement,
 } from '../../src/extract/index.js';
-import { BASE, smallScenario } from '../emulator/fixture.js';
+import { smallScenario } from '../emulator/fixture.js';
 import { duckRows } from '../helpers/duckdb.js';
+import { startWithClients } from '../helpers/emulator-clients.js';
 
 const ACCOUNT = '111111111111';
 const BUCKET = `athena-results-${ACCOUNT}`;
 let emu: RunningEmulator;
 let athena: AthenaClient;
 let s3: S3Client;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  emu = await startEmulator({
-    scenario: smallScenario({
+  ({ emu, athena, s3, close } = await startWithClients(
+    smallScenario({
       queryLatencyMs: 10,
       unloadPartRows: 1000,
       primaryOutputLocation: 's3://athena-results-{accountId}/primary/',
     }),
-  });
-  const client = { endpoint: emu.endpoint, region: 'us-east-1', credentials: BASE };
-  athena = new AthenaClient(client);
-  s3 = new S3Client({ ...client, forcePathStyle: true });
+  ));
 });
 
-afterAll(async () => {
-  athena.destroy();
-  s3.destroy();
-  await emu.close();
-});
+afterAll(() => close?.());
 
 const poll = { initialDelayMs: 10, maxDelayMs: 50, factor: 2 };
 

@@ -12,3 +12,8 @@ export async function duckRows(sql: string): Promise<Record<string, unknown>[]> 
     instance.closeSync();
   }
 }
+
+/** Counts (as `n`) the rows of `a` and `b` that the other lacks, duplicates included: 0 when they are equal. */
+export function symmetricDifferenceSql(a: string, b: string): string {
+  return `SELECT count(*)::INTEGER AS n FROM ((${a} EXCEPT ALL ${b}) UNION ALL (${b} EXCEPT ALL ${a}))`;
+}
