@@ -8,7 +8,7 @@ import type { PipelineConfig, ProvenanceColumn } from '../config/index.js';
 import { type ExecutedQuery, type ExtraColumn, openQueryResults } from '../extract/index.js';
 import { spillBatches, type SpilledResult } from '../sinks/index.js';
 import type { UnitRecord } from '../types.js';
-import { spillArea } from './spill-area.js';
+import { spillArea, spillMemory } from './spill-area.js';
 
 const s3Clients = new WeakMap<AthenaClient, Promise<S3Client>>();
 
@@ -50,7 +50,8 @@ export function provenanceValues(
 
 /**
  * Reads a succeeded execution's results through the query's fetch path and spills them to an Arrow IPC
- * file in the run's spill area, so that memory holds one batch whatever the result size.
+ * file in the run's spill area, so that memory holds one batch whatever the result size; a small
+ * result stays in memory while the run's budget for them lasts.
  */
 export async function fetchUnitResults(
   athena: AthenaClient,
@@ -65,7 +66,8 @@ export async function fetchUnitResults(
   const fetch = query.fetch;
   const stream = await openQueryResults(athena, executed, {
     fetch,
-    ...(fetch === 'api' ? {} : { s3: await s3For(athena) }),
+    // A getter: auto only needs S3 (and the client) for results longer than one page.
+    ...(fetch === 'api' ? {} : { s3: () => s3For(athena) }),
     unload: {
       ...(unloadPrefix === undefined ? {} : { prefix: unloadPrefix }),
       keep: query.unload.keep,
@@ -86,5 +88,5 @@ export async function fetchUnitResults(
     await spillArea(),
     `${query.name}-${account.id}-${randomBytes(4).toString('hex')}.arrows`,
   );
-  return spillBatches(file, stream.schema, stream.batches);
+  return spillBatches(file, stream.schema, stream.batches, { memory: spillMemory() });
 }
