@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { RecordBatchStreamWriter } from 'apache-arrow';
-import type { RecordBatch, Schema } from 'apache-arrow';
+import { RecordBatch, RecordBatchStreamWriter } from 'apache-arrow';
+import type { Schema } from 'apache-arrow';
 import { FanoutError } from '../errors.js';
 import { conformBatch } from './conform-batch.js';
 import { emptyBatch } from './empty-batch.js';
@@ -23,8 +23,12 @@ const WORKER_URL = new URL(
   import.meta.url,
 );
 
-function ipcOf(batch: RecordBatch): Uint8Array {
-  return RecordBatchStreamWriter.writeAll([batch]).toUint8Array(true);
+// Batches smaller than this are gathered into one message up to this size: a thousand one-row
+// results cost one hand-over to the encoder rather than a thousand (each a schema, a copy, a reply).
+const GATHER_BYTES = 1024 * 1024;
+
+function ipcOf(batches: RecordBatch[]): Uint8Array {
+  return RecordBatchStreamWriter.writeAll(batches).toUint8Array(true);
 }
 
 /** The encoder thread of one file, with a credit count for backpressure. */
@@ -100,7 +104,7 @@ class ParquetEncoder {
 /**
  * Stream `batches` into a Parquet file (ZSTD by default), atomically. parquet-wasm encodes on a worker
  * thread while this thread produces the next batches; memory is bounded by a row group plus two
- * batches in flight. Every batch is conformed to `schema`; a source that yields nothing still produces
+ * messages in flight (a batch, or small batches gathered up to 1 MiB). Every batch is conformed to `schema`; a source that yields nothing still produces
  * a valid file with the schema.
  */
 export async function writeParquetFile(
@@ -126,15 +130,30 @@ export async function writeParquetFile(
       const encoder = new ParquetEncoder({ temp, compression: opts.compression ?? 'zstd', rowGroupSize });
       const source = iterateBatches(batches);
       try {
-        let sent = false;
+        let gathered: RecordBatch[] = [];
+        let gatheredBytes = 0;
+        const flush = async () => {
+          if (gathered.length === 0) return;
+          const ipc = ipcOf(gathered);
+          gathered = [];
+          gatheredBytes = 0;
+          await encoder.send(ipc);
+        };
         for await (const batch of source) {
           const conformed = conformBatch(batch, schema);
           if (conformed.numRows === 0) continue;
           rows += conformed.numRows;
-          await encoder.send(ipcOf(conformed));
-          sent = true;
+          const bytes = conformed.data.byteLength;
+          if (gatheredBytes + bytes > GATHER_BYTES) await flush();
+          // One schema object for the whole message, so that the IPC writer never compares schemas
+          // (a batch it judged different would end the stream, and the worker would miss the rest).
+          gathered.push(conformed.schema === schema ? conformed : new RecordBatch(schema, conformed.data));
+          gatheredBytes += bytes;
+          if (gatheredBytes >= GATHER_BYTES) await flush();
         }
-        if (!sent) await encoder.send(ipcOf(emptyBatch(schema)));
+        await flush();
+        // Every batch sent had rows: none means an empty file, which still needs the schema.
+        if (rows === 0) await encoder.send(ipcOf([emptyBatch(schema)]));
         await encoder.end();
       } catch (err) {
         await encoder.abort();

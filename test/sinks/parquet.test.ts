@@ -226,6 +226,27 @@ describe('writeParquetFile', () => {
     expect(agg).toEqual([{ lo: BIG, hi: BIG + 9999n, k: 10_000n, labels_ok: true }]);
   });
 
+  it('writes a thousand one-row batches (each its own schema object, without field metadata) in order', async () => {
+    // One unit's small result each, as a 1,000-account run gives; several go to the encoder at once.
+    const meta = new Map([['athena.type', 'bigint']]);
+    const schema = new Schema([
+      new Field('n', new Int64(), true, meta),
+      new Field('label', new Utf8(), true),
+    ]);
+    const batches = Array.from({ length: 1000 }, (_, i) =>
+      batchOf({ n: int64Col([BIG + BigInt(i)]), label: utf8Col([i % 7 === 0 ? null : `row ${i}`]) }),
+    );
+    const path = join(dir, 'small.parquet');
+    expect((await writeParquetFile(path, schema, batches)).rows).toBe(1000);
+    const rows = await query(conn, `SELECT n, label FROM read_parquet(${sqlString(path)})`);
+    expect(rows).toEqual(
+      Array.from({ length: 1000 }, (_, i) => ({
+        n: BIG + BigInt(i),
+        label: i % 7 === 0 ? null : `row ${i}`,
+      })),
+    );
+  });
+
   it('conforms batches to the schema (column order, missing columns)', async () => {
     const schema = new Schema([new Field('a', new Int64(), true), new Field('b', new Utf8(), true)]);
     const batches = [batchOf({ b: utf8Col(['x']), a: int64Col([1n]) }), batchOf({ a: int64Col([BIG]) })];
