@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Account } from '../accounts/account.js';
-import { awsClientConfig } from '../auth-chain/index.js';
+import { awsClientConfig, loadedSettings } from '../auth-chain/index.js';
 import type { PipelineConfig, ProvenanceColumn } from '../config/index.js';
 import { type ExecutedQuery, type ExtraColumn, openQueryResults } from '../extract/index.js';
 import { spillBatches, type SpilledResult } from '../sinks/index.js';
@@ -18,7 +18,10 @@ export function s3For(athena: AthenaClient): Promise<S3Client> {
   if (!client) {
     client = (async () => {
       const region = await athena.config.region();
-      return new S3Client(awsClientConfig('s3', { region, credentials: athena.config.credentials }));
+      return new S3Client({
+        ...awsClientConfig('s3', { region, credentials: athena.config.credentials }),
+        ...loadedSettings(`s3/${region}`, () => new S3Client(awsClientConfig('s3', { region }))),
+      });
     })();
     s3Clients.set(athena, client);
   }
