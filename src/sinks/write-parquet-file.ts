@@ -6,7 +6,7 @@ import type { Schema } from 'apache-arrow';
 import { FanoutError } from '../errors.js';
 import { conformBatch } from './conform-batch.js';
 import { emptyBatch } from './empty-batch.js';
-import type { ParquetWorkerData, ParquetWorkerReply } from './parquet-worker.js';
+import type { ParquetWorkerData, ParquetWorkerMessage, ParquetWorkerReply } from './parquet-worker.js';
 import { iterateBatches } from './sink-types.js';
 import type { BatchSource, ParquetOptions, WrittenFile } from './sink-types.js';
 import { sinkError } from './sink-error.js';
@@ -31,33 +31,70 @@ function ipcOf(batches: RecordBatch[]): Uint8Array {
   return RecordBatchStreamWriter.writeAll(batches).toUint8Array(true);
 }
 
-/** The encoder thread of one file, with a credit count for backpressure. */
+// A worker whose last file is done, kept (unreferenced: it never holds the process open) for the next
+// file: a run writing one file per query starts the thread and loads parquet-wasm once.
+let idle: Worker | undefined;
+
+function takeWorker(): Worker {
+  let worker = idle;
+  idle = undefined;
+  if (!worker) {
+    const created = new Worker(WORKER_URL);
+    // A thread that dies while idle is not handed out again.
+    created.on('exit', () => {
+      if (idle === created) idle = undefined;
+    });
+    worker = created;
+  }
+  worker.ref();
+  return worker;
+}
+
+function giveBack(worker: Worker): void {
+  if (idle) {
+    void worker.terminate();
+    return;
+  }
+  worker.unref();
+  idle = worker;
+}
+
+/** One file on an encoder thread, with a credit count for backpressure. */
 class ParquetEncoder {
   private readonly worker: Worker;
   private inFlight = 0;
   private finished: Promise<void>;
   private waiter: (() => void) | undefined;
   private failure: Error | undefined;
+  private readonly detach: () => void;
 
   constructor(data: ParquetWorkerData) {
-    this.worker = new Worker(WORKER_URL, { workerData: data });
+    this.worker = takeWorker();
+    let onMessage!: (reply: ParquetWorkerReply) => void;
+    let onError!: (err: Error) => void;
+    let onExit!: (code: number) => void;
     this.finished = new Promise<void>((resolveDone, reject) => {
-      this.worker.on('message', (reply: ParquetWorkerReply) => {
+      onMessage = (reply) => {
         if (reply.type === 'consumed') {
           this.inFlight--;
           this.waiter?.();
         } else if (reply.type === 'done') resolveDone();
         else this.fail(new Error(reply.message), reject);
-      });
-      this.worker.on('error', (err: Error) => {
+      };
+      onError = (err) => {
         this.fail(err, reject);
-      });
-      this.worker.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`Parquet encoder exited with code ${code}`), reject);
-      });
+      };
+      onExit = (code) => {
+        this.fail(new Error(`Parquet encoder exited with code ${code}`), reject);
+      };
     });
+    this.worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    this.detach = () => {
+      this.worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    };
     // Rejections are read through send()/end(); never leave this one unhandled.
     this.finished.catch(() => undefined);
+    this.worker.postMessage({ open: data } satisfies ParquetWorkerMessage);
   }
 
   private fail(err: Error, reject: (e: Error) => void): void {
@@ -87,16 +124,22 @@ class ParquetEncoder {
     if (failure) throw failure;
   }
 
+  /** Ends the file; the thread goes back for the next file only when this one was written cleanly. */
   async end(): Promise<void> {
-    this.worker.postMessage(null);
+    this.worker.postMessage(null satisfies ParquetWorkerMessage);
     try {
       await this.finished;
-    } finally {
+    } catch (err) {
+      this.detach();
       await this.worker.terminate();
+      throw err;
     }
+    this.detach();
+    giveBack(this.worker);
   }
 
   async abort(): Promise<void> {
+    this.detach();
     await this.worker.terminate();
   }
 }

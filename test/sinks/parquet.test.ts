@@ -273,6 +273,31 @@ describe('writeParquetFile', () => {
     ]);
   });
 
+  it('writes files one after another, a failed one between them, each complete and exact', async () => {
+    // The encoder thread serves file after file; one whose source fails is not reused.
+    const schema = new Schema([new Field('n', new Int64(), true)]);
+    const file = (i: number) => join(dir, `seq-${i}.parquet`);
+    async function* failing(): AsyncGenerator<RecordBatch> {
+      yield batchOf({ n: int64Col([1n]) });
+      await Promise.resolve();
+      throw new Error('source failed');
+    }
+    for (let i = 0; i < 4; i++) {
+      if (i === 2) {
+        await expect(writeParquetFile(file(i), schema, failing())).rejects.toThrow('source failed');
+        continue;
+      }
+      await writeParquetFile(file(i), schema, [batchOf({ n: int64Col([BIG + BigInt(i), null]) })]);
+    }
+    expect(existsSync(file(2))).toBe(false);
+    for (const i of [0, 1, 3]) {
+      expect(await query(conn, `SELECT n FROM read_parquet(${sqlString(file(i))})`)).toEqual([
+        { n: BIG + BigInt(i) },
+        { n: null },
+      ]);
+    }
+  });
+
   it('leaves no final and no temp file when the source fails midway', async () => {
     const batch = sampleBatch();
     async function* failing(): AsyncGenerator<RecordBatch> {
