@@ -28,7 +28,7 @@ export interface UnitRecord {
   rows: number;
   /** How the results were read (the query's `fetch`; `auto` resolves to s3 or api). */
   fetch?: 'api' | 's3' | 'unload';
-  /** Why `fetch: auto` read through the API rather than S3. */
+  /** Why `fetch: auto` read through the API rather than S3 (e.g. the whole result fit the first page). */
   fetchFallback?: string;
   /** fetch: unload: the Parquet parts that could not be deleted after reading. */
   unloadCleanup?: string;

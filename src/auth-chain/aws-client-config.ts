@@ -9,6 +9,8 @@ export interface AwsClientConfig {
   credentials?: CredentialProvider;
   maxAttempts?: number;
   retryMode?: 'standard' | 'adaptive';
+  /** AWS_ENDPOINT_URL(_<SERVICE>), given to the SDK directly rather than looked up per client. */
+  endpoint?: string;
   /** S3 only: set when an endpoint override is in effect (emulators and S3-compatible stores). */
   forcePathStyle?: boolean;
   /** The process-wide keep-alive pool that honours HTTPS_PROXY/NO_PROXY and AWS_CA_BUNDLE. */
@@ -48,7 +50,11 @@ export function awsClientConfig(
   config.requestHandler = sharedHttpHandler(env);
   if (!env.AWS_MAX_ATTEMPTS) config.maxAttempts = MAX_ATTEMPTS[service];
   if (!env.AWS_RETRY_MODE) config.retryMode = 'adaptive';
+  const override = endpointOverride(service, env);
+  // What the SDK would find itself (unless told to ignore configured endpoints), without a lookup
+  // through the environment and the config files for each of the run's clients.
+  if (override && !/^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '')) config.endpoint = override;
   // Virtual-host addressing needs DNS for `<bucket>.<host>`, which an overridden endpoint rarely has.
-  if (service === 's3' && endpointOverride(service, env)) config.forcePathStyle = true;
+  if (service === 's3' && override) config.forcePathStyle = true;
   return config;
 }

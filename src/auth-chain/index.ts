@@ -18,3 +18,4 @@ export {
 export { refreshMarginMs } from './refresh.js';
 export * from './role-hop.js';
 export { configureHttp, httpStats, type HttpSettings, type HttpStats } from './http-handler.js';
+export { loadedSettings } from './loaded-settings.js';

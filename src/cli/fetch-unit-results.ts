@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Account } from '../accounts/account.js';
-import { awsClientConfig } from '../auth-chain/index.js';
+import { awsClientConfig, loadedSettings } from '../auth-chain/index.js';
 import type { PipelineConfig, ProvenanceColumn } from '../config/index.js';
 import {
   type CsvDecodePool,
@@ -13,7 +13,7 @@ import {
 } from '../extract/index.js';
 import { spillBatches, type SpilledResult } from '../sinks/index.js';
 import type { UnitRecord } from '../types.js';
-import { spillArea } from './spill-area.js';
+import { spillArea, spillMemory } from './spill-area.js';
 
 const s3Clients = new WeakMap<AthenaClient, Promise<S3Client>>();
 
@@ -23,7 +23,10 @@ export function s3For(athena: AthenaClient): Promise<S3Client> {
   if (!client) {
     client = (async () => {
       const region = await athena.config.region();
-      return new S3Client(awsClientConfig('s3', { region, credentials: athena.config.credentials }));
+      return new S3Client({
+        ...awsClientConfig('s3', { region, credentials: athena.config.credentials }),
+        ...loadedSettings(`s3/${region}`, () => new S3Client(awsClientConfig('s3', { region }))),
+      });
     })();
     s3Clients.set(athena, client);
   }
@@ -55,7 +58,8 @@ export function provenanceValues(
 
 /**
  * Reads a succeeded execution's results through the query's fetch path and spills them to an Arrow IPC
- * file in the run's spill area, so that memory holds one batch whatever the result size.
+ * file in the run's spill area, so that memory holds one batch whatever the result size; a small
+ * result stays in memory while the run's budget for them lasts.
  */
 export async function fetchUnitResults(
   athena: AthenaClient,
@@ -71,7 +75,8 @@ export async function fetchUnitResults(
   const fetch = query.fetch;
   const stream = await openQueryResults(athena, executed, {
     fetch,
-    ...(fetch === 'api' ? {} : { s3: await s3For(athena) }),
+    // A getter: auto only needs S3 (and the client) for results longer than one page.
+    ...(fetch === 'api' ? {} : { s3: () => s3For(athena) }),
     unload: {
       ...(unloadPrefix === undefined ? {} : { prefix: unloadPrefix }),
       keep: query.unload.keep,
@@ -93,5 +98,5 @@ export async function fetchUnitResults(
     await spillArea(),
     `${query.name}-${account.id}-${randomBytes(4).toString('hex')}.arrows`,
   );
-  return spillBatches(file, stream.schema, stream.batches);
+  return spillBatches(file, stream.schema, stream.batches, { memory: spillMemory() });
 }

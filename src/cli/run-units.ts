@@ -2,7 +2,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { Account } from '../accounts/account.js';
-import { awsClientConfig, type CredentialProvider } from '../auth-chain/index.js';
+import { awsClientConfig, type CredentialProvider, loadedSettings } from '../auth-chain/index.js';
 import type { PipelineConfig, QueryConfig } from '../config/index.js';
 import { type CsvDecodePool, DurationEstimator, type QueryGate, StatusPoller } from '../extract/index.js';
 import { AimdLimit, fanOut, type FanOutTask, Semaphore, type TaskOutcome } from '../scheduler/index.js';
@@ -86,9 +86,10 @@ export async function runUnits(
     const key = `${accountId}/${region}`;
     let t = perTarget.get(key);
     if (!t) {
-      const athena = new AthenaClient(
-        awsClientConfig('athena', { region, credentials: providerFor(accountId) }),
-      );
+      const athena = new AthenaClient({
+        ...awsClientConfig('athena', { region, credentials: providerFor(accountId) }),
+        ...loadedSettings(`athena/${region}`, () => new AthenaClient(awsClientConfig('athena', { region }))),
+      });
       t = {
         athena,
         poller: new StatusPoller(athena, undefined, durationsIn(region)),

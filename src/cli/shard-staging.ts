@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
-import { writeFileAtomic, type SpilledResult } from '../sinks/index.js';
+import { readSpilled, type SpilledResult, writeArrowFile } from '../sinks/index.js';
 import { datasetName, sharedPartPath } from './write-partitioned.js';
 
 /** Staged parts are always named by this key, whatever the query's account column is called. */
@@ -20,8 +20,9 @@ export interface StagedUnit {
 }
 
 /**
- * A shard's units of one query for merged sinks: each unit's spill file (an Arrow IPC stream of its own
- * schema, every column kept) copied atomically into the staging layout. The types stay exact for any
+ * A shard's units of one query for merged sinks: each unit's results (kept in memory or spilled, where
+ * a file may hold several IPC streams as timestamp units widened) written atomically into the staging
+ * layout as one Arrow IPC stream of the unit's own widest schema, every column kept. The types stay exact for any
  * output format, and `merge` unions the units' schemas exactly as a single run does.
  */
 export async function stageUnits(
@@ -33,7 +34,7 @@ export async function stageUnits(
   let bytes = 0;
   for (const u of units) {
     const path = stagedPartPath(root, query, u.accountId, u.region);
-    await writeFileAtomic(path, (temp) => copyFile(u.data.path, temp));
+    await writeArrowFile(path, u.data.schema, readSpilled(u.data), 'stream');
     rows += u.data.rows;
     bytes += u.data.bytes;
   }

@@ -2,9 +2,19 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MemoryBudget } from '../sinks/index.js';
 
 const PREFIX = 'athena-fanout-spill-';
 let current: Promise<string> | undefined;
+// Small results stay in memory up to this much over the run (then spill as large ones do), so that
+// 1,000 one-row results cost no files and peak memory stays bounded.
+const IN_MEMORY_BYTES = 64 * 1024 * 1024;
+let memory: MemoryBudget | undefined;
+
+/** The run's budget for results kept in memory instead of spill files (spillBatches `memory`). */
+export function spillMemory(): MemoryBudget {
+  return (memory ??= new MemoryBudget(IN_MEMORY_BYTES));
+}
 
 function alive(pid: number): boolean {
   try {
@@ -38,8 +48,9 @@ export function spillArea(): Promise<string> {
   return current;
 }
 
-/** Removes the spill area once the outputs are written. */
+/** Removes the spill area once the outputs are written; the next run gets a fresh memory budget. */
 export async function removeSpillArea(): Promise<void> {
+  memory = undefined;
   if (!current) return;
   const dir = await current.catch(() => undefined);
   current = undefined;

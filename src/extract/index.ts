@@ -29,6 +29,7 @@ export {
   type OpenResultsOptions,
   openQueryResults,
   s3Obstacle,
+  type S3Source,
 } from './open-query-results.js';
 export {
   type CsvBatchOptions,

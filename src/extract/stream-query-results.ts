@@ -42,11 +42,13 @@ export async function streamQueryResults(
   athena: AthenaClient,
   queryExecutionId: string,
   opts: ReadResultsOptions = {},
+  /** The first page, when the caller already read it (firstResultsPage). */
+  firstPage?: GetQueryResultsCommandOutput,
 ): Promise<QueryResultStream> {
   const batchRows = Math.max(1, Math.floor(opts.batchRows ?? 10_000));
   const extra = opts.extraColumns ?? [];
   const ctx: BatchContext = { ...opts.context, queryExecutionId };
-  const first = await fetchPage(athena, queryExecutionId, undefined, opts.signal, ctx);
+  const first = firstPage ?? (await firstResultsPage(athena, queryExecutionId, opts));
   const columns = first.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
   let schema: Schema;
   try {
@@ -91,6 +93,15 @@ function isHeader(row: Row | undefined, columns: ColumnInfo[]): boolean {
     const v = data[i]?.VarCharValue;
     return v !== undefined && (v === c.Label || v === c.Name);
   });
+}
+
+/** The first GetQueryResults page at full size: column metadata, and the whole result when it has no NextToken. */
+export function firstResultsPage(
+  athena: AthenaClient,
+  queryExecutionId: string,
+  opts: Pick<ReadResultsOptions, 'signal' | 'context'> = {},
+): Promise<GetQueryResultsCommandOutput> {
+  return fetchPage(athena, queryExecutionId, undefined, opts.signal, { ...opts.context, queryExecutionId });
 }
 
 /** Only the column metadata: one GetQueryResults call with MaxResults 1 (the S3 and UNLOAD paths). */

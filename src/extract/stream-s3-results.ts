@@ -1,4 +1,4 @@
-import type { AthenaClient } from '@aws-sdk/client-athena';
+import type { AthenaClient, ColumnInfo } from '@aws-sdk/client-athena';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { awsErrorInfo, FanoutError } from '../errors.js';
@@ -29,6 +29,11 @@ export interface S3ResultsOptions extends ReadResultsOptions {
 
 const DEFAULT_POOL_MIN_BYTES = 8 * 1024 * 1024;
 
+/** The column metadata, when the caller already has it (from a GetQueryResults page). */
+export interface KnownColumns {
+  columns?: ColumnInfo[];
+}
+
 /** `s3://bucket/key` → its parts. */
 export function parseS3Url(url: string): { bucket: string; key: string } {
   const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
@@ -38,7 +43,8 @@ export function parseS3Url(url: string): { bucket: string; key: string } {
 
 /**
  * Streams the query's `<QueryExecutionId>.csv` from S3 through the NULL-aware CSV reader, typed from
- * the query's ResultSetMetadata (one GetQueryResults call with MaxResults 1). The object is opened
+ * the query's ResultSetMetadata (one GetQueryResults call with MaxResults 1, unless `opts.columns`
+ * gives it). The object is opened
  * before this returns, so an unreadable location fails here (see `s3Unreadable` in the error context).
  */
 export async function streamS3Results(
@@ -46,11 +52,11 @@ export async function streamS3Results(
   s3: S3Client,
   queryExecutionId: string,
   resultFile: string,
-  opts: S3ResultsOptions = {},
+  opts: S3ResultsOptions & KnownColumns = {},
 ): Promise<QueryResultStream> {
   const extra = opts.extraColumns ?? [];
   const ctx: BatchContext = { ...opts.context, queryExecutionId };
-  const columns = await fetchColumnInfo(athena, queryExecutionId, opts.signal, ctx);
+  const columns = opts.columns ?? (await fetchColumnInfo(athena, queryExecutionId, opts.signal, ctx));
   let schema: Schema;
   try {
     schema = schemaForColumns(columns, extra);

@@ -7,7 +7,8 @@ export { writeParquetFile, DEFAULT_ROW_GROUP_SIZE } from './write-parquet-file.j
 export { writeArrowFile } from './write-arrow-file.js';
 export { writeFileAtomic } from './write-file-atomic.js';
 export { writeJsonAtomic } from './write-json-atomic.js';
-export { readSpilled, spillBatches, type SpilledResult } from './spill-file.js';
+export { readSpilled, spillBatches, type SpilledResult, type SpillOptions } from './spill-file.js';
+export { MemoryBudget } from './memory-budget.js';
 export { writeNdjsonFile } from './write-ndjson-file.js';
 export { removeStaleTempFiles } from './write-file-atomic.js';
 export { parseS3Target, s3ObjectExists, type S3UploadOptions, uploadFileToS3 } from './upload-s3.js';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
-import { awsClientConfig, organizationsRegion } from '../../src/auth-chain/index.js';
+import { awsClientConfig, loadedSettings, organizationsRegion } from '../../src/auth-chain/index.js';
 import { fakeSts } from './fake-sts.js';
 
 const credentials = () => Promise.resolve({ accessKeyId: 'AKIABASE', secretAccessKey: 's' });
@@ -40,6 +40,37 @@ describe('awsClientConfig', () => {
         AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:4600',
       }),
     ).toBe('127.0.0.1:4600');
+  });
+
+  it('gives an endpoint override to the SDK directly, unless configured endpoints are ignored', () => {
+    const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:4599', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4600' };
+    expect(awsClientConfig('athena', { region: 'eu-west-1' }, env).endpoint).toBe('http://127.0.0.1:4599');
+    expect(awsClientConfig('s3', { region: 'eu-west-1' }, env).endpoint).toBe('http://127.0.0.1:4600');
+    expect(
+      awsClientConfig('s3', { region: 'eu-west-1' }, { ...env, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' })
+        .endpoint,
+    ).toBeUndefined();
+    expect(awsClientConfig('athena', { region: 'eu-west-1' }, {}).endpoint).toBeUndefined();
+  });
+
+  it('loadedSettings: each client gets what the environment sets, loaded once per key', async () => {
+    const make = (key: string) =>
+      new STSClient({
+        ...awsClientConfig('sts', { region: 'eu-west-1', credentials }),
+        ...loadedSettings(key, () => new STSClient(awsClientConfig('sts', { region: 'eu-west-1' }))),
+      });
+    vi.stubEnv('AWS_USE_FIPS_ENDPOINT', 'true');
+    vi.stubEnv('AWS_USE_DUALSTACK_ENDPOINT', 'true');
+    const first = make('fips/eu-west-1');
+    expect(await first.config.useFipsEndpoint()).toBe(true);
+    expect(await first.config.useDualstackEndpoint()).toBe(true);
+    vi.stubEnv('AWS_USE_FIPS_ENDPOINT', 'false');
+    vi.stubEnv('AWS_USE_DUALSTACK_ENDPOINT', 'false');
+    // The same key: the values loaded for it, as one SDK client keeps what it loaded.
+    expect(await make('fips/eu-west-1').config.useFipsEndpoint()).toBe(true);
+    const plain = make('plain/eu-west-1');
+    expect(await plain.config.useFipsEndpoint()).toBe(false);
+    expect(await plain.config.useDualstackEndpoint()).toBe(false);
   });
 
   it('calls Organizations in its partition region whatever the run region', async () => {

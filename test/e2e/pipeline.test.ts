@@ -112,6 +112,10 @@ describe('athena-fanout run against the emulator (account chain from the master 
     const ok = manifest.units.filter((u) => u.state === 'succeeded');
     expect(ok.map((u) => u.accountId).sort()).toEqual(expectedAccounts().sort());
     expect(ok.every((u) => u.rows === 4 && u.queryExecutionIds.length === 1)).toBe(true);
+    // fetch: auto (the default) and four rows: built from the first GetQueryResults page, no S3.
+    expect(new Set(ok.map((u) => [u.fetch, u.fetchFallback].join(': ')))).toEqual(
+      new Set(['api: the whole result fit the first GetQueryResults page']),
+    );
   });
 
   it('writes exactly the expected rows, with exact types, to Parquet (read back by DuckDB)', async () => {

@@ -128,16 +128,42 @@ describe('fetch paths (api, s3, auto) against the emulator', () => {
     expect(t.getChild('arr')!.get(1)).toBe('[1, 2]');
   });
 
-  it('auto reads the CSV from S3 when it can', async () => {
-    const executed = await run('SELECT 1 AS one');
+  it('auto reads a result longer than one GetQueryResults page from S3, with the values api gives', async () => {
+    const executed = await run(AWKWARD);
     const auto = await read(executed, 'auto');
     expect(auto.stream.fetch).toBe('s3');
     expect(auto.fallbacks).toEqual([]);
-    expect(rows(auto.table)).toEqual([{ account_id: ACCOUNT, one: 1 }]);
+    expect(rows(auto.table)).toEqual(rows((await read(executed, 'api')).table));
+  });
+
+  it('auto builds a result that fits the first page from it, without S3; s3 still reads S3', async () => {
+    // The page's first row repeats the column labels: 999 data rows fill it.
+    const executed = await run('SELECT i AS n FROM range(999) t(i) ORDER BY i');
+    let asked = 0;
+    const lazy = () => {
+      asked++;
+      return Promise.resolve(s3);
+    };
+    const stream = await openQueryResults(athena, executed, { fetch: 'auto', s3: lazy });
+    const batches: RecordBatch[] = [];
+    for await (const b of stream.batches) batches.push(b);
+    expect(stream.fetch).toBe('api');
+    expect(asked).toBe(0);
+    const table = new Table(stream.schema, batches);
+    expect(table.numRows).toBe(999);
+    expect(table.getChild('n')!.get(998)).toBe(998n);
+
+    const viaS3 = await openQueryResults(athena, executed, { fetch: 's3', s3: lazy });
+    expect(viaS3.fetch).toBe('s3');
+    expect(asked).toBe(1);
+    const s3Batches: RecordBatch[] = [];
+    for await (const b of viaS3.batches) s3Batches.push(b);
+    expect(rows(new Table(viaS3.schema, s3Batches))).toEqual(rows(table));
   });
 
   it('auto falls back to GetQueryResults when the result file cannot be read; s3 fails', async () => {
-    const executed = await run('SELECT 1 AS one');
+    // Longer than one page, so that auto goes to S3.
+    const executed = await run('SELECT 1 AS one FROM range(1001)');
     const denied = new S3Client({
       endpoint: emu.endpoint,
       region: 'us-east-1',
@@ -148,7 +174,8 @@ describe('fetch paths (api, s3, auto) against the emulator', () => {
       const auto = await read(executed, 'auto', denied);
       expect(auto.stream.fetch).toBe('api');
       expect(auto.fallbacks[0]).toMatch(/S3 result file not readable.*InvalidAccessKeyId/);
-      expect(rows(auto.table)).toEqual([{ account_id: ACCOUNT, one: 1 }]);
+      expect(auto.table.numRows).toBe(1001);
+      expect(rows(auto.table)[1000]).toEqual({ account_id: ACCOUNT, one: 1 });
       await expect(read(executed, 's3', denied)).rejects.toThrow(/InvalidAccessKeyId/);
     } finally {
       denied.destroy();

@@ -226,6 +226,27 @@ describe('writeParquetFile', () => {
     expect(agg).toEqual([{ lo: BIG, hi: BIG + 9999n, k: 10_000n, labels_ok: true }]);
   });
 
+  it('writes a thousand one-row batches (each its own schema object, without field metadata) in order', async () => {
+    // One unit's small result each, as a 1,000-account run gives; several go to the encoder at once.
+    const meta = new Map([['athena.type', 'bigint']]);
+    const schema = new Schema([
+      new Field('n', new Int64(), true, meta),
+      new Field('label', new Utf8(), true),
+    ]);
+    const batches = Array.from({ length: 1000 }, (_, i) =>
+      batchOf({ n: int64Col([BIG + BigInt(i)]), label: utf8Col([i % 7 === 0 ? null : `row ${i}`]) }),
+    );
+    const path = join(dir, 'small.parquet');
+    expect((await writeParquetFile(path, schema, batches)).rows).toBe(1000);
+    const rows = await query(conn, `SELECT n, label FROM read_parquet(${sqlString(path)})`);
+    expect(rows).toEqual(
+      Array.from({ length: 1000 }, (_, i) => ({
+        n: BIG + BigInt(i),
+        label: i % 7 === 0 ? null : `row ${i}`,
+      })),
+    );
+  });
+
   it('conforms batches to the schema (column order, missing columns)', async () => {
     const schema = new Schema([new Field('a', new Int64(), true), new Field('b', new Utf8(), true)]);
     const batches = [batchOf({ b: utf8Col(['x']), a: int64Col([1n]) }), batchOf({ a: int64Col([BIG]) })];
@@ -250,6 +271,31 @@ describe('writeParquetFile', () => {
     expect(rows).toEqual([
       { n: 4n, ...Object.fromEntries(full.schema.fields.map((f) => [f.name, f.name === 's' ? 3n : 2n])) },
     ]);
+  });
+
+  it('writes files one after another, a failed one between them, each complete and exact', async () => {
+    // The encoder thread serves file after file; one whose source fails is not reused.
+    const schema = new Schema([new Field('n', new Int64(), true)]);
+    const file = (i: number) => join(dir, `seq-${i}.parquet`);
+    async function* failing(): AsyncGenerator<RecordBatch> {
+      yield batchOf({ n: int64Col([1n]) });
+      await Promise.resolve();
+      throw new Error('source failed');
+    }
+    for (let i = 0; i < 4; i++) {
+      if (i === 2) {
+        await expect(writeParquetFile(file(i), schema, failing())).rejects.toThrow('source failed');
+        continue;
+      }
+      await writeParquetFile(file(i), schema, [batchOf({ n: int64Col([BIG + BigInt(i), null]) })]);
+    }
+    expect(existsSync(file(2))).toBe(false);
+    for (const i of [0, 1, 3]) {
+      expect(await query(conn, `SELECT n FROM read_parquet(${sqlString(file(i))})`)).toEqual([
+        { n: BIG + BigInt(i) },
+        { n: null },
+      ]);
+    }
   });
 
   it('leaves no final and no temp file when the source fails midway', async () => {

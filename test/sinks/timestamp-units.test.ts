@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Field, makeData, RecordBatch, Schema, Struct, TimeUnit, Timestamp } from 'apache-arrow';
 import type { Data } from 'apache-arrow';
@@ -5,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { FanoutError } from '../../src/errors.js';
 import {
   conformBatch,
+  MemoryBudget,
   readSpilled,
   spillBatches,
   unionSchemas,
@@ -84,31 +86,53 @@ describe('timestamp units across accounts (unionSchemas, conformBatch)', () => {
 });
 
 describe('spillBatches: a later batch at a finer unit', () => {
-  it('widens the spilled result; every batch reads back and converts to it exactly', async () => {
-    const first = batch(tsCol(TimeUnit.MILLISECOND, [MS, null]));
-    const second = batch(tsCol(TimeUnit.MICROSECOND, [MS * 1000n + 456n]));
-    const third = batch(tsCol(TimeUnit.MILLISECOND, [0n]));
-    const spilled = await spillBatches(join(dir, 's.arrows'), first.schema, [first, second, third]);
-    expect(unitOf(spilled.schema)).toBe(TimeUnit.MICROSECOND);
-    expect(spilled.schema.fields[0]!.metadata.get('athena.type')).toBe('timestamp');
-    expect(spilled.rows).toBe(4);
-    const back: RecordBatch[] = [];
-    for await (const b of readSpilled(spilled)) back.push(b);
-    expect(back.map((b) => b.numRows)).toEqual([2, 1, 1]);
+  // On disk; in memory (the result is small and the budget has room); and held in memory until a batch
+  // no longer fits, then on disk from the first batch.
+  it.each(['disk', 'memory', 'memory, then disk'] as const)(
+    'widens the result (%s); every batch reads back and converts to it exactly',
+    async (mode) => {
+      const first = batch(tsCol(TimeUnit.MILLISECOND, [MS, null]));
+      const second = batch(tsCol(TimeUnit.MICROSECOND, [MS * 1000n + 456n]));
+      const third = batch(tsCol(TimeUnit.MILLISECOND, [0n]));
+      const memory = new MemoryBudget(1024 * 1024);
+      const opts =
+        mode === 'disk'
+          ? {}
+          : mode === 'memory'
+            ? { memory }
+            : { memory, keepBelow: first.data.byteLength + 4096 };
+      const path = join(dir, 's.arrows');
+      const spilled = await spillBatches(path, first.schema, [first, second, third], opts);
+      expect(spilled.path).toBe(mode === 'memory' ? undefined : path);
+      expect(
+        await stat(path).then(
+          () => true,
+          () => false,
+        ),
+      ).toBe(mode !== 'memory');
+      // What the memory holds is charged to the run's budget; a result that went to disk gives it back.
+      expect(memory.left).toBe(mode === 'memory' ? memory.total - spilled.bytes : memory.total);
+      expect(unitOf(spilled.schema)).toBe(TimeUnit.MICROSECOND);
+      expect(spilled.schema.fields[0]!.metadata.get('athena.type')).toBe('timestamp');
+      expect(spilled.rows).toBe(4);
+      const back: RecordBatch[] = [];
+      for await (const b of readSpilled(spilled)) back.push(b);
+      expect(back.map((b) => b.numRows)).toEqual([2, 1, 1]);
 
-    const file = join(dir, 'out.parquet');
-    await writeParquetFile(file, spilled.schema, readSpilled(spilled), { compression: 'zstd' });
-    const rows = await query(duck.conn, `SELECT t::VARCHAR AS t FROM read_parquet('${file}')`);
-    expect(rows).toEqual([
-      { t: '2024-06-24 09:30:51.123' },
-      { t: null },
-      { t: '2024-06-24 09:30:51.123456' },
-      { t: '1970-01-01 00:00:00' },
-    ]);
-    const [meta] = await query(
-      duck.conn,
-      `SELECT logical_type::VARCHAR AS l FROM parquet_schema('${file}') WHERE name = 't'`,
-    );
-    expect(String(meta!.l)).toMatch(/MICROS=MicroSeconds\(\)/);
-  });
+      const file = join(dir, 'out.parquet');
+      await writeParquetFile(file, spilled.schema, readSpilled(spilled), { compression: 'zstd' });
+      const rows = await query(duck.conn, `SELECT t::VARCHAR AS t FROM read_parquet('${file}')`);
+      expect(rows).toEqual([
+        { t: '2024-06-24 09:30:51.123' },
+        { t: null },
+        { t: '2024-06-24 09:30:51.123456' },
+        { t: '1970-01-01 00:00:00' },
+      ]);
+      const [meta] = await query(
+        duck.conn,
+        `SELECT logical_type::VARCHAR AS l FROM parquet_schema('${file}') WHERE name = 't'`,
+      );
+      expect(String(meta!.l)).toMatch(/MICROS=MicroSeconds\(\)/);
+    },
+  );
 });
