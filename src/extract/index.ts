@@ -36,6 +36,7 @@ export {
   csvRecordBatches,
   type S3ResultsOptions,
   parseS3Url,
+  POOL_MIN_BYTES,
   streamS3Results,
 } from './stream-s3-results.js';
 export { CsvDecodePool } from './csv-decode-pool.js';

@@ -8,9 +8,9 @@ import { MEMBERS, orgAuthYaml } from '../helpers/org-scenario.js';
 import { runInOrgDir } from '../helpers/org-run.js';
 
 const ROWS = 60_000;
-// ~190 bytes a row: an 11 MB result file, above the 8 MiB from which the run's decoding pool reads it.
+// ~600 bytes a row: a 36 MB result file, above the 32 MiB from which the run's decoding pool reads it.
 const SQL = `SELECT i::BIGINT AS id,
-    repeat(chr(65 + (i % 26)::INTEGER), 150) || ' é€ "q", ' || chr(10) || i::VARCHAR AS txt,
+    repeat(chr(65 + (i % 26)::INTEGER), 560) || ' é€ "q", ' || chr(10) || i::VARCHAR AS txt,
     CASE WHEN i % 7 = 0 THEN NULL ELSE i * 0.25 END AS amount,
     DATE '2024-01-01' + (i % 400)::INTEGER AS day
   FROM range(${ROWS}) t(i)`;

@@ -107,7 +107,7 @@ describe('fetch paths (api, s3, auto) against the emulator', () => {
       expect(pooled.batches.length).toBeGreaterThan(10);
       expect(pooled.table.schema.fields.map(String)).toEqual(api.table.schema.fields.map(String));
       expect(rows(pooled.table)).toEqual(rows(api.table));
-      // A file under the default 8 MiB stays on this thread: the pool is never used.
+      // A file under the default 32 MiB stays on this thread: the pool is never used.
       decoded = 0;
       expect(rows((await read(executed, 's3', s3, 4096, pool)).table)).toEqual(rows(api.table));
       expect(decoded).toBe(0);
