@@ -61,8 +61,8 @@ export class CsvDecodePool {
   }
 
   /**
-   * Starts every worker now rather than on first use, resolving when all have loaded: a run calls it
-   * at its start, so that the start-up is over (and overlaps the queries) before results arrive.
+   * Starts every worker now rather than on first use, resolving when all have loaded (a run leaves
+   * them to start with its first result file of POOL_MIN_BYTES or more; tests and benches call it).
    */
   async start(): Promise<void> {
     while (!this.closed && this.spawn());
