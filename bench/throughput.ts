@@ -83,7 +83,7 @@ async function generate(path: string, rows: number): Promise<number> {
   return (await stat(path)).size;
 }
 
-/** The production path, with the run's decoding pool (a worker per core, started by the caller). */
+/** The production path, with the run's decoding pool (the cores but one, started by the first file). */
 async function ours(csv: string, parquet: string, pool: CsvDecodePool | undefined): Promise<void> {
   const schema = schemaForColumns(COLUMNS);
   const names = COLUMNS.map((c) => c.Name!);

@@ -104,7 +104,7 @@ export async function runCommand(
     const units = opts.shard
       ? itemsOfShard(planned, (u) => ({ accountId: u.account.id, region: u.region }), opts.shard)
       : planned;
-    // One pool of CSV decoding workers (one per core) for the whole run; its workers start with the
+    // One pool of CSV decoding workers (the cores but one) for the whole run; its workers start with the
     // first large result file, and stop as soon as no unit can read results any more.
     const csvPool = config.queries.some((q) => q.fetch !== 'api') ? new CsvDecodePool() : undefined;
     let results: Awaited<ReturnType<typeof runUnits>>;
