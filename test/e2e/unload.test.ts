@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/types.js';
 import type { CliResult } from '../helpers/cli.js';
-import { duckRows, symmetricDifferenceSql } from '../helpers/duckdb.js';
+import { compareParquetFiles, duckRows } from '../helpers/duckdb.js';
 import { EXCLUDED, expectedAccounts, MANAGEMENT, orgAuthYaml } from '../helpers/org-scenario.js';
 import { runInOrgDir } from '../helpers/org-run.js';
 
@@ -59,13 +59,13 @@ describe('fetch: unload (built CLI)', () => {
   });
 
   it('writes the same rows as the API path (DuckDB symmetric difference is empty)', async () => {
-    const cols = 'account_id, id, name, cost, seen, day, ratio, active, note';
-    const a = `SELECT ${cols} FROM read_parquet('${join(dir, 'out/via_api.parquet')}')`;
-    const b = `SELECT ${cols} FROM read_parquet('${join(dir, 'out/via_unload.parquet')}')`;
-    const [count] = await duckRows(`SELECT count(*)::INTEGER AS n FROM (${b})`);
-    expect(count!.n).toBe(expectedAccounts().length * 4);
-    const diff = await duckRows(symmetricDifferenceSql(a, b));
-    expect(diff[0]!.n).toBe(0);
+    const { rowsB, differing } = await compareParquetFiles(
+      join(dir, 'out/via_api.parquet'),
+      join(dir, 'out/via_unload.parquet'),
+      'account_id, id, name, cost, seen, day, ratio, active, note',
+    );
+    expect(rowsB).toBe(expectedAccounts().length * 4);
+    expect(differing).toBe(0);
   });
 
   it('keeps arrays, rows and maps nested in the Parquet output', async () => {

@@ -13,7 +13,20 @@ export async function duckRows(sql: string): Promise<Record<string, unknown>[]> 
   }
 }
 
-/** Counts (as `n`) the rows of `a` and `b` that the other lacks, duplicates included: 0 when they are equal. */
-export function symmetricDifferenceSql(a: string, b: string): string {
-  return `SELECT count(*)::INTEGER AS n FROM ((${a} EXCEPT ALL ${b}) UNION ALL (${b} EXCEPT ALL ${a}))`;
+/**
+ * Two Parquet files read by DuckDB over the same `columns`: each one's row count, and how many rows
+ * either has that the other lacks, duplicates included (0 when their contents are equal).
+ */
+export async function compareParquetFiles(
+  fileA: string,
+  fileB: string,
+  columns: string,
+): Promise<{ rowsA: number; rowsB: number; differing: number }> {
+  const a = `SELECT ${columns} FROM read_parquet('${fileA}')`;
+  const b = `SELECT ${columns} FROM read_parquet('${fileB}')`;
+  const [counts] = await duckRows(
+    `SELECT (SELECT count(*) FROM (${a}))::INTEGER AS a, (SELECT count(*) FROM (${b}))::INTEGER AS b,
+       (SELECT count(*) FROM ((${a} EXCEPT ALL ${b}) UNION ALL (${b} EXCEPT ALL ${a})))::INTEGER AS d`,
+  );
+  return { rowsA: counts!.a as number, rowsB: counts!.b as number, differing: counts!.d as number };
 }
