@@ -1,9 +1,4 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createWriteStream, openAsBlob } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,9 +6,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type RecordBatch, Schema, tableFromIPC } from 'apache-arrow';
-import pLimit from 'p-limit';
 import { ParquetFile } from 'parquet-wasm';
 import { awsErrorInfo, FanoutError } from '../errors.js';
+import { deleteS3Objects } from '../sinks/s3-prefix.js';
 import type { BatchContext } from './build-record-batch.js';
 import type { ExecutedQuery } from './execute-query.js';
 import { cancelled, type QueryResultStream, type ReadResultsOptions } from './stream-query-results.js';
@@ -233,22 +228,26 @@ async function listPrefix(
   return urls;
 }
 
-/** Deletes every object (a few at a time); returns the URLs that could not be deleted. */
+/**
+ * Deletes every object, one DeleteObjects per bucket and 1,000 keys (an UNLOAD's parts and its
+ * manifest may sit in two buckets); returns the URLs that could not be deleted, with S3's code.
+ */
 async function deleteAll(s3: S3Client, urls: string[]): Promise<string[]> {
-  const limit = pLimit(8);
+  const byBucket = new Map<string, string[]>();
+  for (const url of urls) {
+    const { bucket, key } = parseS3Url(url);
+    byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), key]);
+  }
   const failed: string[] = [];
-  await Promise.all(
-    urls.map((url) =>
-      limit(async () => {
-        const { bucket, key } = parseS3Url(url);
-        try {
-          await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-        } catch (err) {
-          failed.push(`${url} (${awsErrorInfo(err).code})`);
-        }
-      }),
-    ),
-  );
+  for (const [bucket, keys] of byBucket) {
+    try {
+      for (const f of await deleteS3Objects(s3, bucket, keys))
+        failed.push(`s3://${bucket}/${f.key} (${f.code})`);
+    } catch (err) {
+      const code = err instanceof FanoutError ? (err.context.awsCode ?? 'Unknown') : 'Unknown';
+      failed.push(...keys.map((key) => `s3://${bucket}/${key} (${code})`));
+    }
+  }
   return failed;
 }
 

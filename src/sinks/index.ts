@@ -13,4 +13,4 @@ export { writeNdjsonFile } from './write-ndjson-file.js';
 export { removeStaleTempFiles } from './write-file-atomic.js';
 export { parseS3Target, s3ObjectExists, type S3UploadOptions, uploadFileToS3 } from './upload-s3.js';
 export { putS3Object } from './upload-s3.js';
-export { deleteS3Key, deleteS3Keys, listS3Objects } from './s3-prefix.js';
+export { deleteS3Key, deleteS3Keys, deleteS3Objects, listS3Objects } from './s3-prefix.js';

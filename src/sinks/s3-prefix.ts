@@ -37,8 +37,16 @@ export async function listS3Objects(
   return objects;
 }
 
-/** Deletes `keys` with DeleteObjects, 1,000 at a time; a key S3 could not delete is an error. */
-export async function deleteS3Keys(s3: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
+/**
+ * Deletes `keys` with DeleteObjects, 1,000 at a time, and returns the keys S3 answered it could not
+ * delete, with its code (a refused or failed request is an error).
+ */
+export async function deleteS3Objects(
+  s3: S3Client,
+  bucket: string,
+  keys: readonly string[],
+): Promise<{ key: string; code: string; message: string }[]> {
+  const failed: { key: string; code: string; message: string }[] = [];
   for (let i = 0; i < keys.length; i += 1000) {
     const chunk = keys.slice(i, i + 1000);
     const out = await s3
@@ -51,15 +59,20 @@ export async function deleteS3Keys(s3: S3Client, bucket: string, keys: readonly 
       .catch((err: unknown) => {
         throw s3Error('deleting', `s3://${bucket}/${chunk[0]}`, err);
       });
-    const failed = out.Errors?.[0];
-    if (failed) {
-      throw new FanoutError(
-        `deleting s3://${bucket}/${failed.Key} failed: ${failed.Code}: ${failed.Message}`,
-        {
-          context: { stage: 'sink', path: `s3://${bucket}/${failed.Key}`, awsCode: failed.Code },
-        },
-      );
+    for (const e of out.Errors ?? []) {
+      failed.push({ key: e.Key ?? '', code: e.Code ?? 'Unknown', message: e.Message ?? '' });
     }
+  }
+  return failed;
+}
+
+/** Deletes `keys` with DeleteObjects, 1,000 at a time; a key S3 could not delete is an error. */
+export async function deleteS3Keys(s3: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
+  const [failed] = await deleteS3Objects(s3, bucket, keys);
+  if (failed) {
+    throw new FanoutError(`deleting s3://${bucket}/${failed.key} failed: ${failed.code}: ${failed.message}`, {
+      context: { stage: 'sink', path: `s3://${bucket}/${failed.key}`, awsCode: failed.code },
+    });
   }
 }
 
