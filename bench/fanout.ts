@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type RunningEmulator, type ScenarioInput } from '../emulator/index.js';
-import type { Manifest } from '../src/types.js';
+import type { Manifest } from '../src/manifest.js';
 
 const MGMT = '100000000000';
 const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Field, Int64, makeData, RecordBatch, Schema, Struct, Utf8, vectorFromArray } from 'apache-arrow';
 import { spillBatches } from '../src/sinks/index.js';
-import type { UnitRecord } from '../src/types.js';
+import type { UnitRecord } from '../src/manifest.js';
 
 const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const rowsPerPart = Number(process.argv[2] ?? 500_000);

@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { createLogger } from './observability/logger.js';
 import { registerEnvSecrets, scrubText } from './observability/redact.js';
 import { ConfigError } from './errors.js';
-import { EXIT } from './types.js';
+import { EXIT } from './manifest.js';
 import { runCommand } from './cli/run-command.js';
 import { addShardOptions, registerOperationsCommands, shardRunOptions } from './cli/operations-commands.js';
 import { validateCommand } from './cli/validate-command.js';

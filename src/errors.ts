@@ -3,6 +3,8 @@
  * role hop, AWS's own code and words); `retryable` tells the scheduler whether another attempt can help.
  */
 
+import type { UnitError } from './manifest.js';
+
 export type Stage = 'config' | 'credentials' | 'accounts' | 'query' | 'results' | 'sink' | 'manifest';
 
 export interface ErrorContext {
@@ -123,4 +125,27 @@ export function describeError(err: unknown): Record<string, unknown> {
   if (err instanceof FanoutError) return err.toJSON();
   const info = awsErrorInfo(err);
   return { name: info.code, message: info.message, retryable: info.retryable };
+}
+
+/** The manifest's record of an error: the message and whichever context fields it carries. */
+export function unitError(err: unknown): UnitError {
+  const d = describeError(err);
+  const pick = (k: keyof UnitError) => (d[k] === undefined ? {} : { [k]: d[k] });
+  return {
+    message: typeof d.message === 'string' ? d.message : String(err),
+    ...pick('stage'),
+    ...pick('chain'),
+    ...pick('hopIndex'),
+    ...pick('roleArn'),
+    ...pick('callerArn'),
+    ...pick('awsCode'),
+    ...pick('awsMessage'),
+    ...pick('queryExecutionId'),
+    ...pick('retryable'),
+  };
+}
+
+/** Worth another attempt: AWS called it transient, and the run did not cancel it. */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof FanoutError && err.retryable && err.context.cancelled !== true;
 }

@@ -1,9 +1,7 @@
 import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import type { CredentialSource } from './credential-source.js';
+import type { CredentialProvider } from '../aws/index.js';
+import type { CredentialSource } from '../config/credential-source.js';
 import { refreshing, samlProvider, webIdentityProvider } from './federated-credentials.js';
-
-export type CredentialProvider = AwsCredentialIdentityProvider;
 
 export interface BaseCredentialOptions {
   /** STS region for the web identity and SAML exchanges. */

@@ -9,9 +9,9 @@ import {
 } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { memoizeAsync } from '../scheduler/index.js';
-import { awsClientConfig } from './aws-client-config.js';
+import { awsClientConfig } from '../aws/client-config.js';
 import { BaseCredentialsFailure } from './chain-errors.js';
-import type { CredentialSource } from './credential-source.js';
+import type { CredentialSource } from '../config/credential-source.js';
 import { credentialsNeedRefresh, type TimedCredentials } from './refresh.js';
 
 type WebIdentitySource = Extract<CredentialSource, { kind: 'webIdentity' }>;

@@ -2,12 +2,12 @@ import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/cli
 import type { AwsCredentialIdentity } from '@smithy/types';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { memoizeAsync, type MemoizedAsync } from '../scheduler/index.js';
-import { awsClientConfig } from './aws-client-config.js';
-import type { CredentialProvider } from './base-credentials.js';
+import { awsClientConfig } from '../aws/client-config.js';
+import type { CredentialProvider } from '../aws/index.js';
 import { BaseCredentialsFailure, chainError, HopFailure, type ChainContext } from './chain-errors.js';
-import type { CredentialSource, MfaSource } from './credential-source.js';
+import type { CredentialSource, MfaSource } from '../config/credential-source.js';
 import { credentialsNeedRefresh, type TimedCredentials } from './refresh.js';
-import { mapHopText, ROLE_CHAINING_MAX_SECONDS, substituteRunId, type RoleHop } from './role-hop.js';
+import { mapHopText, ROLE_CHAINING_MAX_SECONDS, substituteRunId, type RoleHop } from '../config/role-hop.js';
 
 export interface AssumeRoleEvent {
   chain: 'master' | 'account';

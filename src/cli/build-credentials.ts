@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { baseCredentialProvider, RoleChainResolver, type CredentialProvider } from '../auth-chain/index.js';
+import { baseCredentialProvider, RoleChainResolver } from '../auth-chain/index.js';
+import { type CredentialProvider } from '../aws/index.js';
 import type { PipelineConfig } from '../config/index.js';
 import { mfaSource, processTerminal, type Terminal } from './mfa-code.js';
 

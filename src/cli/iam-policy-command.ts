@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../config/index.js';
-import { EXIT } from '../types.js';
-import { iamPolicies } from './iam-policy.js';
+import { EXIT } from '../manifest.js';
+import { iamPolicies } from '../plan/index.js';
 
 export interface IamPolicyOptions {
   config?: string;

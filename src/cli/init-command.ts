@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
-import { EXIT } from '../types.js';
+import { EXIT } from '../manifest.js';
 import { starterConfig } from './starter-config.js';
 
 // dist/src/cli/ → the package's docs/ (shipped in the npm package and the container image).

@@ -1,13 +1,9 @@
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
-import { ConfigError } from '../errors.js';
-import { finishManifest, summarize } from '../run-report.js';
-import { writeJsonAtomic } from '../sinks/index.js';
-import { combineManifests, lastEnd, readShardManifests } from './merge-manifests.js';
-import { mergeOutputs } from './merge-outputs.js';
-import { publishMetrics } from './run-observability.js';
-import { unitError } from './unit-error.js';
-import { removeSpillArea } from './spill-area.js';
+import { ConfigError, unitError } from '../errors.js';
+import { finishManifest, summarize, publishMetrics } from '../run/index.js';
+import { writeJsonAtomic, removeSpillArea } from '../sinks/index.js';
+import { combineManifests, lastEnd, readShardManifests, mergeOutputs } from '../merge/index.js';
 
 /**
  * `athena-fanout merge --run RUN_ID`: one manifest from the shard manifests (a shard that is missing or

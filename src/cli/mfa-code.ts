@@ -1,6 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import type { MfaSource } from '../auth-chain/index.js';
-import type { PipelineConfig } from '../config/index.js';
+import type { MfaSource, PipelineConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 
 /** A TOTP code changes every 30 seconds: within that window one code serves every first hop at once. */

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { initCommand } from './init-command.js';
 import { mergeCommand } from './merge-command.js';
 import { scheduleCommand } from './schedule-command.js';
-import { resolveShard, sharedRunId } from './shard.js';
+import { resolveShard, sharedRunId } from '../plan/index.js';
 import type { RunOptions } from './run-command.js';
 import { ConfigError } from '../errors.js';
 

@@ -1,12 +1,18 @@
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
-import { ConfigError } from '../errors.js';
-import { EXIT } from '../types.js';
+import { ConfigError, unitError } from '../errors.js';
+import { EXIT } from '../manifest.js';
 import { buildCredentials } from './build-credentials.js';
-import { checkAccess, formatAccessCheck, formatStopped, type AccessCheck } from './check-access.js';
-import { buildPlan, formatPlan } from './plan.js';
-import { resolveAccounts } from './resolve-accounts.js';
-import { makeRunId, unitError } from './unit-error.js';
+import {
+  checkAccess,
+  formatAccessCheck,
+  formatStopped,
+  type AccessCheck,
+  buildPlan,
+  formatPlan,
+  resolveAccounts,
+  makeRunId,
+} from '../plan/index.js';
 
 export interface PlanOptions {
   config?: string;

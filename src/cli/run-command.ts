@@ -1,20 +1,31 @@
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
-import type { SkippedAccount } from '../accounts/account.js';
+import type { SkippedAccount } from '../accounts/index.js';
 import { writeJsonAtomic } from '../sinks/index.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, unitError } from '../errors.js';
 import { CsvDecodePool } from '../extract/index.js';
-import { finishManifest, summarize, type ManifestDraft } from '../run-report.js';
-import { EXIT } from '../types.js';
+import {
+  finishManifest,
+  summarize,
+  type ManifestDraft,
+  runUnits,
+  writeOutputs,
+  prepareRun,
+  publishMetrics,
+} from '../run/index.js';
+import { EXIT } from '../manifest.js';
 import { buildCredentials } from './build-credentials.js';
-import { resolveAccounts } from './resolve-accounts.js';
-import { planUnits, runUnits } from './run-units.js';
-import { makeRunId, unitError } from './unit-error.js';
-import { writeOutputs } from './write-outputs.js';
-import { prepareRun, publishMetrics } from './run-observability.js';
+import {
+  resolveAccounts,
+  planUnits,
+  makeRunId,
+  itemsOfShard,
+  shardManifestPath,
+  shardStagingRoot,
+  type Shard,
+} from '../plan/index.js';
 import { scrubStrings, scrubText } from '../observability/redact.js';
-import { itemsOfShard, shardManifestPath, shardStagingRoot, type Shard } from './shard.js';
-import { httpStats } from '../auth-chain/index.js';
+import { httpStats } from '../aws/index.js';
 
 export interface RunOptions {
   /** Aborting it interrupts the run as SIGTERM would (used by `schedule`). */

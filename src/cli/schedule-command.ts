@@ -3,7 +3,7 @@ import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
-import { EXIT } from '../types.js';
+import { EXIT } from '../manifest.js';
 import { runCommand } from './run-command.js';
 
 export interface ScheduleOptions {

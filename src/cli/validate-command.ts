@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/index.js';
-import { EXIT } from '../types.js';
+import { EXIT } from '../manifest.js';
 
 /** `athena-fanout validate`: the config checks of `run`, and no AWS call. */
 export async function validateCommand(configPath: string | undefined): Promise<number> {

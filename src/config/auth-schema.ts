@@ -10,7 +10,7 @@ import {
   hasAccountPlaceholder,
   substituteAccountId,
   substituteRunId,
-} from '../auth-chain/role-hop.js';
+} from './role-hop.js';
 import { credentialsSchema } from './credentials-schema.js';
 import { SAMPLE_ACCOUNT_ID, durationSeconds, externalId, strict, text, whenMissing } from './schema-parts.js';
 

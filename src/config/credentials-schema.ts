@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ROLE_ARN, SESSION_NAME } from '../auth-chain/role-hop.js';
+import { ROLE_ARN, SESSION_NAME } from './role-hop.js';
 import { durationSeconds, strict, text } from './schema-parts.js';
 
 const SAML_PROVIDER_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:saml-provider\/[\w+=,.@-]{1,128}$/;

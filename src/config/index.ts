@@ -23,3 +23,5 @@ export type {
 } from './types.js';
 export type { ConfigIssue } from '../errors.js';
 export { PROVENANCE_FIELDS, type ProvenanceColumn, type ProvenanceField } from './provenance-schema.js';
+export { sourceIsRoleSession, type CredentialSource, type MfaSource } from './credential-source.js';
+export * from './role-hop.js';

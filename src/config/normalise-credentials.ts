@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import type { CredentialSource } from '../auth-chain/credential-source.js';
-import { SESSION_NAME } from '../auth-chain/role-hop.js';
+import type { CredentialSource } from './credential-source.js';
+import { SESSION_NAME } from './role-hop.js';
 import { DEFAULT_DURATION_SECONDS, DEFAULT_SESSION_NAME } from './auth-schema.js';
 import type { CredentialsParsed } from './credentials-schema.js';
 

@@ -1,7 +1,7 @@
 import { provenanceColumns } from './provenance-schema.js';
 import { resolve } from 'node:path';
-import { sourceIsRoleSession } from '../auth-chain/credential-source.js';
-import { ACCOUNT_PLACEHOLDER, ROLE_CHAINING_MAX_SECONDS, type RoleHop } from '../auth-chain/role-hop.js';
+import { sourceIsRoleSession } from './credential-source.js';
+import { ACCOUNT_PLACEHOLDER, ROLE_CHAINING_MAX_SECONDS, type RoleHop } from './role-hop.js';
 import type { HopParsed } from './auth-schema.js';
 import { normaliseCredentials } from './normalise-credentials.js';
 import type { PipelineConfigParsed } from './schema.js';

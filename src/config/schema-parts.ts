@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ACCOUNT_ID } from '../auth-chain/role-hop.js';
+import { ACCOUNT_ID } from './role-hop.js';
 import { KEY_MESSAGE_SEPARATOR, unknownKeyMessage } from './messages.js';
 
 /** Stands in for a member account when checking values that may contain `<accountId>`. */

@@ -4,7 +4,7 @@ import { accountsSchema } from './accounts-schema.js';
 import { authSchema } from './auth-schema.js';
 import { metricsSchema, scheduleSchema } from './operations-schema.js';
 import { SAMPLE_ACCOUNT_ID, accountId, positive, strict, text, whenMissing } from './schema-parts.js';
-import { substituteAccountId } from '../auth-chain/role-hop.js';
+import { substituteAccountId } from './role-hop.js';
 
 export { SAMPLE_ACCOUNT_ID } from './schema-parts.js';
 export { DEFAULT_DURATION_SECONDS, DEFAULT_SESSION_NAME, type HopParsed } from './auth-schema.js';

@@ -1,6 +1,6 @@
 import type { ProvenanceColumn } from './provenance-schema.js';
-import type { CredentialSource } from '../auth-chain/credential-source.js';
-import type { RoleHop } from '../auth-chain/role-hop.js';
+import type { CredentialSource } from './credential-source.js';
+import type { RoleHop } from './role-hop.js';
 import type { ConfigIssue } from '../errors.js';
 
 export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'none';

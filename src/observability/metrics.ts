@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { request as httpRequest, type Agent } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Manifest } from '../types.js';
+import type { Manifest } from '../manifest.js';
 
 /** What the transport counted during the run (see auth-chain's httpStats). */
 export interface TransportCounts {

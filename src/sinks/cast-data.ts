@@ -1,5 +1,15 @@
-import { DataType, Decimal, Float64, Int64, Precision, TimeUnit, Utf8, makeData } from 'apache-arrow';
-import type { Data, Timestamp } from 'apache-arrow';
+import {
+  DataType,
+  Decimal,
+  Float64,
+  Int64,
+  Precision,
+  TimeUnit,
+  Utf8,
+  makeData,
+  type Data,
+  type Timestamp,
+} from 'apache-arrow';
 import { FanoutError } from '../errors.js';
 import { maxUnscaled, readUnscaled, writeUnscaled } from './decimal.js';
 import { copyValidity, nullData } from './null-data.js';

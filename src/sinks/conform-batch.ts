@@ -1,5 +1,4 @@
-import { RecordBatch, Struct, makeData } from 'apache-arrow';
-import type { Data, DataType, Schema } from 'apache-arrow';
+import { RecordBatch, Struct, makeData, type Data, type DataType, type Schema } from 'apache-arrow';
 import { FanoutError } from '../errors.js';
 import { castData } from './cast-data.js';
 import { sameType } from './merge-types.js';

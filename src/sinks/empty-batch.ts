@@ -1,5 +1,4 @@
-import { RecordBatch, Struct, makeData } from 'apache-arrow';
-import type { Data, DataType, Schema } from 'apache-arrow';
+import { RecordBatch, Struct, makeData, type Data, type DataType, type Schema } from 'apache-arrow';
 import { nullData } from './null-data.js';
 
 /** A zero-row batch, written when a source yields nothing so the file still carries the schema. */

@@ -11,6 +11,5 @@ export { readSpilled, spillBatches, type SpilledResult, type SpillOptions } from
 export { MemoryBudget } from './memory-budget.js';
 export { writeNdjsonFile } from './write-ndjson-file.js';
 export { removeStaleTempFiles } from './write-file-atomic.js';
-export { parseS3Target, s3ObjectExists, type S3UploadOptions, uploadFileToS3 } from './upload-s3.js';
-export { putS3Object } from './upload-s3.js';
-export { deleteS3Key, deleteS3Keys, deleteS3Objects, listS3Objects } from './s3-prefix.js';
+export { removeSpillArea, spillArea, spillMemory } from './spill-area.js';
+export { s3Options, writeSink } from './write-sink.js';

@@ -1,5 +1,4 @@
-import { DataType, Decimal, Float64, Int64, Precision, TimeUnit, util } from 'apache-arrow';
-import type { Int } from 'apache-arrow';
+import { DataType, Decimal, Float64, Int64, Precision, TimeUnit, util, type Int } from 'apache-arrow';
 
 /** Arrow JS and Parquet readers (arrow-rs) both cap Decimal128 at 38 digits. */
 export const MAX_DECIMAL_PRECISION = 38;

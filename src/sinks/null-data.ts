@@ -1,5 +1,4 @@
-import { makeBuilder } from 'apache-arrow';
-import type { Data, DataType } from 'apache-arrow';
+import { makeBuilder, type Data, type DataType } from 'apache-arrow';
 
 /** A column of `length` nulls with buffers sized as every reader expects, whatever the type. */
 export function nullData<T extends DataType>(type: T, length: number): Data<T> {

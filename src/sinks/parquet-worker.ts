@@ -9,8 +9,13 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { parentPort } from 'node:worker_threads';
-import { Compression, Table, WriterPropertiesBuilder, transformParquetStream } from 'parquet-wasm';
-import type { RecordBatch as WasmRecordBatch } from 'parquet-wasm';
+import {
+  Compression,
+  Table,
+  WriterPropertiesBuilder,
+  transformParquetStream,
+  type RecordBatch as WasmRecordBatch,
+} from 'parquet-wasm';
 
 export interface ParquetWorkerData {
   temp: string;

@@ -1,5 +1,4 @@
-import { DataType, DateUnit, Precision, TimeUnit, makeVector, util } from 'apache-arrow';
-import type { Data } from 'apache-arrow';
+import { DataType, DateUnit, Precision, TimeUnit, makeVector, util, type Data } from 'apache-arrow';
 import { formatDecimal, readUnscaled } from './decimal.js';
 import { copyValidity } from './null-data.js';
 

@@ -1,14 +1,19 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { stat } from 'node:fs/promises';
-import { Field, RecordBatchReader, RecordBatchStreamWriter, Schema } from 'apache-arrow';
-import type { DataType, RecordBatch } from 'apache-arrow';
+import {
+  Field,
+  RecordBatchReader,
+  RecordBatchStreamWriter,
+  Schema,
+  type DataType,
+  type RecordBatch,
+} from 'apache-arrow';
 import { conformBatch } from './conform-batch.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { mergeTypes, sameType } from './merge-types.js';
 import { asError, sinkError } from './sink-error.js';
-import type { BatchSource } from './sink-types.js';
-import { iterateBatches } from './sink-types.js';
+import { type BatchSource, iterateBatches } from './sink-types.js';
 
 /**
  * One unit's results parked until the merged schema is known: on disk as an Arrow IPC stream (`path`),

@@ -1,5 +1,4 @@
-import { Field, Schema, Utf8 } from 'apache-arrow';
-import type { DataType } from 'apache-arrow';
+import { Field, Schema, Utf8, type DataType } from 'apache-arrow';
 import { mergeTypes, sameType } from './merge-types.js';
 import { typeName } from './type-name.js';
 

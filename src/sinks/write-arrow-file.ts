@@ -2,14 +2,11 @@ import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { RecordBatchFileWriter, RecordBatchStreamWriter, util } from 'apache-arrow';
-import type { Schema } from 'apache-arrow';
+import { RecordBatchFileWriter, RecordBatchStreamWriter, util, type Schema } from 'apache-arrow';
 import { FanoutError } from '../errors.js';
-import { asError } from './sink-error.js';
+import { asError, sinkError } from './sink-error.js';
 import { conformBatch } from './conform-batch.js';
-import { iterateBatches } from './sink-types.js';
-import type { BatchSource, WrittenFile } from './sink-types.js';
-import { sinkError } from './sink-error.js';
+import { iterateBatches, type BatchSource, type WrittenFile } from './sink-types.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 /**

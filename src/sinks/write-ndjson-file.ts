@@ -7,8 +7,7 @@ import { FanoutError } from '../errors.js';
 import { conformBatch } from './conform-batch.js';
 import { renderer } from './render-text.js';
 import { asError, sinkError } from './sink-error.js';
-import { iterateBatches } from './sink-types.js';
-import type { BatchSource, WrittenFile } from './sink-types.js';
+import { iterateBatches, type BatchSource, type WrittenFile } from './sink-types.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 /**

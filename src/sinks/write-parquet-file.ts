@@ -1,14 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { RecordBatch, RecordBatchStreamWriter } from 'apache-arrow';
-import type { Schema } from 'apache-arrow';
+import { RecordBatch, RecordBatchStreamWriter, type Schema } from 'apache-arrow';
 import { FanoutError } from '../errors.js';
 import { conformBatch } from './conform-batch.js';
 import { emptyBatch } from './empty-batch.js';
 import type { ParquetWorkerData, ParquetWorkerMessage, ParquetWorkerReply } from './parquet-worker.js';
-import { iterateBatches } from './sink-types.js';
-import type { BatchSource, ParquetOptions, WrittenFile } from './sink-types.js';
+import { iterateBatches, type BatchSource, type ParquetOptions, type WrittenFile } from './sink-types.js';
 import { sinkError } from './sink-error.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
-import { awsClientConfig } from '../../src/auth-chain/index.js';
+import { awsClientConfig } from '../../src/aws/index.js';
 import { describeOrganization, listOrganizationAccounts } from '../../src/accounts/index.js';
 import { FanoutError } from '../../src/errors.js';
 

@@ -2,13 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
 import { FanoutError } from '../../src/errors.js';
-import {
-  awsClientConfig,
-  RoleChainResolver,
-  renderRoleChain,
-  type AssumeRoleEvent,
-  type RoleHop,
-} from '../../src/auth-chain/index.js';
+import { awsClientConfig } from '../../src/aws/index.js';
+import { RoleChainResolver, type AssumeRoleEvent } from '../../src/auth-chain/index.js';
+import { renderRoleChain, type RoleHop } from '../../src/config/index.js';
 import { listOrganizationAccounts, selectAccounts } from '../../src/accounts/index.js';
 
 const EXT = 'ext-chain-7731';

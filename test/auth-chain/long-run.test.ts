@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
-import type { Manifest } from '../../src/types.js';
+import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
 
 /**

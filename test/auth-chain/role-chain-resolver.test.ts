@@ -1,13 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { FanoutError } from '../../src/errors.js';
-import {
-  RoleChainResolver,
-  renderRoleChain,
-  type AssumeRoleEvent,
-  type CredentialProvider,
-  type RoleHop,
-} from '../../src/auth-chain/index.js';
+import { RoleChainResolver, type AssumeRoleEvent } from '../../src/auth-chain/index.js';
+import { renderRoleChain, type RoleHop } from '../../src/config/index.js';
+import { type CredentialProvider } from '../../src/aws/index.js';
 import { fakeSts, type FakeStsOptions } from './fake-sts.js';
 
 const LONG_TERM: CredentialProvider = () =>

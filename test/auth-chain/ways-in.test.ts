@@ -5,13 +5,9 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
 import { FanoutError } from '../../src/errors.js';
-import {
-  baseCredentialProvider,
-  RoleChainResolver,
-  type CredentialProvider,
-  type CredentialSource,
-  type RoleHop,
-} from '../../src/auth-chain/index.js';
+import { baseCredentialProvider, RoleChainResolver } from '../../src/auth-chain/index.js';
+import { type CredentialProvider } from '../../src/aws/index.js';
+import { type CredentialSource, type RoleHop } from '../../src/config/index.js';
 
 const MGMT = '111111111111';
 const USER = `arn:aws:iam::${MGMT}:user/alice`;

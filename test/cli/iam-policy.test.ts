@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type PipelineConfig } from '../../src/config/index.js';
-import { iamPolicies, type PolicyDocument, type PolicyStatement } from '../../src/cli/iam-policy.js';
+import { iamPolicies, type PolicyDocument, type PolicyStatement } from '../../src/plan/index.js';
 
 function load(yaml: string): PipelineConfig {
   const result = parseConfig(parse(yaml), { env: {}, baseDir: '/base' });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { POOL_MIN_BYTES } from '../../src/extract/index.js';
-import type { Manifest } from '../../src/types.js';
+import type { Manifest } from '../../src/manifest.js';
 import type { CliResult } from '../helpers/cli.js';
 import { compareParquetFiles, duckRows } from '../helpers/duckdb.js';
 import { MEMBERS, orgAuthYaml } from '../helpers/org-scenario.js';

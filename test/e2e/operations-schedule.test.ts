@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import type { Manifest } from '../../src/types.js';
+import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
 import { EXTERNAL_ID, orgScenario } from '../helpers/org-scenario.js';
 import { pipelineYaml } from '../operations/pipeline-yaml.js';

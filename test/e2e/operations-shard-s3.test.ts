@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../emulator/index.js';
-import type { Manifest } from '../../src/types.js';
+import type { Manifest } from '../../src/manifest.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
 import { expectedAccounts, MEMBERS } from '../helpers/org-scenario.js';

@@ -4,7 +4,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { RunningEmulator } from '../../emulator/index.js';
-import type { Manifest } from '../../src/types.js';
+import type { Manifest } from '../../src/manifest.js';
 import { repoRoot, runCli, type CliResult } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
 import { DENIED, expectedAccounts, MEMBERS } from '../helpers/org-scenario.js';

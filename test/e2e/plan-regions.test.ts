@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import type { Manifest } from '../../src/types.js';
-import type { Plan } from '../../src/cli/plan.js';
-import type { AccessCheck } from '../../src/cli/check-access.js';
+import type { Manifest } from '../../src/manifest.js';
+import type { Plan, AccessCheck } from '../../src/plan/index.js';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
 import {
   DENIED,

@@ -2,7 +2,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../emulator/index.js';
-import type { Manifest } from '../../src/types.js';
+import type { Manifest } from '../../src/manifest.js';
 import type { CliResult } from '../helpers/cli.js';
 import { compareParquetFiles, duckRows } from '../helpers/duckdb.js';
 import { DENIED, EXCLUDED, expectedAccounts, MANAGEMENT, orgAuthYaml } from '../helpers/org-scenario.js';

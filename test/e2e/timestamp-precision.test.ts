@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '../../src/types.js';
+import type { Manifest } from '../../src/manifest.js';
 import type { CliResult } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
 import { MANAGEMENT, MEMBERS, orgAuthYaml, orgScenario } from '../helpers/org-scenario.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { tableFromIPC, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../emulator/index.js';
-import type { Manifest } from '../../src/types.js';
+import type { Manifest } from '../../src/manifest.js';
 import type { CliResult } from '../helpers/cli.js';
 import { compareParquetFiles, duckRows } from '../helpers/duckdb.js';
 import { EXCLUDED, expectedAccounts, MANAGEMENT, orgAuthYaml } from '../helpers/org-scenario.js';

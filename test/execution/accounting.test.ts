@@ -1,9 +1,8 @@
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { RunProgress } from '../../src/cli/run-progress.js';
-import { estimateCostUSD, finishManifest, type ManifestDraft } from '../../src/run-report.js';
-import type { UnitRecord } from '../../src/types.js';
+import { RunProgress, estimateCostUSD, finishManifest, type ManifestDraft } from '../../src/run/index.js';
+import type { UnitRecord } from '../../src/manifest.js';
 
 const MiB = 1024 ** 2;
 const TiB = 1024 ** 4;

@@ -3,9 +3,10 @@ import { parse } from 'yaml';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario, type RunningEmulator, startEmulator } from '../../emulator/index.js';
-import type { Account } from '../../src/accounts/account.js';
+import type { Account } from '../../src/accounts/index.js';
 import { parseConfig, type PipelineConfig } from '../../src/config/index.js';
-import { planUnits, runUnits } from '../../src/cli/run-units.js';
+import { runUnits } from '../../src/run/index.js';
+import { planUnits } from '../../src/plan/index.js';
 
 let emu: RunningEmulator;
 const saved = process.env.AWS_ENDPOINT_URL;

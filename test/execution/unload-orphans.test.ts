@@ -2,7 +2,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
-import { runUnit } from '../../src/cli/run-unit.js';
+import { runUnit } from '../../src/run/index.js';
 import { parseConfig, type PipelineConfig } from '../../src/config/index.js';
 import { BASE, smallScenario } from '../emulator/fixture.js';
 

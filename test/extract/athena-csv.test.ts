@@ -4,8 +4,8 @@ import {
   CsvFormatError,
   type CsvRows,
   fieldText,
-} from '../../src/extract/athena-csv-parser.js';
-import { csvColumn } from '../../src/extract/text-columns.js';
+} from '../../src/extract/csv/athena-csv-parser.js';
+import { csvColumn } from '../../src/extract/csv/csv-column.js';
 
 type Cell = string | null;
 

@@ -7,7 +7,7 @@ import {
   csvRecordBatches,
   schemaForColumns,
 } from '../../src/extract/index.js';
-import { widenTimestampUnits } from '../../src/extract/timestamp-unit.js';
+import { widenTimestampUnits } from '../../src/extract/columns/timestamp-unit.js';
 import { conformBatch } from '../../src/sinks/index.js';
 import { row } from './fake-athena.js';
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configureHttp, httpStats } from '../../src/auth-chain/index.js';
-import { nodeHasAgentProxy, sharedHttpHandler } from '../../src/auth-chain/http-handler.js';
+import { configureHttp, httpStats } from '../../src/aws/index.js';
+import { nodeHasAgentProxy, sharedHttpHandler } from '../../src/aws/http-handler.js';
 
 /** Holds every request until `release` is called, counting concurrent requests and TCP connections. */
 function holdingServer() {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { configJsonSchemaText } from '../../src/cli/config-json-schema.js';
+import { configJsonSchemaText } from '../../src/config/json-schema.js';
 import { repoRoot } from '../helpers/cli.js';
 
 describe('docs/pipeline.schema.json', () => {

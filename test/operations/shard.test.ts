@@ -6,7 +6,7 @@ import {
   shardStagingRoot,
   sharedRunId,
   unitsOfShard,
-} from '../../src/cli/shard.js';
+} from '../../src/plan/index.js';
 
 const units = Array.from({ length: 103 }, (_, i) => ({
   accountId: String(100000000000 + i * 7919),

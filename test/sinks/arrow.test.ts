@@ -1,8 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataType, RecordBatchFileReader, tableFromIPC } from 'apache-arrow';
-import type { RecordBatch } from 'apache-arrow';
+import { DataType, RecordBatchFileReader, tableFromIPC, type RecordBatch } from 'apache-arrow';
 import { writeArrowFile } from '../../src/sinks/index.js';
 import {
   BIG,

@@ -19,10 +19,9 @@ import {
   TimestampMillisecond,
   Utf8,
   makeData,
+  type Data,
 } from 'apache-arrow';
-import type { Data } from 'apache-arrow';
-import { DuckDBInstance } from '@duckdb/node-api';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Compressors } from 'hyparquet';
 
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {

@@ -1,11 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC, Int32 } from 'apache-arrow';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PipelineConfig, SinkConfig } from '../../src/config/index.js';
-import { writeOutputs } from '../../src/cli/write-outputs.js';
-import type { UnitValue } from '../../src/cli/run-unit.js';
+import { writeOutputs, type UnitValue } from '../../src/run/index.js';
 import { spillBatches, writeArrowFile, writeNdjsonFile, writeParquetFile } from '../../src/sinks/index.js';
 import {
   BIG,
@@ -21,7 +20,6 @@ import {
   utf8Col,
   valuesOf,
 } from './fixtures.js';
-import { Int32 } from 'apache-arrow';
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Field, makeData, RecordBatch, Schema, Struct, TimeUnit, Timestamp } from 'apache-arrow';
-import type { Data } from 'apache-arrow';
+import { Field, makeData, RecordBatch, Schema, Struct, TimeUnit, Timestamp, type Data } from 'apache-arrow';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FanoutError } from '../../src/errors.js';
 import {

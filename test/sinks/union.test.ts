@@ -15,8 +15,8 @@ import {
   Bool,
   DateDay,
   util,
+  type DataType,
 } from 'apache-arrow';
-import type { DataType } from 'apache-arrow';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { FanoutError } from '../../src/errors.js';
 import { conformBatch, unionSchemas, writeParquetFile } from '../../src/sinks/index.js';

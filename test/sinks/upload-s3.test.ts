@@ -5,7 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
 import { FanoutError } from '../../src/errors.js';
-import { s3ObjectExists, uploadFileToS3 } from '../../src/sinks/index.js';
+import { s3ObjectExists, uploadFileToS3 } from '../../src/aws/index.js';
 import { tempDir } from './fixtures.js';
 
 let emu: RunningEmulator;

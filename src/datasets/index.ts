@@ -1,0 +1,13 @@
+export { type DatasetStore } from './dataset-store.js';
+export { isFile, readStaged, stagedPartPath, stagedSchema, stageUnits } from './shard-staging.js';
+export {
+  type DatasetFile,
+  datasetManifest,
+  datasetStore,
+  EXTENSION,
+  isPartFile,
+  sharedPartPath,
+  SUCCESS_MARKER,
+  withoutColumn,
+  writePartitioned,
+} from './write-partitioned.js';

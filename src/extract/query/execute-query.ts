@@ -1,0 +1,234 @@
+import { type AthenaClient, type QueryExecution, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type ErrorContext, FanoutError } from '../../errors.js';
+import { backoffDelay } from '../../scheduler/index.js';
+import { apiError, type AthenaQuerySpec, isConcurrencyLimit, startQuery } from './start-query.js';
+import { DEFAULT_POLL_SCHEDULE, type PollSchedule } from './poll-schedule.js';
+import { StatusPoller } from './status-poller.js';
+
+export type { AthenaQuerySpec } from './start-query.js';
+
+export interface QueryStats {
+  dataScannedInBytes?: number;
+  engineExecutionTimeInMillis?: number;
+  queryQueueTimeInMillis?: number;
+  queryPlanningTimeInMillis?: number;
+  serviceProcessingTimeInMillis?: number;
+  totalExecutionTimeInMillis?: number;
+}
+
+export interface ExecutedQuery {
+  queryExecutionId: string;
+  stats: QueryStats;
+  /** Athena answered from a previous query's results (result reuse): nothing scanned, nothing billed. */
+  reused?: boolean;
+  /** The result file (`s3://…/<id>.csv`); absent with managed query results. */
+  outputLocation?: string;
+  /** ResultConfiguration.EncryptionConfiguration.EncryptionOption (SSE_S3, SSE_KMS, CSE_KMS). */
+  encryption?: string;
+  /** Statistics.DataManifestLocation: for UNLOAD, the file listing the parts it wrote. */
+  dataManifestLocation?: string;
+}
+
+/** Delay before each status check: initialDelayMs, then ×factor, capped at maxDelayMs. */
+export interface PollOptions {
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  factor?: number;
+}
+
+/**
+ * Slots for queries running in Athena: taken just before StartQueryExecution, given back as soon as
+ * the query is over (terminal state, stopped, or refused), so that reading results never holds one.
+ * Typically the account's adaptive limit (the scheduler's AimdLimit) in front of the run's global one.
+ */
+export interface QueryGate {
+  acquire(signal?: AbortSignal): Promise<boolean>;
+  release(): void;
+  /** The quota refused a start. */
+  decrease(): void;
+  /** A start was accepted. */
+  increase(): void;
+}
+
+export interface ExecuteQueryOptions {
+  signal?: AbortSignal;
+  poll?: PollOptions;
+  /** Shared by the account's queries so that their status checks are batched; else one of its own. */
+  poller?: StatusPoller;
+  /** Held from StartQueryExecution until the query ends; waited for after the credentials resolve. */
+  gate?: QueryGate;
+  /** Stop the query (StopQueryExecution) when it has not finished this long after it started. */
+  timeoutMs?: number;
+  /** How long a start refused by the concurrency quota keeps being retried (default 30 minutes). */
+  quotaWaitMs?: number;
+  /** Full-jitter backoff between such retries (default 1 s doubling to 30 s). */
+  quotaBackoff?: { baseMs: number; maxMs: number };
+  /** Bound on each StopQueryExecution call (default 10 s). */
+  stopWaitMs?: number;
+  onStarted?: (queryExecutionId: string) => void;
+  /** Each time the concurrency quota refused a start. */
+  onQuotaRefused?: () => void;
+}
+
+function scheduleOf(p: PollOptions | undefined): PollSchedule {
+  return {
+    firstDelayMs: p?.initialDelayMs ?? DEFAULT_POLL_SCHEDULE.firstDelayMs,
+    factor: p?.factor ?? DEFAULT_POLL_SCHEDULE.factor,
+    maxDelayMs: p?.maxDelayMs ?? DEFAULT_POLL_SCHEDULE.maxDelayMs,
+  };
+}
+
+function cancelled(name: string, ctx: ErrorContext, cause: unknown, what: string): FanoutError {
+  return new FanoutError(`Query ${name} cancelled ${what}`, { cause, context: { ...ctx, cancelled: true } });
+}
+
+/**
+ * StartQueryExecution (waiting out the account's concurrency quota), then status checks with growing
+ * backoff until SUCCEEDED / FAILED / CANCELLED. Abort and timeout stop the query (StopQueryExecution)
+ * before throwing; failures become FanoutErrors, retryable when Athena says so or the error is SYSTEM.
+ */
+export async function executeQuery(
+  athena: AthenaClient,
+  spec: AthenaQuerySpec,
+  opts: ExecuteQueryOptions = {},
+): Promise<ExecutedQuery> {
+  const { signal, gate } = opts;
+  const base: ErrorContext = { stage: 'query', queryName: spec.queryName };
+  if (signal?.aborted) throw cancelled(spec.queryName, base, signal.reason, 'before it started');
+  const quotaDeadline = Date.now() + (opts.quotaWaitMs ?? 30 * 60_000);
+  const backoff = opts.quotaBackoff ?? { baseMs: 1000, maxMs: 30_000 };
+  // The first call of an account assumes its role chain: do it before taking a slot, so that STS
+  // latency never keeps a query slot idle. The client memoizes what this resolves.
+  try {
+    await athena.config.credentials();
+  } catch (err) {
+    throw apiError('StartQueryExecution', err, base);
+  }
+  let id: string;
+  // About when Athena stamped the submission: midway between sending the Start and reading its answer.
+  let submittedAt: number;
+  for (let refused = 0; ;) {
+    if (gate && !(await gate.acquire(signal))) {
+      throw cancelled(spec.queryName, base, signal?.reason, 'before it started');
+    }
+    try {
+      // No abort signal here: aborting mid-request could leave a started query whose id we never learn.
+      const sentAt = Date.now();
+      id = await startQuery(athena, spec, base);
+      submittedAt = (sentAt + Date.now()) / 2;
+      gate?.increase();
+      break;
+    } catch (err) {
+      gate?.release();
+      if (!isConcurrencyLimit(err) || Date.now() >= quotaDeadline) throw err;
+      gate?.decrease();
+      opts.onQuotaRefused?.();
+      const delay = backoffDelay(++refused, backoff.baseMs, backoff.maxMs);
+      try {
+        await sleep(delay, undefined, signal ? { signal } : {});
+      } catch {
+        throw cancelled(spec.queryName, base, err, 'while waiting for the concurrency quota');
+      }
+    }
+  }
+  try {
+    return await follow(athena, id, submittedAt, spec, opts, { ...base, queryExecutionId: id });
+  } finally {
+    gate?.release();
+  }
+}
+
+async function follow(
+  athena: AthenaClient,
+  id: string,
+  submittedAt: number,
+  spec: AthenaQuerySpec,
+  opts: ExecuteQueryOptions,
+  ctx: ErrorContext,
+): Promise<ExecutedQuery> {
+  const { signal } = opts;
+  const stop = () => stopQuietly(athena, id, opts.stopWaitMs ?? 10_000);
+  opts.onStarted?.(id);
+  if (signal?.aborted) {
+    await stop();
+    throw cancelled(spec.queryName, ctx, signal.reason, `(execution ${id} stopped)`);
+  }
+  const timeout = opts.timeoutMs === undefined ? undefined : AbortSignal.timeout(opts.timeoutMs);
+  const signals = [signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+  const poller = opts.poller ?? new StatusPoller(athena, scheduleOf(opts.poll));
+  let qe: QueryExecution;
+  try {
+    // Counted from the submission as Athena stamps it (the durations learned are Athena's too), not
+    // from the Start's answer, which a busy event loop may read late.
+    qe = await poller.wait(id, signals.length > 0 ? AbortSignal.any(signals) : undefined, {
+      key: spec.queryName,
+      startedAt: submittedAt,
+    });
+  } catch (err) {
+    await stop();
+    if (signal?.aborted) throw cancelled(spec.queryName, ctx, err, `(execution ${id} stopped)`);
+    if (timeout?.aborted) {
+      throw new FanoutError(
+        `Query ${spec.queryName} timed out after ${opts.timeoutMs! / 1000} s (execution ${id} stopped)`,
+        { cause: err, context: { ...ctx, timedOut: true } },
+      );
+    }
+    throw apiError('GetQueryExecution', err, ctx);
+  }
+  const status = qe.Status;
+  if (status?.State === 'SUCCEEDED') {
+    const location = qe.ResultConfiguration?.OutputLocation;
+    const encryption = qe.ResultConfiguration?.EncryptionConfiguration?.EncryptionOption;
+    const reused = qe.Statistics?.ResultReuseInformation?.ReusedPreviousResult === true;
+    const manifest = qe.Statistics?.DataManifestLocation;
+    return {
+      queryExecutionId: id,
+      stats: statsOf(qe),
+      ...(reused ? { reused } : {}),
+      ...(location ? { outputLocation: location } : {}),
+      ...(encryption ? { encryption } : {}),
+      ...(manifest ? { dataManifestLocation: manifest } : {}),
+    };
+  }
+  const e = status?.AthenaError;
+  const reason = status?.StateChangeReason ?? e?.ErrorMessage ?? '(no reason given)';
+  const state = status?.State ?? 'UNKNOWN';
+  throw new FanoutError(`Query ${spec.queryName} ${state} (execution ${id}): ${reason}`, {
+    retryable: state === 'FAILED' && (e?.Retryable === true || e?.ErrorCategory === 1),
+    context: {
+      ...ctx,
+      awsMessage: reason,
+      state,
+      ...(e?.ErrorCategory === undefined ? {} : { athenaErrorCategory: e.ErrorCategory }),
+      ...(e?.ErrorType === undefined ? {} : { athenaErrorType: e.ErrorType }),
+    },
+  });
+}
+
+async function stopQuietly(athena: AthenaClient, id: string, waitMs: number): Promise<void> {
+  try {
+    await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }), {
+      abortSignal: AbortSignal.timeout(waitMs),
+    });
+  } catch {
+    // Best effort: the query may already be finished, or the credentials gone.
+  }
+}
+
+function statsOf(qe: QueryExecution): QueryStats {
+  const s = qe.Statistics;
+  if (!s) return {};
+  const stats: QueryStats = {};
+  if (s.DataScannedInBytes !== undefined) stats.dataScannedInBytes = s.DataScannedInBytes;
+  if (s.EngineExecutionTimeInMillis !== undefined)
+    stats.engineExecutionTimeInMillis = s.EngineExecutionTimeInMillis;
+  if (s.QueryQueueTimeInMillis !== undefined) stats.queryQueueTimeInMillis = s.QueryQueueTimeInMillis;
+  if (s.QueryPlanningTimeInMillis !== undefined)
+    stats.queryPlanningTimeInMillis = s.QueryPlanningTimeInMillis;
+  if (s.ServiceProcessingTimeInMillis !== undefined)
+    stats.serviceProcessingTimeInMillis = s.ServiceProcessingTimeInMillis;
+  if (s.TotalExecutionTimeInMillis !== undefined)
+    stats.totalExecutionTimeInMillis = s.TotalExecutionTimeInMillis;
+  return stats;
+}

@@ -1,0 +1,78 @@
+import { FanoutError } from '../../errors.js';
+
+/** What a unit's SQL may refer to as {{name}}; absent values render as NULL. */
+export interface SqlVariables {
+  accountId: string;
+  accountName?: string;
+  accountEmail?: string;
+  region: string;
+  /** YYYY-MM-DD (UTC) of the run's start. */
+  runDate: string;
+  runId: string;
+  ouPath?: string;
+  tags?: Record<string, string>;
+  vars?: Record<string, string>;
+}
+
+const MARKER = /\{\{\s*(id:)?\s*([A-Za-z_]\w*(?:\.[^\s{}]+)?)\s*\}\}/g;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A SQL string literal: the value between single quotes, each quote doubled. */
+export function sqlLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function lookup(name: string, v: SqlVariables): string | undefined | null {
+  const dot = name.indexOf('.');
+  if (dot >= 0) {
+    const [head, key] = [name.slice(0, dot), name.slice(dot + 1)];
+    if (head === 'tags') return v.tags?.[key];
+    if (head === 'vars') return v.vars && key in v.vars ? v.vars[key] : null;
+    return null;
+  }
+  switch (name) {
+    case 'accountId':
+      return v.accountId;
+    case 'accountName':
+      return v.accountName;
+    case 'accountEmail':
+      return v.accountEmail;
+    case 'region':
+      return v.region;
+    case 'runDate':
+      return v.runDate;
+    case 'runId':
+      return v.runId;
+    case 'ouPath':
+      return v.ouPath;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Fills {{name}} markers: values become quoted literals (quotes doubled), so no account name or tag can
+ * end the literal and add SQL; {{id:name}} inserts an identifier, only if it is one (letters, digits,
+ * _). Unknown names are errors, never silently empty. Do not put quotes around a marker yourself.
+ */
+export function renderSql(template: string, v: SqlVariables, queryName = ''): string {
+  return template.replace(MARKER, (_m, id: string | undefined, name: string) => {
+    const value = lookup(name, v);
+    if (value === null) {
+      throw new FanoutError(
+        `Query ${queryName}: unknown template variable {{${name}}} (known: accountId, accountName, accountEmail, region, runDate, runId, ouPath, tags.KEY, vars.NAME)`,
+        { context: { stage: 'query', queryName, accountId: v.accountId } },
+      );
+    }
+    if (id) {
+      if (value === undefined || !IDENTIFIER.test(value)) {
+        throw new FanoutError(
+          `Query ${queryName}: {{id:${name}}} is ${value === undefined ? 'not set' : JSON.stringify(value)}, not an identifier (letters, digits and _ only)`,
+          { context: { stage: 'query', queryName, accountId: v.accountId } },
+        );
+      }
+      return value;
+    }
+    return value === undefined ? 'NULL' : sqlLiteral(value);
+  });
+}

@@ -1,0 +1,142 @@
+import { stat } from 'node:fs/promises';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Schema } from 'apache-arrow';
+import type { Logger } from 'pino';
+import { awsClientConfig, s3ObjectExists } from '../aws/index.js';
+import type { PipelineConfig, SinkConfig } from '../config/index.js';
+import { FanoutError, unitError } from '../errors.js';
+import { type ManifestDraft, renderPath } from '../run/index.js';
+import { unionSchemas, writeSink } from '../sinks/index.js';
+import type { Manifest } from '../manifest.js';
+import { finishDataset, type StagedResult } from './finish-dataset.js';
+import { isFile, readStaged, stagedPartPath, stagedSchema, datasetStore } from '../datasets/index.js';
+import { shardStagingRoot } from '../plan/index.js';
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+interface MergeContext {
+  config: PipelineConfig;
+  runId: string;
+  draft: ManifestDraft;
+  shards: Manifest[];
+  /** Every shard present: stale parts may be cleared (no shard is still writing). */
+  allPresent: boolean;
+  log: Logger;
+}
+
+type Query = PipelineConfig['queries'][number];
+
+/**
+ * The outputs of a sharded run, per query: the staged units of every shard read for their schemas and
+ * unioned as a single run would; partitioned datasets conformed to that schema, cleared of stale parts
+ * and marked complete; each merged sink written from the staged units, streamed one record batch at a
+ * time (the writers conform each batch), so memory holds a batch and a row group, never a part.
+ */
+export async function mergeOutputs(ctx: MergeContext): Promise<void> {
+  const { config, runId, draft } = ctx;
+  let s3Client: S3Client | undefined;
+  const s3 = () => (s3Client ??= new S3Client(awsClientConfig('s3', { region: config.region })));
+  try {
+    for (const query of config.queries) {
+      const vars = { query: query.name, runId, runDate: runId.slice(0, 8), region: config.region };
+      const staged = await stagedUnits(ctx, query);
+      if (staged.length === 0) {
+        draft.warnings.push(`query ${query.name}: no account succeeded, so no output file was written`);
+        continue;
+      }
+      const union = unionSchemas(
+        staged.map((s) => s.schema),
+        staged.map((s) => `account ${s.unit.accountId}`),
+      );
+      draft.warnings.push(...union.warnings.map((w) => `query ${query.name}: ${w}`));
+      if (query.schema === 'strict' && union.incompatible.length > 0) {
+        const message = `query ${query.name}: schema: strict and the accounts disagree on the type of ${union.incompatible.join(', ')}; no output written`;
+        draft.warnings.push(message);
+        for (const { unit } of staged) {
+          unit.state = 'failed';
+          unit.error = unitError(
+            new FanoutError(message, { context: { stage: 'sink', queryName: query.name } }),
+          );
+        }
+        continue;
+      }
+      for (const sink of config.sinks) {
+        const path = renderPath(sink.path, vars);
+        if (sink.layout === 'partitioned') {
+          const { output, warning } = await finishDataset({
+            store: datasetStore(sink, path, query.name, s3),
+            sink,
+            query,
+            runId,
+            region: draft.region,
+            shards: ctx.shards,
+            allPresent: ctx.allPresent,
+            staged,
+            schema: union.schema,
+            log: ctx.log,
+          });
+          if (output) draft.outputs.push(output);
+          if (warning) draft.warnings.push(warning);
+        } else await writeMerged(ctx, sink, path, query, staged, union.schema, s3);
+      }
+    }
+  } finally {
+    s3Client?.destroy();
+  }
+}
+
+/** The run's succeeded units of `query` in shard order, each with its staged results' schema. */
+async function stagedUnits(ctx: MergeContext, query: Query): Promise<StagedResult[]> {
+  const root = shardStagingRoot(ctx.config.manifest, ctx.runId);
+  const out: StagedResult[] = [];
+  for (const m of ctx.shards) {
+    for (const unit of m.units) {
+      if (unit.query !== query.name || unit.state !== 'succeeded') continue;
+      const path = stagedPartPath(root, query.name, unit.accountId, unit.region ?? m.region);
+      if (await isFile(path))
+        out.push({ unit, shard: m.shard!.index, path, schema: await stagedSchema(path) });
+      else
+        ctx.draft.warnings.push(
+          `query ${query.name}: no staged results for account ${unit.accountId} (${path})`,
+        );
+    }
+  }
+  return out;
+}
+
+async function writeMerged(
+  ctx: MergeContext,
+  sink: SinkConfig,
+  path: string,
+  query: Query,
+  staged: StagedResult[],
+  schema: Schema,
+  s3: () => S3Client,
+): Promise<void> {
+  const present = path.startsWith('s3://') ? () => s3ObjectExists(s3(), path) : () => exists(path);
+  if (sink.ifExists !== 'overwrite' && (await present())) {
+    if (sink.ifExists === 'skip') {
+      ctx.draft.warnings.push(`query ${query.name}: ${path} exists and ifExists is skip: kept as it was`);
+      return;
+    }
+    throw new FanoutError(`${path} already exists and the sink says ifExists: error`, {
+      context: { stage: 'sink', path, queryName: query.name },
+    });
+  }
+  const batches = async function* () {
+    for (const s of staged) yield* readStaged(s.path);
+  };
+  const written = await writeSink(sink, path, schema, batches(), s3);
+  ctx.draft.outputs.push({
+    query: query.name,
+    type: sink.type,
+    path,
+    rows: written.rows,
+    bytes: written.bytes,
+  });
+  ctx.log.info({ query: query.name, path, rows: written.rows, parts: staged.length }, 'output merged');
+}

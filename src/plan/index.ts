@@ -1,0 +1,17 @@
+export { type AccessCheck, checkAccess, formatAccessCheck, formatStopped } from './check-access.js';
+export { iamPolicies, type PolicyDocument, type PolicyStatement } from './iam-policy.js';
+export { buildPlan, formatPlan, type Plan } from './plan.js';
+export { resolveAccounts } from './resolve-accounts.js';
+export { makeRunId } from './run-id.js';
+export {
+  itemsOfShard,
+  resolveShard,
+  type Shard,
+  shardDir,
+  shardManifestPath,
+  shardMetricsPath,
+  shardStagingRoot,
+  sharedRunId,
+  unitsOfShard,
+} from './shard.js';
+export { planUnits, type UnitSpec } from './units.js';

@@ -1,0 +1,119 @@
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { PipelineConfig } from '../config/index.js';
+import { awsClientConfig, type CredentialProvider } from '../aws/index.js';
+import { type RoleChainResolver } from '../auth-chain/index.js';
+import { renderRoleChain, type RoleHop } from '../config/role-hop.js';
+import {
+  type Account,
+  type SkippedAccount,
+  accountsFromList,
+  describeOrganization,
+  discoverOrganizationAccounts,
+  selectAccounts,
+  type OrganizationsRetry,
+} from '../accounts/index.js';
+
+export interface AccountChain {
+  chain: 'master' | 'account';
+  /** The hops with `<accountId>` substituted (session names and tags still hold `{runId}`). */
+  hops: RoleHop[];
+}
+
+export interface ResolvedAccounts {
+  all: Account[];
+  selected: Account[];
+  skipped: SkippedAccount[];
+  managementAccountId?: string;
+  /** Selection entries that matched nothing (typos): the run goes on. */
+  warnings: string[];
+  chainFor(accountId: string): AccountChain;
+  providerFor(accountId: string): CredentialProvider;
+}
+
+export interface ResolveAccountsOptions {
+  signal?: AbortSignal;
+  /** Organizations calls in flight at once (tree walk and tags). */
+  concurrency?: number;
+  retry?: OrganizationsRetry;
+}
+
+/**
+ * Tags cost one ListTagsForResource per account, so they are read only when a filter needs them or a
+ * query mentions them (templates).
+ */
+export function needsTags(config: PipelineConfig): boolean {
+  if (config.accounts.source !== 'organization') return false;
+  if (config.accounts.tags && Object.keys(config.accounts.tags).length > 0) return true;
+  return config.queries.some((q) => /\btags?\b/.test(q.sql) || /\btags?\b/.test(q.outputLocation ?? ''));
+}
+
+/** Discovers accounts and decides, per account, which credentials query it. */
+export async function resolveAccounts(
+  config: PipelineConfig,
+  resolver: RoleChainResolver,
+  base: CredentialProvider,
+  opts: ResolveAccountsOptions = {},
+): Promise<ResolvedAccounts> {
+  const master = config.auth.masterRoleChain;
+  const masterProvider = master.length > 0 ? resolver.provider(master, { chain: 'master' }) : base;
+  const call = {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.retry ? { retry: opts.retry } : {}),
+  };
+  let all: Account[];
+  let selection: { selected: Account[]; skipped: SkippedAccount[] };
+  let managementAccountId: string | undefined;
+  const warnings: string[] = [];
+  const filters = {
+    ...(config.accounts.include ? { include: config.accounts.include } : {}),
+    exclude: config.accounts.exclude,
+    states: config.accounts.states,
+  };
+  if (config.accounts.source === 'organization') {
+    const orgs = new OrganizationsClient(
+      awsClientConfig('organizations', { region: config.region, credentials: masterProvider }),
+    );
+    const discovered = await discoverOrganizationAccounts(
+      orgs,
+      {
+        ...filters,
+        ...(config.accounts.organizationalUnits
+          ? { organizationalUnits: config.accounts.organizationalUnits }
+          : {}),
+        excludeOrganizationalUnits: config.accounts.excludeOrganizationalUnits,
+        ...(config.accounts.tags ? { tags: config.accounts.tags } : {}),
+        readTags: needsTags(config),
+      },
+      { ...call, ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) },
+    );
+    all = discovered.all;
+    selection = discovered;
+    warnings.push(...discovered.warnings);
+    managementAccountId = (await describeOrganization(orgs, call)).managementAccountId;
+  } else {
+    all = accountsFromList(config.accounts.ids);
+    selection = selectAccounts(all, filters);
+    managementAccountId = master.at(-1)?.arn.split(':')[4];
+  }
+  const chainFor = (accountId: string): AccountChain => {
+    if (accountId === managementAccountId && config.auth.managementAccountChain === 'master') {
+      return { chain: 'master', hops: master };
+    }
+    const own = renderRoleChain(config.auth.accountRoleChain, accountId);
+    return { chain: 'account', hops: config.auth.accountChainFrom === 'master' ? [...master, ...own] : own };
+  };
+  const providerFor = (accountId: string): CredentialProvider => {
+    const { chain, hops } = chainFor(accountId);
+    if (chain === 'master') return masterProvider;
+    return resolver.provider(hops, { chain: 'account', accountId });
+  };
+  return {
+    all,
+    selected: selection.selected,
+    skipped: selection.skipped,
+    ...(managementAccountId ? { managementAccountId } : {}),
+    warnings,
+    chainFor,
+    providerFor,
+  };
+}

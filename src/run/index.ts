@@ -1,0 +1,6 @@
+export { prepareRun, publishMetrics } from './run-observability.js';
+export { RunProgress } from './run-progress.js';
+export { estimateCostUSD, finishManifest, type ManifestDraft, summarize } from './run-report.js';
+export { runUnit, type UnitValue } from './run-unit.js';
+export { runUnits } from './run-units.js';
+export { renderPath, writeOutputs } from './write-outputs.js';
