@@ -7,10 +7,10 @@ import {
   SOURCE_IDENTITY,
   TAG_KEY,
   TAG_VALUE,
-  hasAccountPlaceholder,
   substituteAccountId,
   substituteRunId,
 } from './role-hop.js';
+import { hasAccountPlaceholder } from './placeholders.js';
 import { credentialsSchema } from './credentials-schema.js';
 import { SAMPLE_ACCOUNT_ID, durationSeconds, externalId, strict, text, whenMissing } from './schema-parts.js';
 

@@ -25,3 +25,4 @@ export type { ConfigIssue } from '../errors.js';
 export { PROVENANCE_FIELDS, type ProvenanceColumn, type ProvenanceField } from './provenance-schema.js';
 export { sourceIsRoleSession, type CredentialSource, type MfaSource } from './credential-source.js';
 export * from './role-hop.js';
+export * from './placeholders.js';

@@ -1,7 +1,8 @@
 import { provenanceColumns } from './provenance-schema.js';
 import { resolve } from 'node:path';
 import { sourceIsRoleSession } from './credential-source.js';
-import { ACCOUNT_PLACEHOLDER, ROLE_CHAINING_MAX_SECONDS, type RoleHop } from './role-hop.js';
+import { ACCOUNT_PLACEHOLDER } from './placeholders.js';
+import { ROLE_CHAINING_MAX_SECONDS, type RoleHop } from './role-hop.js';
 import type { HopParsed } from './auth-schema.js';
 import { normaliseCredentials } from './normalise-credentials.js';
 import type { PipelineConfigParsed } from './schema.js';

@@ -1,3 +1,5 @@
+import { fillPlaceholders } from './placeholders.js';
+
 /** One AssumeRole step. Config normalisation fills the defaults, so every field a hop needs is here. */
 export interface RoleHop {
   arn: string;
@@ -10,14 +12,11 @@ export interface RoleHop {
   sourceIdentity?: string;
 }
 
-/** Placeholder for the run's id in session names, tag values and source identities. */
-export const RUN_ID_PLACEHOLDER = /\{runId\}/g;
-
 /** The length of a run id (`20260102T030405Z-a1b2c3`), for validating names before a run has one. */
 export const SAMPLE_RUN_ID = '20260102T030405Z-a1b2c3';
 
 export function substituteRunId(text: string, runId: string): string {
-  return text.replace(RUN_ID_PLACEHOLDER, runId);
+  return fillPlaceholders(text, { runId });
 }
 
 /** STS rule for SourceIdentity. */
@@ -27,9 +26,6 @@ export const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
 export const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 export const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 export const MAX_SESSION_TAGS = 50;
-
-/** Both spellings the config accepts for the member-account placeholder. */
-export const ACCOUNT_PLACEHOLDER = /<accountId>|\{accountId\}/g;
 
 export const ROLE_ARN =
   /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
@@ -42,12 +38,8 @@ export const ACCOUNT_ID = /^\d{12}$/;
 /** AWS refuses longer sessions for any AssumeRole made with role credentials. */
 export const ROLE_CHAINING_MAX_SECONDS = 3600;
 
-export function hasAccountPlaceholder(text: string): boolean {
-  return new RegExp(ACCOUNT_PLACEHOLDER.source).test(text);
-}
-
 export function substituteAccountId(text: string, accountId: string): string {
-  return text.replace(ACCOUNT_PLACEHOLDER, accountId);
+  return fillPlaceholders(text, { accountId });
 }
 
 /** Applies `fn` to every text of a hop a placeholder may appear in, except the ARN. */

@@ -4,7 +4,7 @@ import { accountsSchema } from './accounts-schema.js';
 import { authSchema } from './auth-schema.js';
 import { metricsSchema, scheduleSchema } from './operations-schema.js';
 import { SAMPLE_ACCOUNT_ID, accountId, positive, strict, text, whenMissing } from './schema-parts.js';
-import { substituteAccountId } from './role-hop.js';
+import { fillPlaceholders } from './placeholders.js';
 
 export { SAMPLE_ACCOUNT_ID } from './schema-parts.js';
 export { DEFAULT_DURATION_SECONDS, DEFAULT_SESSION_NAME, type HopParsed } from './auth-schema.js';
@@ -20,7 +20,7 @@ const MAX_SQL_BYTES = 262_144;
 const SAMPLE_REGION = 'eu-west-1';
 
 const s3Location = text((location) => {
-  const url = substituteAccountId(location, SAMPLE_ACCOUNT_ID).replace(/<region>|\{region\}/g, SAMPLE_REGION);
+  const url = fillPlaceholders(location, { accountId: SAMPLE_ACCOUNT_ID, region: SAMPLE_REGION });
   if (!url.startsWith('s3://')) return 'expected an S3 location like s3://bucket/prefix/';
   const bucket = url.slice('s3://'.length).split('/')[0] ?? '';
   if (!S3_BUCKET.test(bucket)) {

@@ -1,5 +1,4 @@
-import type { PipelineConfig } from '../config/index.js';
-import type { RoleHop } from '../config/role-hop.js';
+import { fillPlaceholders, type PipelineConfig, type RoleHop } from '../config/index.js';
 import { needsTags } from './resolve-accounts.js';
 
 export interface PolicyStatement {
@@ -86,7 +85,7 @@ function trustPolicy(hop: RoleHop, principal: string, mfa: boolean): PolicyDocum
 
 function assumeNext(next: RoleHop, anyAccount: boolean): PolicyStatement {
   // A per-account template role is reached in every member account.
-  const arn = anyAccount ? next.arn.replace('<accountId>', '*') : next.arn;
+  const arn = anyAccount ? fillPlaceholders(next.arn, { accountId: '*' }) : next.arn;
   return { Sid: 'AssumeNextHop', Effect: 'Allow', Action: assumeActions(next), Resource: [arn] };
 }
 
@@ -119,7 +118,7 @@ function queryStatements(config: PipelineConfig, partition: string, account: str
         kmsKeys.push(key.startsWith('arn:') ? key : `arn:${partition}:kms:${region}:${account}:key/${key}`);
       }
       const at = (location: string, suffix = '') =>
-        location.replace(/<region>/g, region).replace(/<accountId>/g, account) + suffix;
+        fillPlaceholders(location, { region, accountId: account }) + suffix;
       if (q.outputLocation) addPrefix(buckets, at(q.outputLocation));
       const unloadTo = q.fetch === 'unload' ? (q.unload.location ?? q.outputLocation) : undefined;
       if (unloadTo) {

@@ -1,5 +1,5 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
-import type { PipelineConfig } from '../config/index.js';
+import { fillPlaceholders, type PipelineConfig } from '../config/index.js';
 import type { Account } from '../accounts/index.js';
 import { FanoutError, isRetryable, unitError } from '../errors.js';
 import {
@@ -72,9 +72,9 @@ export async function runUnit(
     rows: 0,
     startedAt: new Date().toISOString(),
   };
-  const outputLocation = query.outputLocation
-    ?.replace(/<accountId>|\{accountId\}/g, account.id)
-    .replace(/<region>|\{region\}/g, region ?? '');
+  const outputLocation =
+    query.outputLocation &&
+    fillPlaceholders(query.outputLocation, { accountId: account.id, region: region ?? '' });
   const runId = opts.runId ?? 'run';
   const vars: SqlVariables = {
     accountId: account.id,

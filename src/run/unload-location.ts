@@ -1,5 +1,5 @@
 import { type AthenaClient, GetWorkGroupCommand } from '@aws-sdk/client-athena';
-import type { PipelineConfig } from '../config/index.js';
+import { fillPlaceholders, type PipelineConfig } from '../config/index.js';
 import { awsErrorInfo, FanoutError } from '../errors.js';
 
 const workgroupOutputs = new WeakMap<AthenaClient, Map<string, Promise<string | undefined>>>();
@@ -31,9 +31,7 @@ export async function unloadBase(
   accountId: string,
   region: string,
 ): Promise<string> {
-  const configured = query.unload.location
-    ?.replace(/<accountId>|\{accountId\}/g, accountId)
-    .replace(/<region>|\{region\}/g, region);
+  const configured = query.unload.location && fillPlaceholders(query.unload.location, { accountId, region });
   if (configured ?? outputLocation) return (configured ?? outputLocation)!;
   let location: string | undefined;
   try {
