@@ -91,9 +91,8 @@ async function writeFile(
       port.postMessage({ type: 'consumed' } satisfies ParquetWorkerReply);
     },
   });
-  // No dictionary encoding: parquet-wasm hashes every value of every column to try one, which made
-  // encoding 2.8x slower on bench/throughput's data, and ZSTD then made the files larger, not smaller
-  // (37.4 MB against 26.5 MB plain for 1 M rows).
+  // No dictionary encoding: parquet-wasm hashes every value of every column to try one, which makes
+  // encoding several times slower, and ZSTD then makes the files larger, not smaller (BENCHMARKS.md).
   const props = new WriterPropertiesBuilder()
     .setDictionaryEnabled(false)
     .setCompression(CODECS[data.compression])

@@ -26,9 +26,9 @@ interface Slot {
 /**
  * Worker threads that parse pieces of result CSV and build their Arrow batches, shared by every result
  * of a run: at most `size` pieces are decoded at once, the rest wait in order. The default is the cores
- * but one (at least one), which the Parquet encoder thread and the main thread (splitting the file,
- * handing batches over) keep busy: on 2 cores one worker converts 1 M rows in 1.5–1.6 s of wall and
- * 3.1 CPU s, two workers in 1.8–2.1 s and 3.7–4.2 CPU s (bench/throughput's file, quiet machine).
+ * but one (at least one): the Parquet encoder thread and the main thread (splitting the file, handing
+ * batches over) keep the remaining core busy, and on 2 cores a second worker made conversion slower,
+ * not faster (bench/throughput; BENCHMARKS.md).
  * Workers start on first use (or `start`) and are ref'd only while they start or work, so an idle
  * pool never keeps the process alive; `close` terminates them. Callers bound how many pieces they queue.
  */
@@ -97,7 +97,7 @@ export class CsvDecodePool {
   private spawn(): Slot | undefined {
     if (this.slots.length >= this.size) return undefined;
     // The workers allocate large typed arrays (outside the V8 heap) and few small objects: a small
-    // young generation costs no time and lowers peak RSS (bench/throughput, 1 M rows: ~375 → ~350 MB).
+    // young generation costs no time and lowers peak RSS (bench/throughput).
     const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     let loaded: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (loaded = resolve));

@@ -5,7 +5,8 @@ export interface PollSchedule {
   maxDelayMs: number;
 }
 
-// 0.8, 2.8, 7.8, 12.8 s: a 10-second query costs 4 status checks, a short one is seen within a second.
+// Checks at 0.8, 2.8, 7.8, 12.8 s: a short query is seen within a second and a 10-second one costs
+// 4 status checks.
 export const DEFAULT_POLL_SCHEDULE: PollSchedule = { firstDelayMs: 800, factor: 2.5, maxDelayMs: 5000 };
 
 /** The closest two checks of one query ever come, whatever siblings report. */

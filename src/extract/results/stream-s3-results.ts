@@ -20,10 +20,9 @@ export interface S3ResultsOptions extends ReadResultsOptions {
 }
 
 /**
- * From what size a result file goes to the decoding pool. Below it the pool cannot win back its own
- * start (bench/throughput, 2 cores: a 15 MB file decodes in 0.42 s on this thread, 0.43 s on a
- * running pool, and starting the workers costs ~0.3 s more); a run whose results are all smaller
- * never starts the workers.
+ * From what size a result file goes to the decoding pool. Below it the pool cannot win back the cost
+ * of starting its workers (measured with bench/throughput; BENCHMARKS.md); a run whose results are
+ * all smaller never starts the workers.
  */
 export const POOL_MIN_BYTES = 32 * 1024 * 1024;
 
