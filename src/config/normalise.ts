@@ -1,6 +1,7 @@
 import { provenanceColumns } from './provenance-schema.js';
 import { resolve } from 'node:path';
 import { sourceIsRoleSession } from './credential-source.js';
+import { accountChainStartsAtMaster } from './account-chain-start.js';
 import { ACCOUNT_PLACEHOLDER } from './placeholders.js';
 import { ROLE_CHAINING_MAX_SECONDS, type RoleHop } from './role-hop.js';
 import type { HopParsed } from './auth-schema.js';
@@ -35,7 +36,7 @@ export function normalise(
     fillHop(hop, defaults, { chain: 'masterRoleChain', index: i, chained: i > 0 || baseIsRole }, warnings),
   );
   const accountStartsChained =
-    (auth.accountChainFrom === 'master' && masterRoleChain.length > 0) || baseIsRole;
+    accountChainStartsAtMaster({ accountChainFrom: auth.accountChainFrom, masterRoleChain }) || baseIsRole;
   const accountRoleChain = auth.accountRoleChain.map((hop, i) => {
     const filled = fillHop(
       hop,
