@@ -1,5 +1,4 @@
 import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity } from '@smithy/types';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { memoizeAsync, type MemoizedAsync } from '../scheduler/index.js';
 import { awsClientConfig } from '../aws/client-config.js';
@@ -7,7 +6,8 @@ import type { CredentialProvider } from '../aws/index.js';
 import { BaseCredentialsFailure, chainError, HopFailure, type ChainContext } from './chain-errors.js';
 import type { CredentialSource, MfaSource } from '../config/credential-source.js';
 import { credentialsNeedRefresh, type TimedCredentials } from './refresh.js';
-import { mapHopText, ROLE_CHAINING_MAX_SECONDS, substituteRunId, type RoleHop } from '../config/role-hop.js';
+import { mapHopText, substituteRunId, type RoleHop } from '../config/role-hop.js';
+import { assumeRoleInput, sessionDuration, sessionIdentity } from './assume-role-input.js';
 
 export interface AssumeRoleEvent {
   chain: 'master' | 'account';
@@ -43,6 +43,18 @@ interface HopNode {
   /** ARN of this hop's assumed-role session, once assumed: the caller of the next hop. */
   sessionArn?: string;
   last?: TimedCredentials;
+}
+
+/** What assuming one hop needs: the hop itself and how to reach its caller. */
+interface HopStep {
+  /** With `{runId}` filled. */
+  hop: RoleHop;
+  hopIndex: number;
+  /** Only for the first hop, assumed straight from the base credentials. */
+  mfa?: MfaSource;
+  parent?: HopNode;
+  callerResolve: Resolve;
+  sts: STSClient;
 }
 
 function prefixKey(hops: readonly RoleHop[]): string {
@@ -118,84 +130,53 @@ export class RoleChainResolver {
     const existing = this.#nodes.get(key);
     if (existing) return existing;
     const runId = this.#opts.runId ?? 'athena-fanout';
-    const hop = mapHopText(hops[n - 1]!, (text) => substituteRunId(text, runId));
-    const hopIndex = n - 1;
-    const mfa = n === 1 ? this.#opts.mfa : undefined;
     const parent = n > 1 ? this.#node(hops, n - 1, creator) : undefined;
     const callerResolve: Resolve = parent ? (ctx) => parent.get(undefined, ctx) : this.#base;
-    const sts = this.#sts(n > 1 ? prefixKey(hops.slice(0, n - 1)) : '', callerResolve, creator);
-
+    const step: HopStep = {
+      hop: mapHopText(hops[n - 1]!, (text) => substituteRunId(text, runId)),
+      hopIndex: n - 1,
+      ...(n === 1 && this.#opts.mfa ? { mfa: this.#opts.mfa } : {}),
+      ...(parent ? { parent } : {}),
+      callerResolve,
+      sts: this.#sts(n > 1 ? prefixKey(hops.slice(0, n - 1)) : '', callerResolve, creator),
+    };
     const node: HopNode = {
-      get: memoizeAsync(
-        async (_: undefined, ctx: ChainContext): Promise<TimedCredentials> => {
-          const caller = await callerResolve(ctx);
-          // Any AssumeRole made with role (session) credentials is role chaining: AWS caps it at 1 hour.
-          const chained = hopIndex > 0 || caller.identity.sessionToken !== undefined;
-          const duration = chained
-            ? Math.min(hop.durationSeconds, ROLE_CHAINING_MAX_SECONDS)
-            : hop.durationSeconds;
-          const callerArn = parent?.sessionArn;
-          const event = {
-            chain: ctx.chain,
-            ...(ctx.accountId ? { accountId: ctx.accountId } : {}),
-            hopIndex,
-          };
-          try {
-            const tokenCode = mfa ? await mfa.tokenCode() : undefined;
-            // Only the STS call takes a slot, never the wait for the caller's hop: no deadlock.
-            const out = await this.#limit(() =>
-              sts.send(
-                new AssumeRoleCommand({
-                  RoleArn: hop.arn,
-                  RoleSessionName: hop.sessionName,
-                  DurationSeconds: duration,
-                  ...(hop.externalId ? { ExternalId: hop.externalId } : {}),
-                  ...(hop.tags
-                    ? { Tags: Object.entries(hop.tags).map(([Key, Value]) => ({ Key, Value })) }
-                    : {}),
-                  ...(hop.sourceIdentity ? { SourceIdentity: hop.sourceIdentity } : {}),
-                  ...(mfa && tokenCode !== undefined
-                    ? { SerialNumber: mfa.serialNumber, TokenCode: tokenCode }
-                    : {}),
-                }),
-              ),
-            );
-            const c = out.Credentials;
-            if (!c?.AccessKeyId || !c.SecretAccessKey) {
-              throw new Error(`STS returned no credentials for ${hop.arn}`);
-            }
-            if (out.AssumedRoleUser?.Arn) node.sessionArn = out.AssumedRoleUser.Arn;
-            this.#opts.onAssumeRole?.({ ...event, roleArn: hop.arn, ok: true });
-            const identity: AwsCredentialIdentity = {
-              accessKeyId: c.AccessKeyId,
-              secretAccessKey: c.SecretAccessKey,
-              ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
-              ...(c.Expiration ? { expiration: c.Expiration } : {}),
-            };
-            node.last = { identity, obtainedAt: Date.now() };
-            return node.last;
-          } catch (err) {
-            // The SDK resolving the caller's credentials itself (a race with their refresh) failed.
-            if (err instanceof HopFailure || err instanceof BaseCredentialsFailure) throw err;
-            const failure = new HopFailure(hopIndex, hop.arn, callerArn, err, hop.externalId);
-            this.#opts.onAssumeRole?.({
-              ...event,
-              roleArn: hop.arn,
-              ok: false,
-              error: chainError(failure, ctx),
-            });
-            // A refresh ahead of expiry that fails (throttling, a network blip) must not fail work that
-            // the current session can still do; the next call tries again.
-            const lastExpiry = node.last?.identity.expiration?.getTime();
-            if (node.last && lastExpiry !== undefined && lastExpiry > Date.now()) return node.last;
-            throw failure;
-          }
-        },
-        { isStale: (c) => credentialsNeedRefresh(c, Date.now()) },
-      ),
+      get: memoizeAsync((_: undefined, ctx: ChainContext) => this.#assume(node, step, ctx), {
+        isStale: (c) => credentialsNeedRefresh(c, Date.now()),
+      }),
     };
     this.#nodes.set(key, node);
     return node;
+  }
+
+  /** Assumes the hop of `node` with its caller's credentials (resolved, or refreshed, first). */
+  async #assume(node: HopNode, step: HopStep, ctx: ChainContext): Promise<TimedCredentials> {
+    const { hop, hopIndex, mfa } = step;
+    const caller = await step.callerResolve(ctx);
+    const duration = sessionDuration(hop, hopIndex, caller.identity);
+    const callerArn = step.parent?.sessionArn;
+    const event = { chain: ctx.chain, ...(ctx.accountId ? { accountId: ctx.accountId } : {}), hopIndex };
+    try {
+      const tokenCode = mfa ? await mfa.tokenCode() : undefined;
+      const input = assumeRoleInput(hop, duration, mfa && { serialNumber: mfa.serialNumber, tokenCode });
+      // Only the STS call takes a slot, never the wait for the caller's hop: no deadlock.
+      const out = await this.#limit(() => step.sts.send(new AssumeRoleCommand(input)));
+      const identity = sessionIdentity(out, hop.arn);
+      if (out.AssumedRoleUser?.Arn) node.sessionArn = out.AssumedRoleUser.Arn;
+      this.#opts.onAssumeRole?.({ ...event, roleArn: hop.arn, ok: true });
+      node.last = { identity, obtainedAt: Date.now() };
+      return node.last;
+    } catch (err) {
+      // The SDK resolving the caller's credentials itself (a race with their refresh) failed.
+      if (err instanceof HopFailure || err instanceof BaseCredentialsFailure) throw err;
+      const failure = new HopFailure(hopIndex, hop.arn, callerArn, err, hop.externalId);
+      this.#opts.onAssumeRole?.({ ...event, roleArn: hop.arn, ok: false, error: chainError(failure, ctx) });
+      // A refresh ahead of expiry that fails (throttling, a network blip) must not fail work that
+      // the current session can still do; the next call tries again.
+      const lastExpiry = node.last?.identity.expiration?.getTime();
+      if (node.last && lastExpiry !== undefined && lastExpiry > Date.now()) return node.last;
+      throw failure;
+    }
   }
 
   /** One STS client per distinct caller (base, or one chain prefix), shared by every hop it assumes. */

@@ -24,5 +24,6 @@ export type {
 export type { ConfigIssue } from '../errors.js';
 export { PROVENANCE_FIELDS, type ProvenanceColumn, type ProvenanceField } from './provenance-schema.js';
 export { sourceIsRoleSession, type CredentialSource, type MfaSource } from './credential-source.js';
+export { accountChainStartsAtMaster } from './account-chain-start.js';
 export * from './role-hop.js';
 export * from './placeholders.js';

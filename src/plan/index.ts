@@ -1,5 +1,6 @@
 export { type AccessCheck, checkAccess, formatAccessCheck, formatStopped } from './check-access.js';
-export { iamPolicies, type PolicyDocument, type PolicyStatement } from './iam-policy.js';
+export { iamPolicies } from './iam-policy/iam-policies.js';
+export type { PolicyDocument, PolicyStatement } from './iam-policy/policy-document.js';
 export { buildPlan, formatPlan, type Plan } from './plan.js';
 export { resolveAccounts } from './resolve-accounts.js';
 export { makeRunId } from './run-id.js';

@@ -2,7 +2,6 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { PipelineConfig } from '../config/index.js';
 import { awsClientConfig, type CredentialProvider } from '../aws/index.js';
 import { type RoleChainResolver } from '../auth-chain/index.js';
-import { renderRoleChain, type RoleHop } from '../config/role-hop.js';
 import {
   type Account,
   type SkippedAccount,
@@ -12,12 +11,7 @@ import {
   selectAccounts,
   type OrganizationsRetry,
 } from '../accounts/index.js';
-
-export interface AccountChain {
-  chain: 'master' | 'account';
-  /** The hops with `<accountId>` substituted (session names and tags still hold `{runId}`). */
-  hops: RoleHop[];
-}
+import { accountChain, masterChainAccountId, type AccountChain } from './account-chain.js';
 
 export interface ResolvedAccounts {
   all: Account[];
@@ -93,15 +87,9 @@ export async function resolveAccounts(
   } else {
     all = accountsFromList(config.accounts.ids);
     selection = selectAccounts(all, filters);
-    managementAccountId = master.at(-1)?.arn.split(':')[4];
+    managementAccountId = masterChainAccountId(config.auth);
   }
-  const chainFor = (accountId: string): AccountChain => {
-    if (accountId === managementAccountId && config.auth.managementAccountChain === 'master') {
-      return { chain: 'master', hops: master };
-    }
-    const own = renderRoleChain(config.auth.accountRoleChain, accountId);
-    return { chain: 'account', hops: config.auth.accountChainFrom === 'master' ? [...master, ...own] : own };
-  };
+  const chainFor = (accountId: string) => accountChain(config.auth, accountId, managementAccountId);
   const providerFor = (accountId: string): CredentialProvider => {
     const { chain, hops } = chainFor(accountId);
     if (chain === 'master') return masterProvider;

@@ -191,6 +191,60 @@ describe('iam-policy', () => {
     );
   });
 
+  it("listed accounts that include the master chain's account: the run queries it through the master chain, so its last role gets the query permissions", () => {
+    const yaml = (listed: string) => `version: 1
+region: eu-west-1
+auth:
+  masterRoleChain: ['arn:aws:iam::111111111111:role/OrgReader']
+  accountRoleChain: ['arn:aws:iam::<accountId>:role/AthenaReader']
+  accountChainFrom: master
+accounts: { source: list, ids: ${listed} }
+athena: { workgroup: analytics, outputLocation: 's3://results-<accountId>/' }
+queries:
+  - { name: everywhere, sql: SELECT 1 }
+  - { name: members, sql: SELECT 2, workgroup: members, accounts: ['222222222222'] }
+sinks: [{ type: parquet, path: '{query}.parquet' }]
+`;
+    const [master] = iamPolicies(load(yaml("['111111111111', '222222222222']"))).roles;
+    const p = asJson(master!.permissionPolicy);
+    // only the queries whose accounts include the management account
+    expect(statement(p, 'AthenaWorkgroups').Resource).toEqual([
+      'arn:aws:athena:eu-west-1:111111111111:workgroup/analytics',
+    ]);
+    expect(statement(p, 'AthenaResultsObjects1').Resource).toEqual(['arn:aws:s3:::results-111111111111/*']);
+    expect(master!.notes).toContain('also queries the management account (managementAccountChain: master)');
+    // not listed (or excluded): the master role only assumes the account role
+    for (const listed of [
+      "['222222222222']",
+      "['111111111111', '222222222222'], exclude: ['111111111111']",
+    ]) {
+      const [notListed] = iamPolicies(load(yaml(listed))).roles;
+      expect(notListed!.permissionPolicy.Statement.map((s) => s.Sid)).toEqual(['AssumeNextHop']);
+    }
+  });
+
+  it('no master chain: the base credentials list the organization and query the management account, so they get the query permissions', () => {
+    const config = load(`version: 1
+region: eu-west-1
+auth: { accountRoleChain: ['arn:aws:iam::<accountId>:role/AthenaReader'] }
+athena: { workgroup: analytics }
+queries: [{ name: q, sql: SELECT 1 }]
+sinks: [{ type: parquet, path: q.parquet }]
+`);
+    const base = iamPolicies(config, { basePrincipal: 'arn:aws:iam::999999999999:role/ci' }).base;
+    const p = asJson(base.permissionPolicy);
+    expect(p.Statement.map((s) => s.Sid)).toEqual([
+      'AssumeAccountChain',
+      'OrganizationsListing',
+      'AthenaWorkgroups',
+      'GlueCatalogReads',
+    ]);
+    expect(statement(p, 'AthenaWorkgroups').Resource).toEqual([
+      'arn:aws:athena:eu-west-1:999999999999:workgroup/analytics',
+    ]);
+    expect(base.notes).toContain('also queries the management account (managementAccountChain: master)');
+  });
+
   it('a chain from the base credentials: the first account hop trusts the base principal, no ExternalId when none is set', () => {
     const config = load(`version: 1
 region: eu-west-1

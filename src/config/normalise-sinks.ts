@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import type { PipelineConfigParsed } from './schema.js';
+import type { SinkConfig } from './types.js';
+import { withoutUndefined } from './without-undefined.js';
+
+/** Sinks with local paths made absolute against the config's directory. */
+export function normaliseSinks(sinks: PipelineConfigParsed['sinks'], baseDir: string): SinkConfig[] {
+  // s3:// destinations are URLs, not paths relative to the config file.
+  const sinkPath = (path: string) => (path.startsWith('s3://') ? path : resolve(baseDir, path));
+  return sinks.map((sink) =>
+    withoutUndefined(
+      sink.type === 'parquet'
+        ? {
+            type: 'parquet' as const,
+            path: sinkPath(sink.path),
+            compression: sink.compression,
+            rowGroupSize: sink.rowGroupSize,
+            ifExists: sink.ifExists,
+            layout: sink.layout,
+            sse: sink.sse,
+            kmsKeyId: sink.kmsKeyId,
+            bucketKey: sink.bucketKey,
+          }
+        : {
+            type: sink.type,
+            path: sinkPath(sink.path),
+            ifExists: sink.ifExists,
+            layout: sink.layout,
+            sse: sink.sse,
+            kmsKeyId: sink.kmsKeyId,
+            bucketKey: sink.bucketKey,
+          },
+    ),
+  );
+}

@@ -1,0 +1,46 @@
+import * as z from 'zod';
+import { positive, strict, whenMissing } from './schema-parts.js';
+
+const sinkPath = z.string().min(1, { error: 'expected a file path, e.g. out/{query}.parquet' });
+
+// What a run does when a sink's file is already there: replace it atomically, fail that output, or keep it.
+const ifExists = z
+  .enum(['overwrite', 'error', 'skip'], { error: 'expected overwrite, error or skip' })
+  .default('overwrite');
+
+// merged: one file per query; partitioned: a hive-style directory per query, one part per account.
+const layout = z
+  .enum(['merged', 'partitioned'], { error: 'expected merged or partitioned' })
+  .default('merged');
+
+// For s3:// paths: server-side encryption of the uploaded objects.
+const s3Options = {
+  sse: z.enum(['AES256', 'aws:kms'], { error: 'expected AES256 or aws:kms' }).optional(),
+  kmsKeyId: z.string().min(1).optional(),
+  /** S3 Bucket Key with SSE-KMS (implies aws:kms). */
+  bucketKey: z.boolean().optional(),
+};
+
+export const sinksSchema = z
+  .array(
+    z.discriminatedUnion(
+      'type',
+      [
+        strict({
+          type: z.literal('parquet'),
+          path: sinkPath,
+          compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).default('zstd'),
+          rowGroupSize: positive.optional(),
+          ifExists,
+          layout,
+          ...s3Options,
+        }),
+        strict({ type: z.literal('arrow'), path: sinkPath, ifExists, layout, ...s3Options }),
+        strict({ type: z.literal('arrow-stream'), path: sinkPath, ifExists, layout, ...s3Options }),
+        strict({ type: z.literal('ndjson'), path: sinkPath, ifExists, layout, ...s3Options }),
+      ],
+      { error: 'expected type: parquet, arrow, arrow-stream or ndjson' },
+    ),
+    { error: whenMissing('a list of outputs, e.g. { type: parquet, path: out/{query}.parquet }') },
+  )
+  .min(1, { error: 'needs at least one sink, e.g. { type: parquet, path: out/{query}.parquet }' });
