@@ -198,6 +198,6 @@ export async function runUnit(
  * the prefix was taken before the query ran, since then the objects are not ours.
  */
 async function removeOrphans(athena: AthenaClient, prefix: string, err: unknown): Promise<void> {
-  if (String((err as Error | undefined)?.message).includes('HIVE_PATH_ALREADY_EXISTS')) return;
+  if (err instanceof FanoutError && err.context.awsReason === 'HIVE_PATH_ALREADY_EXISTS') return;
   await deleteUnloadPrefix(await s3For(athena), prefix).catch(() => []);
 }
