@@ -5,4 +5,6 @@ export { estimateCostUSD, finishManifest, type ManifestDraft, summarize } from '
 export { type RunCredentials } from './run-stages.js';
 export { runUnit, type UnitValue } from './run-unit.js';
 export { runUnits } from './run-units.js';
+export { closeServer, serveHealth } from './health-server.js';
+export { ScheduledRuns } from './scheduled-runs.js';
 export { renderPath, writeOutputs } from './write-outputs.js';
