@@ -1,31 +1,12 @@
+import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
-import type { SkippedAccount } from '../accounts/index.js';
-import { writeJsonAtomic } from '../sinks/index.js';
-import { ConfigError, unitError } from '../errors.js';
-import { CsvDecodePool } from '../extract/index.js';
-import {
-  finishManifest,
-  summarize,
-  type ManifestDraft,
-  runUnits,
-  writeOutputs,
-  prepareRun,
-  publishMetrics,
-} from '../run/index.js';
 import { EXIT } from '../manifest.js';
+import { scrubText } from '../observability/redact.js';
+import { makeRunId, type Shard } from '../plan/index.js';
+import { executeRun, type RunInterruption, summarize } from '../run/index.js';
 import { buildCredentials } from './build-credentials.js';
-import {
-  resolveAccounts,
-  planUnits,
-  makeRunId,
-  itemsOfShard,
-  shardManifestPath,
-  shardStagingRoot,
-  type Shard,
-} from '../plan/index.js';
-import { scrubStrings, scrubText } from '../observability/redact.js';
-import { httpStats } from '../aws/index.js';
+import { addShardOptions, shardRunOptions } from './shard-options.js';
 
 export interface RunOptions {
   /** Aborting it interrupts the run as SIGTERM would (used by `schedule`). */
@@ -48,7 +29,25 @@ export async function runCommand(
   for (const w of warnings) log.warn(w);
   const started = new Date();
   const runId = opts.runId ?? makeRunId(started);
-  prepareRun(config, log);
+  const { manifest, manifestPath } = await executeRun({
+    config,
+    warnings,
+    runId,
+    started,
+    log,
+    credentials: () => buildCredentials(config, { runId, log }),
+    interruption: interruption(log, opts),
+    ...(opts.shard ? { shard: opts.shard } : {}),
+  });
+  process.stdout.write(scrubText(`${summarize(manifest, manifestPath)}\n`));
+  return manifest.exitCode;
+}
+
+/**
+ * SIGINT/SIGTERM (unless the caller owns them) and the caller's signal stop the queries in flight; a
+ * second signal exits at once. The handlers go once the run's work is over.
+ */
+function interruption(log: Logger, opts: RunOptions): RunInterruption {
   const controller = new AbortController();
   let signalName: 'SIGINT' | 'SIGTERM' | undefined;
   const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
@@ -71,86 +70,31 @@ export async function runCommand(
     },
     { once: true },
   );
-
-  const draft: ManifestDraft = {
-    manifestVersion: 1,
-    runId,
-    interrupted: false,
-    startedAt: started.toISOString(),
-    ...(config.configFile ? { configFile: config.configFile } : {}),
-    region: config.region,
-    pricePerTB: config.pricePerTB,
-    ...(opts.shard ? { shard: { ...opts.shard } } : {}),
-    accounts: { discovered: 0, selected: 0, skipped: [] },
-    units: [],
-    outputs: [],
-    warnings: [...warnings],
+  return {
+    signal: controller.signal,
+    signalName: () => signalName,
+    settled: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
   };
-  log.info({ runId, config: config.configFile }, 'run started');
+}
 
-  const { base, resolver } = buildCredentials(config, { runId, log });
-  try {
-    const resolved = await resolveAccounts(config, resolver, base);
-    const { all, selected, skipped, managementAccountId, warnings: accountWarnings } = resolved;
-    draft.accounts = {
-      discovered: all.length,
-      selected: selected.length,
-      ...(managementAccountId ? { managementAccountId } : {}),
-      skipped: skipped.map((s: SkippedAccount) => ({
-        accountId: s.account.id,
-        ...(s.account.name ? { accountName: s.account.name } : {}),
-        state: s.account.state,
-        ...(s.account.ouPath ? { ouPath: s.account.ouPath } : {}),
-        reason: s.reason,
-      })),
-    };
-    log.info(
-      { discovered: all.length, selected: selected.length, skipped: skipped.length },
-      'accounts resolved',
-    );
-    for (const w of accountWarnings) log.warn(w);
-    draft.warnings.push(...accountWarnings);
-
-    const planned = planUnits(config, selected);
-    const units = opts.shard
-      ? itemsOfShard(planned, (u) => ({ accountId: u.account.id, region: u.region }), opts.shard)
-      : planned;
-    // One pool of CSV decoding workers (the cores but one) for the whole run; its workers start with the
-    // first large result file, and stop as soon as no unit can read results any more.
-    const csvPool = config.queries.some((q) => q.fetch !== 'api') ? new CsvDecodePool() : undefined;
-    let results: Awaited<ReturnType<typeof runUnits>>;
-    try {
-      results = await runUnits(config, units, {
-        runId,
-        runStarted: started,
-        signal: controller.signal,
-        log,
-        providerFor: (accountId) => resolved.providerFor(accountId),
-        ...(process.stderr.isTTY ? { tty: process.stderr } : {}),
-        ...(csvPool ? { csvPool } : {}),
-      });
-    } finally {
-      await csvPool?.close();
-    }
-    draft.units = results.map((r) => r.record);
-    const staging = opts.shard ? { stagingRoot: shardStagingRoot(config.manifest, runId) } : undefined;
-    const written = await writeOutputs(config, runId, results, log, staging);
-    draft.outputs = written.outputs;
-    draft.warnings.push(...written.warnings);
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    draft.error = unitError(err);
-    log.error({ error: draft.error }, 'run stopped');
-  }
-  process.off('SIGINT', onInt);
-  process.off('SIGTERM', onTerm);
-  draft.awsCalls = { requests: httpStats.requests, throttled: httpStats.throttled };
-  const manifest = finishManifest(draft, new Date(), signalName);
-  const manifestPath = opts.shard ? shardManifestPath(config.manifest, runId, opts.shard) : config.manifest;
-  // AWS messages sometimes echo a parameter; the manifest is shared more widely than logs.
-  await writeJsonAtomic(manifestPath, scrubStrings(manifest));
-  await publishMetrics(config, manifest, log, opts.shard);
-  log.info({ status: manifest.status, exitCode: manifest.exitCode, manifest: manifestPath }, 'run finished');
-  process.stdout.write(scrubText(`${summarize(manifest, manifestPath)}\n`));
-  return manifest.exitCode;
+/** Registers `run` and its flags. */
+export function registerRunCommand(
+  program: Command,
+  logger: () => Logger,
+  setCode: (code: number) => void,
+): void {
+  addShardOptions(
+    program
+      .command('run')
+      .description('run every query in every selected account and write the outputs')
+      .option(
+        '-c, --config <file>',
+        'config file (default: pipeline.config.yaml found from the current directory)',
+      ),
+  ).action(async (opts: { config?: string; shard?: string; shardCount?: string; runId?: string }) => {
+    setCode(await runCommand(opts.config, logger(), shardRunOptions(opts)));
+  });
 }

@@ -1,15 +1,15 @@
-import { AthenaClient } from '@aws-sdk/client-athena';
-import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { awsClientConfig, type CredentialProvider, loadedSettings } from '../aws/index.js';
+import type { CredentialProvider } from '../aws/index.js';
 import type { PipelineConfig } from '../config/index.js';
-import { type CsvDecodePool, DurationEstimator, type QueryGate, StatusPoller } from '../extract/index.js';
-import { AimdLimit, fanOut, type FanOutTask, Semaphore, type TaskOutcome } from '../scheduler/index.js';
+import type { CsvDecodePool } from '../extract/index.js';
 import type { UnitSpec } from '../plan/index.js';
-import { querySlots } from './query-slots.js';
+import { fanOut, Semaphore } from '../scheduler/index.js';
 import { RunProgress } from './run-progress.js';
-import { runUnit, type UnitOptions, type UnitValue } from './run-unit.js';
-import { unitError } from '../errors.js';
+import type { UnitOptions } from './unit-options.js';
+import { unitValueOf } from './unit-record.js';
+import { unitTargets } from './unit-targets.js';
+import { unitTask } from './unit-task.js';
+import type { UnitValue } from './unit-value.js';
 
 export interface RunUnitsOptions {
   runId: string;
@@ -38,53 +38,9 @@ export async function runUnits(
   units: UnitSpec[],
   opts: RunUnitsOptions,
 ): Promise<UnitValue[]> {
-  const setup = pLimit(config.concurrency.accounts);
-  const providers = new Map<string, CredentialProvider>();
-  // STS pressure: an account's first credentials wait for a setup slot; later calls hit the cache.
-  const providerFor = (accountId: string): CredentialProvider => {
-    let p = providers.get(accountId);
-    if (!p) {
-      const inner = opts.providerFor(accountId);
-      let ready = false;
-      p = async (...args: Parameters<CredentialProvider>) => {
-        if (ready) return inner(...args);
-        const creds = await setup(() => inner(...args));
-        ready = true;
-        return creds;
-      };
-      providers.set(accountId, p);
-    }
-    return p;
-  };
   const { queries, perAccount } = config.concurrency;
   const inAthena = new Semaphore(queries);
-  const fetching = new Semaphore(queries);
-  // Per region: a query's executions in one region learn their duration from each other.
-  const durations = new Map<string, DurationEstimator>();
-  const durationsIn = (region: string) => {
-    let d = durations.get(region);
-    if (!d) durations.set(region, (d = new DurationEstimator()));
-    return d;
-  };
-  const perTarget = new Map<string, { athena: AthenaClient; poller: StatusPoller; gate: QueryGate }>();
-  const target = (accountId: string, region: string) => {
-    const key = `${accountId}/${region}`;
-    let t = perTarget.get(key);
-    if (!t) {
-      const athena = new AthenaClient({
-        ...awsClientConfig('athena', { region, credentials: providerFor(accountId) }),
-        ...loadedSettings(`athena/${region}`, () => new AthenaClient(awsClientConfig('athena', { region }))),
-      });
-      t = {
-        athena,
-        poller: new StatusPoller(athena, undefined, durationsIn(region)),
-        gate: querySlots(new AimdLimit({ max: perAccount }), inAthena),
-      };
-      perTarget.set(key, t);
-    }
-    return t;
-  };
-
+  const targets = unitTargets(config, units, opts.providerFor, inAthena);
   const progress = new RunProgress(
     {
       units: units.length,
@@ -102,62 +58,20 @@ export async function runUnits(
   };
   if (opts.signal.aborted) onAbort();
   else opts.signal.addEventListener('abort', onAbort, { once: true });
-  const tasks: FanOutTask<UnitValue>[] = units.map(({ account, region, query }) => {
-    const id = `${account.id}/${region}/${query.name}`;
-    return {
-      id,
-      group: `${account.id}/${region}`,
-      run: async (signal: AbortSignal) => {
-        running.add(id);
-        progress.unitStarted(id);
-        const t = target(account.id, region);
-        const value = await runUnit(t.athena, account, query, signal, region, {
-          runId: opts.runId,
-          runStarted: opts.runStarted,
-          vars: config.vars,
-          retries: config.retries.query,
-          pricePerTB: config.pricePerTB,
-          poller: t.poller,
-          gate: t.gate,
-          fetchSlots: fetching,
-          ...(opts.csvPool ? { csvPool: opts.csvPool } : {}),
-          ...opts.unit,
-          onQueryStarted: (qid) => {
-            progress.queryStarted(id, qid);
-          },
-        });
-        const state = value.record.state;
-        if (config.failFast && (state === 'failed' || state === 'timed_out') && !stopAll.signal.aborted) {
-          opts.log.warn({ unit: id, state }, 'failFast: stopping the other units');
-          stopAll.abort(new Error(`failFast: unit ${id} ${state}`));
-        }
-        return value;
-      },
-    };
-  });
-  const recordOf = (o: TaskOutcome<UnitValue>, i: number): UnitValue => {
-    if (o.ok) return o.value;
-    const { account, region, query } = units[i]!;
-    return {
-      record: {
-        accountId: account.id,
-        ...(account.name ? { accountName: account.name } : {}),
-        region,
-        query: query.name,
-        state: o.cancelled ? 'cancelled' : 'failed',
-        attempts: 0,
-        queryExecutionIds: [],
-        rows: 0,
-        estimatedCostUSD: 0,
-        error: unitError(o.error),
-      },
-    };
+  const context = {
+    config,
+    runId: opts.runId,
+    runStarted: opts.runStarted,
+    log: opts.log,
+    targets,
+    fetching: new Semaphore(queries),
+    progress,
+    running,
+    stopAll,
+    unit: { ...(opts.csvPool ? { csvPool: opts.csvPool } : {}), ...opts.unit },
   };
+  const tasks = units.map((u) => unitTask(u, context));
   const index = new Map(tasks.map((t, i) => [t.id, i]));
-  // A target whose units have all settled lets go of its client, poller and gate: memory stays
-  // proportional to the targets in flight, not to the organization.
-  const unitsLeft = new Map<string, number>();
-  for (const t of tasks) unitsLeft.set(t.group, (unitsLeft.get(t.group) ?? 0) + 1);
   try {
     // Units in progress: as many with a query in Athena, as many reading results, and as many ready
     // (credentials resolved) to take a freed query slot at once.
@@ -166,13 +80,12 @@ export async function runUnits(
       perGroup: 3 * perAccount,
       signal: stopAll.signal,
       onSettled: (o) => {
-        progress.finished(recordOf(o, index.get(o.id)!).record, running.delete(o.id));
-        const left = (unitsLeft.get(o.group) ?? 1) - 1;
-        unitsLeft.set(o.group, left);
-        if (left === 0) perTarget.delete(o.group);
+        const i = index.get(o.id)!;
+        progress.finished(unitValueOf(o, units[i]!).record, running.delete(o.id));
+        targets.settled(o.group);
       },
     });
-    return outcomes.map(recordOf);
+    return outcomes.map((o, i) => unitValueOf(o, units[i]!));
   } finally {
     progress.stop();
     opts.signal.removeEventListener('abort', onAbort);

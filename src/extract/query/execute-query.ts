@@ -194,16 +194,26 @@ async function follow(
   const e = status?.AthenaError;
   const reason = status?.StateChangeReason ?? e?.ErrorMessage ?? '(no reason given)';
   const state = status?.State ?? 'UNKNOWN';
+  const errorName = athenaErrorName(reason);
   throw new FanoutError(`Query ${spec.queryName} ${state} (execution ${id}): ${reason}`, {
     retryable: state === 'FAILED' && (e?.Retryable === true || e?.ErrorCategory === 1),
     context: {
       ...ctx,
       awsMessage: reason,
+      ...(errorName === undefined ? {} : { awsReason: errorName }),
       state,
       ...(e?.ErrorCategory === undefined ? {} : { athenaErrorCategory: e.ErrorCategory }),
       ...(e?.ErrorType === undefined ? {} : { athenaErrorType: e.ErrorType }),
     },
   });
+}
+
+/**
+ * The engine's error name that opens a failed query's reason (`HIVE_PATH_ALREADY_EXISTS: Target
+ * directory …`, `TABLE_NOT_FOUND: line 1:15: …`), for callers to match on instead of the words.
+ */
+function athenaErrorName(reason: string): string | undefined {
+  return /^([A-Z][A-Z0-9_]*[A-Z0-9]):/.exec(reason)?.[1];
 }
 
 async function stopQuietly(athena: AthenaClient, id: string, waitMs: number): Promise<void> {

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { iamPolicyCommand, type IamPolicyOptions } from './iam-policy-command.js';
+import { planCommand, type PlanOptions } from './plan-command.js';
+import { validateCommand } from './validate-command.js';
+
+/** plan, iam-policy, validate: the commands that look at a config and run no query. */
+export function registerInspectionCommands(
+  program: Command,
+  logger: () => Logger,
+  setCode: (code: number) => void,
+): void {
+  program
+    .command('plan')
+    .description(
+      'show the accounts (OU path, state, why skipped), role chains, regions and SQL a run would use; runs no query',
+    )
+    .option('-c, --config <file>', 'config file')
+    .option('--json', 'print the plan as JSON')
+    .option(
+      '--check-access',
+      "assume every account's chain and call GetCallerIdentity and Athena GetWorkGroup; exit 1 if any fails",
+    )
+    .action(async (opts: PlanOptions) => {
+      setCode(await planCommand(opts, logger()));
+    });
+  program
+    .command('iam-policy')
+    .description("print every chain role's trust policy and least-privilege permission policy (JSON)")
+    .option('-c, --config <file>', 'config file')
+    .option('--base-principal <arn>', 'the identity the chains start from (trusted by their first hops)')
+    .option('--out <dir>', 'also write one file per policy into this directory')
+    .action(async (opts: IamPolicyOptions) => {
+      setCode(await iamPolicyCommand(opts));
+    });
+  program
+    .command('validate')
+    .description('check the config file without calling AWS')
+    .option('-c, --config <file>', 'config file')
+    .action(async (opts: { config?: string }) => {
+      setCode(await validateCommand(opts.config));
+    });
+}

@@ -1,0 +1,13 @@
+import { stageUnits } from '../datasets/index.js';
+import { type QueryOutputs, unitParts } from './query-outputs.js';
+
+/**
+ * A shard's units of one query staged under its staging root, whatever the sinks: `merge` needs every
+ * unit's exact schema (and data) to write merged files and to conform each shard's dataset parts to
+ * the run's schema.
+ */
+export async function stageQueryUnits(q: QueryOutputs, stagingRoot: string): Promise<void> {
+  const staged = await stageUnits(stagingRoot, q.query.name, unitParts(q));
+  q.outputs.push({ query: q.query.name, type: 'staging', ...staged });
+  q.log.info({ query: q.query.name, path: staged.path, rows: staged.rows }, 'units staged for merge');
+}

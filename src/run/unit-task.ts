@@ -1,0 +1,62 @@
+import type { Logger } from 'pino';
+import type { PipelineConfig } from '../config/index.js';
+import type { UnitSpec } from '../plan/index.js';
+import type { FanOutTask, Semaphore } from '../scheduler/index.js';
+import type { RunProgress } from './run-progress.js';
+import { runUnit } from './run-unit.js';
+import type { UnitOptions } from './unit-options.js';
+import { targetKey, type UnitTargets } from './unit-targets.js';
+import type { UnitValue } from './unit-value.js';
+
+/** What every unit's task shares. */
+export interface UnitTaskContext {
+  config: PipelineConfig;
+  runId: string;
+  runStarted: Date;
+  log: Logger;
+  targets: UnitTargets;
+  /** Slots for reading results. */
+  fetching: Semaphore;
+  progress: RunProgress;
+  /** The ids of the units whose task started. */
+  running: Set<string>;
+  /** failFast: aborted with the reason by a unit that ends failed or timed out. */
+  stopAll: AbortController;
+  /** Run-wide unit options (the CSV pool, test hooks). */
+  unit: Pick<UnitOptions, 'csvPool' | 'retryBaseDelayMs' | 'quotaBackoff'>;
+}
+
+/** The scheduler's task for one unit, grouped by its (account, region). */
+export function unitTask({ account, region, query }: UnitSpec, ctx: UnitTaskContext): FanOutTask<UnitValue> {
+  const id = `${account.id}/${region}/${query.name}`;
+  const { config, progress, stopAll } = ctx;
+  return {
+    id,
+    group: targetKey(account.id, region),
+    run: async (signal: AbortSignal) => {
+      ctx.running.add(id);
+      progress.unitStarted(id);
+      const t = await ctx.targets.get(account.id, region);
+      const value = await runUnit(t.athena, account, query, signal, region, {
+        runId: ctx.runId,
+        runStarted: ctx.runStarted,
+        vars: config.vars,
+        retries: config.retries.query,
+        pricePerTB: config.pricePerTB,
+        poller: t.poller,
+        gate: t.gate,
+        fetchSlots: ctx.fetching,
+        ...ctx.unit,
+        onQueryStarted: (qid) => {
+          progress.queryStarted(id, qid);
+        },
+      });
+      const state = value.record.state;
+      if (config.failFast && (state === 'failed' || state === 'timed_out') && !stopAll.signal.aborted) {
+        ctx.log.warn({ unit: id, state }, 'failFast: stopping the other units');
+        stopAll.abort(new Error(`failFast: unit ${id} ${state}`));
+      }
+      return value;
+    },
+  };
+}
