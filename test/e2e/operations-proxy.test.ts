@@ -9,8 +9,8 @@ import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
 import { EXTERNAL_ID, orgScenario } from '../helpers/org-scenario.js';
-import { startLocalProxy, type LocalProxy } from '../operations/local-proxy.js';
-import { pipelineYaml } from '../operations/pipeline-yaml.js';
+import { startLocalProxy, type LocalProxy } from '../helpers/local-proxy.js';
+import { pipelineYaml } from '../helpers/pipeline-yaml.js';
 
 /** TLS in front of the emulator with a self-signed certificate only AWS_CA_BUNDLE makes trusted. */
 async function tlsFront(dir: string, target: string): Promise<{ server: Server; url: string; ca: string }> {

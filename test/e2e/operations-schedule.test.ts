@@ -7,7 +7,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
 import { EXTERNAL_ID, orgScenario } from '../helpers/org-scenario.js';
-import { pipelineYaml } from '../operations/pipeline-yaml.js';
+import { pipelineYaml } from '../helpers/pipeline-yaml.js';
 
 async function freePort(): Promise<number> {
   const s = createServer();

@@ -7,7 +7,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import * as z from 'zod';
 import { emulatorEnv, repoRoot, runCli, type CliResult } from '../helpers/cli.js';
 import { DENIED, EXTERNAL_ID, orgScenario } from '../helpers/org-scenario.js';
-import { pipelineYaml } from '../operations/pipeline-yaml.js';
+import { pipelineYaml } from '../helpers/pipeline-yaml.js';
 
 const BASE_SESSION_TOKEN = 'FQoGZXIvYXdzEBASE-session-token-e2e-7d1c';
 

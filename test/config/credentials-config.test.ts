@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { ConfigError } from '../../src/errors.js';
-import { configErrorFor, loadText, scratchDir } from '../config/helpers.js';
+import { configErrorFor, loadText, scratchDir } from './helpers.js';
 
 /** A minimal valid config whose `auth:` section the tests replace. */
 function withAuth(auth: string): string {

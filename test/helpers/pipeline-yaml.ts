@@ -1,4 +1,4 @@
-import { EXCLUDED, MANAGEMENT } from '../helpers/org-scenario.js';
+import { EXCLUDED, MANAGEMENT } from './org-scenario.js';
 
 /** The e2e org config (account chain from the master chain), with extra top-level YAML appended. */
 export function pipelineYaml(extra = ''): string {
