@@ -5,15 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
 import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
-import {
-  DENIED,
-  EXCLUDED,
-  EXTERNAL_ID,
-  MANAGEMENT,
-  MEMBERS,
-  orgAuthYaml,
-  orgScenario,
-} from '../helpers/org-scenario.js';
+import { DENIED, EXCLUDED, EXTERNAL_ID, MANAGEMENT, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
+import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
 
 /** Queries every selected account runs (the management account and the members; one denies its role). */
 const QUERIES = `queries:
@@ -27,17 +20,14 @@ const QUERIES = `queries:
 `;
 
 function configYaml(top: string, queries = QUERIES): string {
-  return `version: 1
-region: eu-west-1
-${top}${orgAuthYaml({ externalId: EXTERNAL_ID })}accounts:
+  return orgConfigYaml(
+    `${top}accounts:
   exclude: ["${EXCLUDED}"]
-athena:
-  database: inventory
-  outputLocation: s3://athena-results-<accountId>/fanout/
 ${queries}sinks:
   - { type: parquet, path: out/{query}.parquet }
-manifest: out/manifest.json
-`;
+`,
+    { auth: { externalId: EXTERNAL_ID } },
+  );
 }
 
 let emulator: RunningEmulator | undefined;

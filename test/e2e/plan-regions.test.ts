@@ -15,30 +15,20 @@ import {
   orgScenario,
   SUSPENDED,
 } from '../helpers/org-scenario.js';
+import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
 
 function configYaml(extra: { accounts?: string; top?: string; queries?: string } = {}): string {
-  return `version: 1
-region: eu-west-1
-${extra.top ?? ''}auth:
-  externalId: \${FANOUT_EXTERNAL_ID}
-  masterRoleChain:
-    - arn:aws:iam::${MANAGEMENT}:role/OrgHub
-    - arn:aws:iam::${MANAGEMENT}:role/OrgReader
-  accountRoleChain:
-    - arn:aws:iam::<accountId>:role/AthenaReader
-  accountChainFrom: master
-accounts:
+  return orgConfigYaml(
+    `${extra.top ?? ''}accounts:
   exclude: ["${EXCLUDED}"]
-${extra.accounts ?? ''}athena:
-  database: inventory
-  outputLocation: s3://athena-results-<accountId>/<region>/fanout/
-queries:
+${extra.accounts ?? ''}queries:
   - name: inventory
     sql: SELECT id, note FROM inventory
 ${extra.queries ?? ''}sinks:
   - { type: parquet, path: out/{query}.parquet }
-manifest: out/manifest.json
-`;
+`,
+    { outputLocation: 's3://athena-results-<accountId>/<region>/fanout/' },
+  );
 }
 
 let emulator: RunningEmulator;

@@ -1,25 +1,38 @@
-import { EXCLUDED, MANAGEMENT } from './org-scenario.js';
+import { EXCLUDED, orgAuthYaml } from './org-scenario.js';
 
-/** The e2e org config (account chain from the master chain), with extra top-level YAML appended. */
-export function pipelineYaml(extra = ''): string {
+export interface OrgConfigOptions {
+  /** The `auth:` block's options (orgAuthYaml). */
+  auth?: Parameters<typeof orgAuthYaml>[0];
+  /** `athena.workgroup`, when the config names one. */
+  workgroup?: string;
+  /** `athena.outputLocation`; defaults to a per-account bucket. */
+  outputLocation?: string;
+}
+
+/**
+ * A run config for orgScenario(): version, region, the org's `auth:` block and `athena:` on its
+ * inventory database, then `body` (the test's own top-level YAML: accounts, queries, sinks, ...), then
+ * `manifest: out/manifest.json`.
+ */
+export function orgConfigYaml(body: string, opts: OrgConfigOptions = {}): string {
   return `version: 1
 region: eu-west-1
-auth:
-  externalId: \${FANOUT_EXTERNAL_ID}
-  sessionName: fanout-ops
-  masterRoleChain:
-    - arn:aws:iam::${MANAGEMENT}:role/OrgHub
-    - arn:aws:iam::${MANAGEMENT}:role/OrgReader
-  accountRoleChain:
-    - arn:aws:iam::<accountId>:role/AthenaReader
-  accountChainFrom: master
-accounts:
+${orgAuthYaml(opts.auth)}athena:
+${opts.workgroup ? `  workgroup: ${opts.workgroup}\n` : ''}  database: inventory
+  outputLocation: ${opts.outputLocation ?? 's3://athena-results-<accountId>/fanout/'}
+${body}manifest: out/manifest.json
+`;
+}
+
+/**
+ * The e2e org config (account chain from the master chain unless `auth` says otherwise): every account
+ * but the excluded one, one query, Parquet and Arrow sinks; with extra top-level YAML appended.
+ */
+export function pipelineYaml(extra = '', auth: OrgConfigOptions['auth'] = {}): string {
+  return `${orgConfigYaml(
+    `accounts:
   source: organization
   exclude: ["${EXCLUDED}"]
-athena:
-  workgroup: primary
-  database: inventory
-  outputLocation: s3://athena-results-<accountId>/fanout/
 concurrency:
   queries: 6
   perAccount: 2
@@ -29,6 +42,7 @@ queries:
 sinks:
   - { type: parquet, path: out/{query}.parquet }
   - { type: arrow, path: out/{query}.arrow }
-manifest: out/manifest.json
-${extra}`;
+`,
+    { auth: { sessionName: 'fanout-ops', ...auth }, workgroup: 'primary' },
+  )}${extra}`;
 }
