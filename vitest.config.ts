@@ -1,11 +1,30 @@
-import { defineConfig } from 'vitest/config';
+import { defaultExclude, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default', './test/closing-line-reporter.ts'],
+    // `vitest run` runs both; `--project unit` (npm run test:unit) the fast suite alone, from source.
+    projects: [
+      {
+        extends: true,
+        test: {
+          // Everything but test/e2e/, the in-process emulator over HTTP included; no test here needs dist/.
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...defaultExclude, 'test/e2e/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The built CLI (dist/) in real processes, and whole runs against the emulator.
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+        },
+      },
+    ],
   },
 });

@@ -4,7 +4,7 @@ import { FanoutError } from '../../src/errors.js';
 import { RoleChainResolver, type AssumeRoleEvent } from '../../src/auth-chain/index.js';
 import { renderRoleChain, type RoleHop } from '../../src/config/index.js';
 import { type CredentialProvider } from '../../src/aws/index.js';
-import { fakeSts, type FakeStsOptions } from './fake-sts.js';
+import { fakeSts, type FakeStsOptions } from '../helpers/fake-sts.js';
 
 const LONG_TERM: CredentialProvider = () =>
   Promise.resolve({ accessKeyId: 'AKIABASE', secretAccessKey: 'basesecret' });

@@ -1,19 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig, pipelineConfigSchema } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
-import { ENV, fixtureText, lineOf, scratchDir } from './helpers.js';
+import { ENV, lineOf, scratchEach } from './helpers.js';
 
 let dir: string;
-let dispose: () => Promise<void>;
 let valid: string;
-beforeEach(async () => {
-  ({ dir, dispose } = await scratchDir());
-  valid = await fixtureText();
-});
-afterEach(() => dispose());
+scratchEach((scratch) => ({ dir, valid } = scratch));
 
 describe('finding the config file', () => {
   it('finds pipeline.config.yaml in a parent directory and resolves paths against its directory', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { loadConfig, type LoadedConfig } from '../../src/config/index.js';
 import { ConfigError, type ConfigIssue } from '../../src/errors.js';
 
@@ -17,6 +17,20 @@ export async function fixtureText(): Promise<string> {
 export async function scratchDir(): Promise<{ dir: string; dispose: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'fanout-config-test-'));
   return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Per test: a scratch directory, removed after it, and the valid fixture's text, handed to `use` before
+ * each test (the preamble of the config tests).
+ */
+export function scratchEach(use: (scratch: { dir: string; valid: string }) => void): void {
+  let dispose: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    const scratch = await scratchDir();
+    dispose = scratch.dispose;
+    use({ dir: scratch.dir, valid: await fixtureText() });
+  });
+  afterEach(() => dispose?.());
 }
 
 /** Writes `yaml` as a config file in `dir` and loads it as `--config` would. */

@@ -1,17 +1,12 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
-import { ENV, configErrorFor, edit, fixtureText, issueAt, lineOf, scratchDir } from './helpers.js';
+import { ENV, configErrorFor, edit, issueAt, lineOf, scratchEach } from './helpers.js';
 
 let dir: string;
-let dispose: () => Promise<void>;
 let valid: string;
-beforeEach(async () => {
-  ({ dir, dispose } = await scratchDir());
-  valid = await fixtureText();
-});
-afterEach(() => dispose());
+scratchEach((scratch) => ({ dir, valid } = scratch));
 
 /** Each case breaks the valid fixture one way; the issue must name the field, say why, and point at the line. */
 const CASES: {

@@ -1,17 +1,12 @@
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig, type PipelineConfig } from '../../src/config/index.js';
-import { ENV, FIXTURE, edit, fixtureText, lineOf, loadText, scratchDir } from './helpers.js';
+import { ENV, FIXTURE, edit, lineOf, loadText, scratchEach } from './helpers.js';
 
 let dir: string;
-let dispose: () => Promise<void>;
 let valid: string;
-beforeEach(async () => {
-  ({ dir, dispose } = await scratchDir());
-  valid = await fixtureText();
-});
-afterEach(() => dispose());
+scratchEach((scratch) => ({ dir, valid } = scratch));
 
 const MINIMAL = `version: 1
 region: eu-west-1

@@ -1,10 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
-import { EXTERNAL_ID, orgScenario } from '../helpers/org-scenario.js';
+import { emulatorDir } from '../helpers/org-run.js';
+import { EXTERNAL_ID } from '../helpers/org-scenario.js';
 
 const VALID = `version: 1
 region: eu-west-1
@@ -94,14 +94,11 @@ const CASES: { name: string; yaml: string; names: RegExp[] }[] = [
 describe('malformed configs are refused before any AWS call', () => {
   let emulator: RunningEmulator;
   let dir: string;
+  let cleanup: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    emulator = await startEmulator({ scenario: orgScenario() });
-    dir = await mkdtemp(join(tmpdir(), 'fanout-config-'));
+    ({ emulator, dir, cleanup } = await emulatorDir({ prefix: 'fanout-config-' }));
   });
-  afterAll(async () => {
-    await emulator.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanup?.());
 
   it.each(CASES)('$name: exit 2 with a message naming the field', async ({ name, yaml, names }) => {
     const file = join(dir, `${name.replace(/\W+/g, '-')}.yaml`);

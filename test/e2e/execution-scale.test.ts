@@ -1,19 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
+import type { ScenarioInput } from '../../emulator/index.js';
 import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
-import {
-  DENIED,
-  EXCLUDED,
-  EXTERNAL_ID,
-  MANAGEMENT,
-  MEMBERS,
-  orgAuthYaml,
-  orgScenario,
-} from '../helpers/org-scenario.js';
+import { emulatorDir } from '../helpers/org-run.js';
+import { DENIED, EXCLUDED, EXTERNAL_ID, MANAGEMENT, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
+import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
 
 /** Queries every selected account runs (the management account and the members; one denies its role). */
 const QUERIES = `queries:
@@ -27,34 +20,28 @@ const QUERIES = `queries:
 `;
 
 function configYaml(top: string, queries = QUERIES): string {
-  return `version: 1
-region: eu-west-1
-${top}${orgAuthYaml({ externalId: EXTERNAL_ID })}accounts:
+  return orgConfigYaml(
+    `${top}accounts:
   exclude: ["${EXCLUDED}"]
-athena:
-  database: inventory
-  outputLocation: s3://athena-results-<accountId>/fanout/
 ${queries}sinks:
   - { type: parquet, path: out/{query}.parquet }
-manifest: out/manifest.json
-`;
+`,
+    { auth: { externalId: EXTERNAL_ID } },
+  );
 }
 
-let emulator: RunningEmulator | undefined;
-let dir: string | undefined;
+let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
-  await emulator?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-  emulator = undefined;
-  dir = undefined;
+  await cleanup?.();
+  cleanup = undefined;
 });
 
 async function setUp(knobs: NonNullable<ScenarioInput['knobs']>, yaml: string) {
   const base = orgScenario();
-  emulator = await startEmulator({ scenario: { ...base, knobs: { ...base.knobs, ...knobs } } });
-  dir = await mkdtemp(join(tmpdir(), 'fanout-exec-'));
-  await writeFile(join(dir, 'pipeline.config.yaml'), yaml);
-  return { emu: emulator, cwd: dir };
+  const scenario = { ...base, knobs: { ...base.knobs, ...knobs } };
+  const setup = await emulatorDir({ scenario, prefix: 'fanout-exec-', config: yaml });
+  cleanup = setup.cleanup;
+  return { emu: setup.emulator, cwd: setup.dir };
 }
 
 async function manifestOf(cwd: string): Promise<Manifest> {

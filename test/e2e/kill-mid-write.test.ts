@@ -5,25 +5,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { emulatorEnv, repoRoot, runCli } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
-import { EXTERNAL_ID, MANAGEMENT, MEMBERS, orgAuthYaml, orgScenario } from '../helpers/org-scenario.js';
+import { EXTERNAL_ID, MANAGEMENT, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
 import { orgDir } from '../helpers/org-run.js';
+import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
 
 const ROWS_PER_ACCOUNT = 400_000;
 const ACCOUNTS = [MANAGEMENT, MEMBERS[0]!];
 
-const CONFIG = `version: 1
-region: eu-west-1
-${orgAuthYaml()}accounts:
+const CONFIG = orgConfigYaml(`accounts:
   include: [${ACCOUNTS.map((a) => `"${a}"`).join(', ')}]
-athena:
-  database: inventory
-  outputLocation: s3://athena-results-<accountId>/fanout/
 queries:
   - { name: big, sql: 'SELECT id, pad FROM big' }
 sinks:
   - { type: parquet, path: out/{query}.parquet }
-manifest: out/manifest.json
-`;
+`);
 
 describe('a run killed (SIGKILL) while writing its output', () => {
   let emulator: RunningEmulator;

@@ -5,8 +5,9 @@ import { POOL_MIN_BYTES } from '../../src/extract/index.js';
 import type { Manifest } from '../../src/manifest.js';
 import type { CliResult } from '../helpers/cli.js';
 import { compareParquetFiles, duckRows } from '../helpers/duckdb.js';
-import { MEMBERS, orgAuthYaml } from '../helpers/org-scenario.js';
+import { MEMBERS } from '../helpers/org-scenario.js';
 import { runInOrgDir } from '../helpers/org-run.js';
+import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
 
 const ROWS = 60_000;
 // ~600 bytes a row: a 36 MB result file, above the 32 MiB from which the run's decoding pool reads it.
@@ -16,20 +17,14 @@ const SQL = `SELECT i::BIGINT AS id,
     DATE '2024-01-01' + (i % 400)::INTEGER AS day
   FROM range(${ROWS}) t(i)`;
 
-const CONFIG = `version: 1
-region: eu-west-1
-${orgAuthYaml()}accounts:
+const CONFIG = orgConfigYaml(`accounts:
   include: ["${MEMBERS[0]}"]
-athena:
-  database: inventory
-  outputLocation: s3://athena-results-<accountId>/fanout/
 queries:
   - { name: big_api, sql: ${JSON.stringify(SQL)}, fetch: api }
   - { name: big_s3, sql: ${JSON.stringify(SQL)}, fetch: s3 }
 sinks:
   - { type: parquet, path: out/{query}.parquet }
-manifest: out/manifest.json
-`;
+`);
 
 describe('a large result read from S3 on the run’s decoding workers (built CLI)', () => {
   let emulator: RunningEmulator;

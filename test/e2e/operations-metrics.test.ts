@@ -6,7 +6,7 @@ import type { Manifest } from '../../src/manifest.js';
 import type { CliResult } from '../helpers/cli.js';
 import { orgScenario } from '../helpers/org-scenario.js';
 import { runInOrgDir } from '../helpers/org-run.js';
-import { pipelineYaml } from '../operations/pipeline-yaml.js';
+import { pipelineYaml } from '../helpers/pipeline-yaml.js';
 
 const THROTTLE_CODES = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'SlowDown']);
 

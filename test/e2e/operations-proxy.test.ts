@@ -1,16 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
-import { EXTERNAL_ID, orgScenario } from '../helpers/org-scenario.js';
-import { startLocalProxy, type LocalProxy } from '../operations/local-proxy.js';
-import { pipelineYaml } from '../operations/pipeline-yaml.js';
+import { emulatorDir } from '../helpers/org-run.js';
+import { EXTERNAL_ID } from '../helpers/org-scenario.js';
+import { startLocalProxy, type LocalProxy } from '../helpers/local-proxy.js';
+import { pipelineYaml } from '../helpers/pipeline-yaml.js';
 
 /** TLS in front of the emulator with a self-signed certificate only AWS_CA_BUNDLE makes trusted. */
 async function tlsFront(dir: string, target: string): Promise<{ server: Server; url: string; ca: string }> {
@@ -56,17 +56,15 @@ describe('every AWS call goes through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY s
   let emulator: RunningEmulator;
   let proxy: LocalProxy;
   let dir: string;
+  let cleanup: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ scenario: orgScenario() });
+    ({ emulator, dir, cleanup } = await emulatorDir({ prefix: 'fanout-proxy-', config: pipelineYaml() }));
     proxy = await startLocalProxy();
-    dir = await mkdtemp(join(tmpdir(), 'fanout-proxy-'));
-    await writeFile(join(dir, 'pipeline.config.yaml'), pipelineYaml());
   });
   afterAll(async () => {
     await proxy.close();
-    await emulator.close();
-    await rm(dir, { recursive: true, force: true });
+    await cleanup?.();
   });
 
   it('sends every request of a run through HTTP_PROXY (the proxy forwarded exactly what the emulator saw)', async () => {

@@ -1,13 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
+import { emulatorDir } from '../helpers/org-run.js';
 import { EXTERNAL_ID, orgScenario } from '../helpers/org-scenario.js';
-import { pipelineYaml } from '../operations/pipeline-yaml.js';
+import { pipelineYaml } from '../helpers/pipeline-yaml.js';
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -48,17 +48,14 @@ function logLines(stderr: string): { msg: string; reason?: string }[] {
 describe('athena-fanout schedule', () => {
   let emulator: RunningEmulator;
   let dir: string;
+  let cleanup: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     const scenario = orgScenario({ deniedAccounts: [] });
     scenario.knobs = { ...scenario.knobs, queryLatencyMs: 1500 };
-    emulator = await startEmulator({ scenario });
-    dir = await mkdtemp(join(tmpdir(), 'fanout-schedule-'));
+    ({ emulator, dir, cleanup } = await emulatorDir({ scenario, prefix: 'fanout-schedule-' }));
   });
-  afterAll(async () => {
-    await emulator.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanup?.());
 
   const start = async (shutdown: 'drain' | 'cancel', extra = '') => {
     await writeFile(

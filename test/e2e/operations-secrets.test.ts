@@ -1,13 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import * as z from 'zod';
 import { emulatorEnv, repoRoot, runCli, type CliResult } from '../helpers/cli.js';
+import { emulatorDir } from '../helpers/org-run.js';
 import { DENIED, EXTERNAL_ID, orgScenario } from '../helpers/org-scenario.js';
-import { pipelineYaml } from '../operations/pipeline-yaml.js';
+import { pipelineYaml } from '../helpers/pipeline-yaml.js';
 
 const BASE_SESSION_TOKEN = 'FQoGZXIvYXdzEBASE-session-token-e2e-7d1c';
 
@@ -15,6 +15,7 @@ describe('no secret reaches logs, manifest, metrics or error output', () => {
   let emulator: RunningEmulator;
   let dir: string;
   let gateway: Server;
+  let cleanup: (() => Promise<void>) | undefined;
   const pushes: { url: string; body: string }[] = [];
   const runs: { name: string; result: CliResult; files: Record<string, string> }[] = [];
   // Each run overwrites the files, so they are read right after it.
@@ -26,8 +27,7 @@ describe('no secret reaches logs, manifest, metrics or error output', () => {
   beforeAll(async () => {
     const scenario = orgScenario();
     scenario.identities[0]!.sessionToken = BASE_SESSION_TOKEN;
-    emulator = await startEmulator({ scenario });
-    dir = await mkdtemp(join(tmpdir(), 'fanout-secrets-'));
+    ({ emulator, dir, cleanup } = await emulatorDir({ scenario, prefix: 'fanout-secrets-' }));
     gateway = createServer((req, res) => {
       let body = '';
       req.setEncoding('utf8').on('data', (d: string) => (body += d));
@@ -70,10 +70,9 @@ describe('no secret reaches logs, manifest, metrics or error output', () => {
     runs.push({ name: 'invalid config', result: bad, files: {} });
   });
   afterAll(async () => {
-    await emulator.close();
+    await cleanup?.();
     gateway.closeAllConnections();
     await new Promise((r) => gateway.close(r));
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('the runs did what they were meant to (so the search below is not vacuous)', () => {

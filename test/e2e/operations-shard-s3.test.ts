@@ -8,7 +8,7 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
 import { expectedAccounts, MEMBERS } from '../helpers/org-scenario.js';
 import { singleAndSharded } from '../helpers/org-run.js';
-import { pipelineYaml } from '../operations/pipeline-yaml.js';
+import { pipelineYaml } from '../helpers/pipeline-yaml.js';
 
 const BUCKET = 'fanout-lake';
 const SSE = {

@@ -9,7 +9,7 @@ import { repoRoot, runCli, type CliResult } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
 import { DENIED, expectedAccounts, MEMBERS } from '../helpers/org-scenario.js';
 import { singleAndSharded } from '../helpers/org-run.js';
-import { pipelineYaml } from '../operations/pipeline-yaml.js';
+import { pipelineYaml } from '../helpers/pipeline-yaml.js';
 
 /** Two regions (so one account's units land in different shards), every output format, a dataset, metrics. */
 const CONFIG = pipelineYaml(`regions: [eu-west-1, us-east-1]

@@ -13,33 +13,15 @@ import {
   expectedAccounts,
   HARD_ROWS,
   MANAGEMENT,
-  orgAuthYaml,
   orgScenario,
   SUSPENDED,
 } from '../helpers/org-scenario.js';
 import { runInOrgDir } from '../helpers/org-run.js';
+import { pipelineYaml } from '../helpers/pipeline-yaml.js';
 
+/** The shared e2e org config, with this file's session name. */
 function configYaml(opts: { chainFrom: 'base' | 'master' }): string {
-  return `version: 1
-region: eu-west-1
-${orgAuthYaml({ chainFrom: opts.chainFrom, sessionName: 'fanout-e2e' })}accounts:
-  source: organization
-  exclude: ["${EXCLUDED}"]
-athena:
-  workgroup: primary
-  database: inventory
-  outputLocation: s3://athena-results-<accountId>/fanout/
-concurrency:
-  queries: 6
-  perAccount: 2
-queries:
-  - name: inventory
-    sql: SELECT * FROM inventory
-sinks:
-  - { type: parquet, path: out/{query}.parquet }
-  - { type: arrow, path: out/{query}.arrow }
-manifest: out/manifest.json
-`;
+  return pipelineYaml('', { chainFrom: opts.chainFrom, sessionName: 'fanout-e2e' });
 }
 
 describe('athena-fanout run against the emulator (account chain from the master chain)', () => {

@@ -1,56 +1,35 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/manifest.js';
 import type { Plan, AccessCheck } from '../../src/plan/index.js';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
-import {
-  DENIED,
-  EXCLUDED,
-  EXTERNAL_ID,
-  MANAGEMENT,
-  MEMBERS,
-  orgScenario,
-  SUSPENDED,
-} from '../helpers/org-scenario.js';
+import { emulatorDir } from '../helpers/org-run.js';
+import { DENIED, EXCLUDED, EXTERNAL_ID, MANAGEMENT, MEMBERS, SUSPENDED } from '../helpers/org-scenario.js';
+import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
 
 function configYaml(extra: { accounts?: string; top?: string; queries?: string } = {}): string {
-  return `version: 1
-region: eu-west-1
-${extra.top ?? ''}auth:
-  externalId: \${FANOUT_EXTERNAL_ID}
-  masterRoleChain:
-    - arn:aws:iam::${MANAGEMENT}:role/OrgHub
-    - arn:aws:iam::${MANAGEMENT}:role/OrgReader
-  accountRoleChain:
-    - arn:aws:iam::<accountId>:role/AthenaReader
-  accountChainFrom: master
-accounts:
+  return orgConfigYaml(
+    `${extra.top ?? ''}accounts:
   exclude: ["${EXCLUDED}"]
-${extra.accounts ?? ''}athena:
-  database: inventory
-  outputLocation: s3://athena-results-<accountId>/<region>/fanout/
-queries:
+${extra.accounts ?? ''}queries:
   - name: inventory
     sql: SELECT id, note FROM inventory
 ${extra.queries ?? ''}sinks:
   - { type: parquet, path: out/{query}.parquet }
-manifest: out/manifest.json
-`;
+`,
+    { outputLocation: 's3://athena-results-<accountId>/<region>/fanout/' },
+  );
 }
 
 let emulator: RunningEmulator;
 let dir: string;
+let cleanup: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  emulator = await startEmulator({ scenario: orgScenario() });
-  dir = await mkdtemp(join(tmpdir(), 'fanout-plan-'));
+  ({ emulator, dir, cleanup } = await emulatorDir({ prefix: 'fanout-plan-' }));
 });
-afterAll(async () => {
-  await emulator.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => cleanup?.());
 
 async function cli(args: string[], yaml: string) {
   await writeFile(join(dir, 'pipeline.config.yaml'), yaml);

@@ -5,17 +5,13 @@ import type { RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/manifest.js';
 import type { CliResult } from '../helpers/cli.js';
 import { compareParquetFiles, duckRows } from '../helpers/duckdb.js';
-import { DENIED, EXCLUDED, expectedAccounts, MANAGEMENT, orgAuthYaml } from '../helpers/org-scenario.js';
+import { DENIED, EXCLUDED, expectedAccounts, MANAGEMENT } from '../helpers/org-scenario.js';
 import { runInOrgDir } from '../helpers/org-run.js';
+import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
 
 /** The same SELECT through GetQueryResults and through the result CSV in S3, with every provenance column. */
-const CONFIG = `version: 1
-region: eu-west-1
-${orgAuthYaml()}accounts:
+const CONFIG = orgConfigYaml(`accounts:
   exclude: ["${EXCLUDED}"]
-athena:
-  database: inventory
-  outputLocation: s3://athena-results-<accountId>/fanout/
 provenance:
   account_name: true
   region: true
@@ -29,8 +25,7 @@ sinks:
   - { type: parquet, path: out/{query}.parquet }
   - { type: parquet, path: 's3://fanout-out/runs/{query}.parquet', sse: aws:kms, kmsKeyId: alias/fanout }
   - { type: parquet, path: 's3://fanout-out/lake/', layout: partitioned, kmsKeyId: alias/lake, bucketKey: true }
-manifest: out/manifest.json
-`;
+`);
 
 describe('results through fetch: api and fetch: s3, with provenance columns (built CLI)', () => {
   let emulator: RunningEmulator;

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/manifest.js';
 import type { CliResult } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
-import { MANAGEMENT, MEMBERS, orgAuthYaml, orgScenario } from '../helpers/org-scenario.js';
+import { MANAGEMENT, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
 import { runInOrgDir } from '../helpers/org-run.js';
+import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
 
 const OTHER = MEMBERS[0]!;
 
@@ -23,21 +24,15 @@ const TIMES = `CREATE TABLE inventory.times AS SELECT * FROM (VALUES
       TIMESTAMPTZ '1970-01-01 00:00:00.000001+00')
 ) t(n, ts0, ts3, ts6, ts9, tsz)`;
 
-const CONFIG = `version: 1
-region: eu-west-1
-${orgAuthYaml()}accounts:
+const CONFIG = orgConfigYaml(`accounts:
   include: ["${MANAGEMENT}", "${OTHER}"]
-athena:
-  database: inventory
-  outputLocation: s3://athena-results-<accountId>/fanout/
 queries:
   - { name: via_api, sql: SELECT * FROM times, fetch: api }
   - { name: via_s3, sql: SELECT * FROM times, fetch: s3 }
   - { name: mixed, sql: SELECT * FROM mixed, fetch: s3 }
 sinks:
   - { type: parquet, path: out/{query}.parquet }
-manifest: out/manifest.json
-`;
+`);
 
 describe('timestamp units follow the digits the values carry (built CLI, both fetch paths)', () => {
   let dir: string;

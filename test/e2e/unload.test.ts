@@ -6,17 +6,13 @@ import type { RunningEmulator } from '../../emulator/index.js';
 import type { Manifest } from '../../src/manifest.js';
 import type { CliResult } from '../helpers/cli.js';
 import { compareParquetFiles, duckRows } from '../helpers/duckdb.js';
-import { EXCLUDED, expectedAccounts, MANAGEMENT, orgAuthYaml } from '../helpers/org-scenario.js';
+import { EXCLUDED, expectedAccounts, MANAGEMENT } from '../helpers/org-scenario.js';
 import { runInOrgDir } from '../helpers/org-run.js';
+import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
 
 /** The same SELECT through GetQueryResults and through UNLOAD; a nested one; a statement UNLOAD cannot wrap. */
-const CONFIG = `version: 1
-region: eu-west-1
-${orgAuthYaml()}accounts:
+const CONFIG = orgConfigYaml(`accounts:
   exclude: ["${EXCLUDED}"]
-athena:
-  database: inventory
-  outputLocation: s3://athena-results-<accountId>/fanout/
 queries:
   - { name: via_api, sql: SELECT * FROM inventory, fetch: api }
   - { name: via_unload, sql: SELECT * FROM inventory, fetch: unload }
@@ -28,8 +24,7 @@ queries:
 sinks:
   - { type: parquet, path: out/{query}.parquet }
   - { type: arrow, path: out/{query}.arrow }
-manifest: out/manifest.json
-`;
+`);
 
 describe('fetch: unload (built CLI)', () => {
   let emulator: RunningEmulator;

@@ -8,7 +8,7 @@ import { EXTERNAL_ID, MEMBERS, orgScenario } from './org-scenario.js';
 
 export interface OrgDir {
   emulator: RunningEmulator;
-  /** A fresh working directory holding `pipeline.config.yaml`. */
+  /** A fresh working directory (holding `pipeline.config.yaml` when the config was given). */
   dir: string;
   /** Closes the emulator and removes the directory. */
   cleanup: () => Promise<void>;
@@ -23,8 +23,11 @@ export interface OrgDirOptions {
   spill?: boolean;
 }
 
-/** Starts the emulator and writes `config` as pipeline.config.yaml into a new temp directory. */
-export async function orgDir(config: string, opts: OrgDirOptions = {}): Promise<OrgDir> {
+/**
+ * Starts the emulator (orgScenario() unless told) and makes a new temp directory, writing `config` there
+ * as pipeline.config.yaml when given. `cleanup` closes the emulator and removes the directory.
+ */
+export async function emulatorDir(opts: OrgDirOptions & { config?: string } = {}): Promise<OrgDir> {
   const emulator = await startEmulator({ scenario: opts.scenario ?? orgScenario() });
   let dir: string | undefined;
   const cleanup = async () => {
@@ -34,12 +37,17 @@ export async function orgDir(config: string, opts: OrgDirOptions = {}): Promise<
   try {
     dir = await mkdtemp(join(tmpdir(), opts.prefix ?? 'fanout-e2e-'));
     if (opts.spill) await mkdir(join(dir, 'tmp'));
-    await writeFile(join(dir, 'pipeline.config.yaml'), config);
+    if (opts.config !== undefined) await writeFile(join(dir, 'pipeline.config.yaml'), opts.config);
     return { emulator, dir, cleanup };
   } catch (err) {
     await cleanup();
     throw err;
   }
+}
+
+/** Starts the emulator and writes `config` as pipeline.config.yaml into a new temp directory. */
+export async function orgDir(config: string, opts: OrgDirOptions = {}): Promise<OrgDir> {
+  return emulatorDir({ ...opts, config });
 }
 
 export interface OrgRun extends OrgDir {

@@ -18,7 +18,7 @@ import {
   valuesOf,
   tempDir,
   utf8Col,
-} from './fixtures.js';
+} from '../helpers/arrow-fixtures.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;

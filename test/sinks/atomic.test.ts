@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FanoutError } from '../../src/errors.js';
 import { removeStaleTempFiles, writeFileAtomic, writeJsonAtomic } from '../../src/sinks/index.js';
-import { listDir, tempDir } from './fixtures.js';
+import { listDir, tempDir } from '../helpers/arrow-fixtures.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -19,7 +19,7 @@ import {
   tempDir,
   utf8Col,
   valuesOf,
-} from './fixtures.js';
+} from '../helpers/arrow-fixtures.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -24,7 +24,7 @@ import {
   sqlString,
   tempDir,
   utf8Col,
-} from './fixtures.js';
+} from '../helpers/arrow-fixtures.js';
 
 let duck: { conn: DuckDBConnection; close: () => void };
 let conn: DuckDBConnection;

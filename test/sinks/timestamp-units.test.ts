@@ -11,7 +11,7 @@ import {
   unionSchemas,
   writeParquetFile,
 } from '../../src/sinks/index.js';
-import { bitmap, openDuckDB, query, tempDir } from './fixtures.js';
+import { bitmap, openDuckDB, query, tempDir } from '../helpers/arrow-fixtures.js';
 
 function tsCol(unit: TimeUnit, values: (bigint | null)[], zone: string | null = null): Data {
   return makeData({

@@ -40,7 +40,7 @@ import {
   utf8Col,
   rowsOf,
   valuesOf,
-} from './fixtures.js';
+} from '../helpers/arrow-fixtures.js';
 
 function schemaOf(cols: Record<string, DataType>, nullable = false): Schema {
   return new Schema(Object.entries(cols).map(([n, t]) => new Field(n, t, nullable)));

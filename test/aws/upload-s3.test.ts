@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
 import { FanoutError } from '../../src/errors.js';
 import { s3ObjectExists, uploadFileToS3 } from '../../src/aws/index.js';
-import { tempDir } from './fixtures.js';
+import { tempDir } from '../helpers/arrow-fixtures.js';
 
 let emu: RunningEmulator;
 let s3: S3Client;

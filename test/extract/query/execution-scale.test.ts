@@ -1,9 +1,9 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { describe, expect, it } from 'vitest';
-import { FanoutError } from '../../src/errors.js';
-import { clientRequestToken, executeQuery, pollDelay, StatusPoller } from '../../src/extract/index.js';
-import { AimdLimit } from '../../src/scheduler/index.js';
-import { fakeAthena } from './fake-athena.js';
+import { FanoutError } from '../../../src/errors.js';
+import { clientRequestToken, executeQuery, pollDelay, StatusPoller } from '../../../src/extract/index.js';
+import { AimdLimit } from '../../../src/scheduler/index.js';
+import { fakeAthena } from '../fake-athena.js';
 
 const spec = { queryName: 'q', sql: 'SELECT 1', workgroup: 'primary' };
 const fastPoll = { firstDelayMs: 5, factor: 1, maxDelayMs: 5 };

@@ -1,9 +1,9 @@
 import { DateUnit, TimeUnit, Type } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { FanoutError } from '../../src/errors.js';
-import { buildRecordBatch, schemaForColumns } from '../../src/extract/index.js';
+import { FanoutError } from '../../../src/errors.js';
+import { buildRecordBatch, schemaForColumns } from '../../../src/extract/index.js';
 import { convert, decimalValues, rawValues, typeOf, values } from './convert.js';
-import { col, row } from './fake-athena.js';
+import { col, row } from '../fake-athena.js';
 
 function rowsOf(...vals: (string | null)[]) {
   return vals.map((v) => row(v));

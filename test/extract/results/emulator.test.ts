@@ -1,9 +1,9 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { type DataType, TimeUnit, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
-import { FanoutError } from '../../src/errors.js';
-import { executeQuery, readQueryResults } from '../../src/extract/index.js';
+import { type RunningEmulator, startEmulator } from '../../../emulator/index.js';
+import { FanoutError } from '../../../src/errors.js';
+import { executeQuery, readQueryResults } from '../../../src/extract/index.js';
 
 const ACCOUNT = '111111111111';
 let emu: RunningEmulator;

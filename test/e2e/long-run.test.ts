@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
+import { type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
 import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
+import { emulatorDir } from '../helpers/org-run.js';
 
 /**
  * The long-run proof of the credential cache: 20-second sessions, a run of more than two minutes, 50
@@ -69,20 +69,16 @@ describe(`a run of more than 2 minutes with ${LIFETIME_S}-second credentials`, (
   let result: CliResult;
   let manifest: Manifest;
   let runSeconds: number;
+  let cleanup: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ scenario });
-    dir = await mkdtemp(join(tmpdir(), 'fanout-long-run-'));
-    await writeFile(join(dir, 'pipeline.config.yaml'), config);
+    ({ emulator, dir, cleanup } = await emulatorDir({ scenario, prefix: 'fanout-long-run-', config }));
     const started = Date.now();
     result = await runCli(['run'], { cwd: dir, env: emulatorEnv(emulator, { LOG_LEVEL: 'warn' }) });
     runSeconds = (Date.now() - started) / 1000;
     manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
   }, 400_000);
-  afterAll(async () => {
-    await emulator.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanup?.());
 
   it('lasts long enough for every session to expire several times over', () => {
     expect(runSeconds).toBeGreaterThan(120);

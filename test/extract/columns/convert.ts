@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { ColumnInfo, Row } from '@aws-sdk/client-athena';
 import { RecordBatch, Table, tableFromIPC, tableToIPC, type Type, type Vector } from 'apache-arrow';
-import { buildRecordBatch, schemaForColumns, type ExtraColumn } from '../../src/extract/index.js';
+import { buildRecordBatch, schemaForColumns, type ExtraColumn } from '../../../src/extract/index.js';
 
 /** Rows → RecordBatch → Arrow IPC bytes → Table: the values as an independent IPC reader sees them. */
 export function convert(columns: ColumnInfo[], rows: Row[], extra: ExtraColumn[] = []): Table {

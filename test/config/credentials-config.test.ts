@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { ConfigError } from '../../src/errors.js';
-import { configErrorFor, loadText, scratchDir } from '../config/helpers.js';
+import { configErrorFor, loadText, scratchEach } from './helpers.js';
 
 /** A minimal valid config whose `auth:` section the tests replace. */
 function withAuth(auth: string): string {
@@ -26,13 +26,7 @@ const CHAIN = 'accountRoleChain: [arn:aws:iam::<accountId>:role/AthenaReader]';
 const messages = (err: ConfigError) => err.issues.map((i) => `${i.path}: ${i.message}`);
 
 let dir: string;
-let dispose: () => Promise<void>;
-beforeEach(async () => {
-  ({ dir, dispose } = await scratchDir());
-});
-afterEach(async () => {
-  await dispose();
-});
+scratchEach((scratch) => ({ dir } = scratch));
 
 describe('auth.credentials', () => {
   it('absent: the SDK default chain (no credentials in the normalised config)', async () => {

@@ -6,8 +6,8 @@ import {
   pollDelay,
   staggeredFirstDelay,
   StatusPoller,
-} from '../../src/extract/index.js';
-import { fakeAthena } from './fake-athena.js';
+} from '../../../src/extract/index.js';
+import { fakeAthena } from '../fake-athena.js';
 
 /**
  * Executions that each take a fixed (virtual) time from their `wait`; every status call is recorded

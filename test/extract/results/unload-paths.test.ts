@@ -5,18 +5,18 @@ import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type DataType, type RecordBatch, Table, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../emulator/index.js';
-import { FanoutError } from '../../src/errors.js';
+import type { RunningEmulator } from '../../../emulator/index.js';
+import { FanoutError } from '../../../src/errors.js';
 import {
   executeQuery,
   type ExecutedQuery,
   type FetchMode,
   openQueryResults,
   unloadStatement,
-} from '../../src/extract/index.js';
-import { smallScenario } from '../emulator/fixture.js';
-import { duckRows } from '../helpers/duckdb.js';
-import { startWithClients } from '../helpers/emulator-clients.js';
+} from '../../../src/extract/index.js';
+import { smallScenario } from '../../emulator/fixture.js';
+import { duckRows } from '../../helpers/duckdb.js';
+import { startWithClients } from '../../helpers/emulator-clients.js';
 
 const ACCOUNT = '111111111111';
 const BUCKET = `athena-results-${ACCOUNT}`;

@@ -6,10 +6,10 @@ import {
   CsvDecodePool,
   csvRecordBatches,
   schemaForColumns,
-} from '../../src/extract/index.js';
-import { widenTimestampUnits } from '../../src/extract/columns/timestamp-unit.js';
-import { conformBatch } from '../../src/sinks/index.js';
-import { row } from './fake-athena.js';
+} from '../../../src/extract/index.js';
+import { widenTimestampUnits } from '../../../src/extract/columns/timestamp-unit.js';
+import { conformBatch } from '../../../src/sinks/index.js';
+import { row } from '../fake-athena.js';
 
 /** Each column type with canonical texts (the CSV fast paths) and every odd form next to them. */
 const CASES: [ColumnInfo, string[]][] = [

@@ -1,8 +1,8 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
-import { FanoutError } from '../../src/errors.js';
-import { executeQuery, readQueryResults, renderSql, type SqlVariables } from '../../src/extract/index.js';
+import { type RunningEmulator, startEmulator } from '../../../emulator/index.js';
+import { FanoutError } from '../../../src/errors.js';
+import { executeQuery, readQueryResults, renderSql, type SqlVariables } from '../../../src/extract/index.js';
 
 const ACCOUNT = '111111111111';
 let emu: RunningEmulator;

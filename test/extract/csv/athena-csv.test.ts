@@ -4,8 +4,8 @@ import {
   CsvFormatError,
   type CsvRows,
   fieldText,
-} from '../../src/extract/csv/athena-csv-parser.js';
-import { csvColumn } from '../../src/extract/csv/csv-column.js';
+} from '../../../src/extract/csv/athena-csv-parser.js';
+import { csvColumn } from '../../../src/extract/csv/csv-column.js';
 
 type Cell = string | null;
 

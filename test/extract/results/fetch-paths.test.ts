@@ -2,8 +2,8 @@ import type { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
 import { type DataType, type RecordBatch, Table, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../emulator/index.js';
-import { FanoutError } from '../../src/errors.js';
+import type { RunningEmulator } from '../../../emulator/index.js';
+import { FanoutError } from '../../../src/errors.js';
 import {
   CsvDecodePool,
   executeQuery,
@@ -11,8 +11,8 @@ import {
   type FetchMode,
   openQueryResults,
   s3Obstacle,
-} from '../../src/extract/index.js';
-import { startWithClients } from '../helpers/emulator-clients.js';
+} from '../../../src/extract/index.js';
+import { startWithClients } from '../../helpers/emulator-clients.js';
 
 const ACCOUNT = '111111111111';
 let emu: RunningEmulator;

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
+import { type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
 import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
+import { emulatorDir } from '../helpers/org-run.js';
 
 /** The built CLI with each way in: what a CI job or a pod would run. */
 const MGMT = '111111111111';
@@ -63,14 +63,11 @@ manifest: out/manifest.json
 
 let emulator: RunningEmulator;
 let dir: string;
+let cleanup: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  emulator = await startEmulator({ scenario });
-  dir = await mkdtemp(join(tmpdir(), 'fanout-cli-creds-'));
+  ({ emulator, dir, cleanup } = await emulatorDir({ scenario, prefix: 'fanout-cli-creds-' }));
 });
-afterAll(async () => {
-  await emulator.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => cleanup?.());
 
 describe('athena-fanout run with auth.credentials', () => {
   it('web identity: the token file is exchanged, the chain continues from it, tags and SourceIdentity carry the run id', async () => {

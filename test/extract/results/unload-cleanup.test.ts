@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../emulator/index.js';
-import { executeQuery, openQueryResults, unloadStatement } from '../../src/extract/index.js';
-import { smallScenario } from '../emulator/fixture.js';
-import { type EmulatorClients, startWithClients } from '../helpers/emulator-clients.js';
+import type { RunningEmulator } from '../../../emulator/index.js';
+import { executeQuery, openQueryResults, unloadStatement } from '../../../src/extract/index.js';
+import { smallScenario } from '../../emulator/fixture.js';
+import { type EmulatorClients, startWithClients } from '../../helpers/emulator-clients.js';
 
 const ACCOUNT = '111111111111';
 const BUCKET = `athena-results-${ACCOUNT}`;

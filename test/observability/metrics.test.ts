@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { agentOptions } from '../../src/aws/http-handler.js';
 import { previousRunCounts, pushMetrics, renderMetrics } from '../../src/observability/metrics.js';
-import { startLocalProxy } from './local-proxy.js';
+import { startLocalProxy } from '../helpers/local-proxy.js';
 import type { Manifest, UnitRecord } from '../../src/manifest.js';
 
 function unit(over: Partial<UnitRecord>): UnitRecord {

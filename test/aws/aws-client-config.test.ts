@@ -3,7 +3,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { awsClientConfig, loadedSettings, organizationsRegion } from '../../src/aws/index.js';
-import { fakeSts } from './fake-sts.js';
+import { fakeSts } from '../helpers/fake-sts.js';
 
 const credentials = () => Promise.resolve({ accessKeyId: 'AKIABASE', secretAccessKey: 's' });
 

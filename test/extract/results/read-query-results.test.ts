@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FanoutError } from '../../src/errors.js';
-import { readQueryResults, streamQueryResults } from '../../src/extract/index.js';
-import { col, fakeAthena, resultPages, row } from './fake-athena.js';
+import { FanoutError } from '../../../src/errors.js';
+import { readQueryResults, streamQueryResults } from '../../../src/extract/index.js';
+import { col, fakeAthena, resultPages, row } from '../fake-athena.js';
 
 const cols = [col('id', 'bigint'), col('name', 'varchar')];
 

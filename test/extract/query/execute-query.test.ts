@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FanoutError } from '../../src/errors.js';
-import { executeQuery } from '../../src/extract/index.js';
-import { type FakeReply, fakeAthena } from './fake-athena.js';
+import { FanoutError } from '../../../src/errors.js';
+import { executeQuery } from '../../../src/extract/index.js';
+import { type FakeReply, fakeAthena } from '../fake-athena.js';
 
 const fast = { initialDelayMs: 0, maxDelayMs: 0, factor: 1 };
 const spec = {

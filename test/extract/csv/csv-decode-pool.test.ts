@@ -1,9 +1,9 @@
 import type { ColumnInfo } from '@aws-sdk/client-athena';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FanoutError } from '../../src/errors.js';
-import { fieldText, parseCsvPiece } from '../../src/extract/csv/athena-csv-parser.js';
-import { CsvDecodePool, csvRecordBatches, schemaForColumns } from '../../src/extract/index.js';
-import { quoteParity, RecordSplitter } from '../../src/extract/csv/record-splitter.js';
+import { FanoutError } from '../../../src/errors.js';
+import { fieldText, parseCsvPiece } from '../../../src/extract/csv/athena-csv-parser.js';
+import { CsvDecodePool, csvRecordBatches, schemaForColumns } from '../../../src/extract/index.js';
+import { quoteParity, RecordSplitter } from '../../../src/extract/csv/record-splitter.js';
 
 type Cell = string | null;
 

@@ -17,7 +17,7 @@ import type { PipelineConfig, SinkConfig } from '../../src/config/index.js';
 import { FanoutError } from '../../src/errors.js';
 import { spillBatches } from '../../src/sinks/index.js';
 import { smallScenario } from '../emulator/fixture.js';
-import { batchOf, int64Col, openDuckDB, query, tempDir, utf8Col } from './fixtures.js';
+import { batchOf, int64Col, openDuckDB, query, tempDir, utf8Col } from '../helpers/arrow-fixtures.js';
 
 const A = '111111111111';
 const B = '222222222222';
