@@ -5,17 +5,12 @@ import { ApiError } from '../protocol.js';
 import type { EmulatorRecord, RecordedQuery } from '../record.js';
 import type { S3Store } from '../s3.js';
 import type { Scenario } from '../scenario.js';
-import type { AccountDatabases, QueryOutput } from './engine.js';
+import type { AccountDatabases } from './engine.js';
+import { describeExecution, invalid, resultsPage, type Execution } from './execution.js';
 import { injectedFailure, writeResult, writeUnload } from './outcome.js';
-import { isUnload, parseUnload, userError, type UnloadOutput } from './unload.js';
 import { bindParameters } from './params.js';
-import {
-  describeExecution,
-  invalid,
-  resultsPage,
-  type AthenaErrorShape,
-  type Execution,
-} from './execution.js';
+import { userError, type AthenaErrorShape, type QueryOutput, type UnloadOutput } from './shapes.js';
+import { isUnload, parseUnload } from './unload.js';
 
 const FIXED_RESULT: QueryOutput = {
   columns: [{ name: 'x', type: 'integer', precision: 10, scale: 0, caseSensitive: false }],
