@@ -1,6 +1,17 @@
+import { fileURLToPath } from 'node:url';
 import { defaultExclude, defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // Tests import @athena-fanout/emulator from its TypeScript source, as tsc sees it (the package's
+    // athena-fanout-source condition), so they need no emulator build and never run a stale one.
+    alias: [
+      {
+        find: /^@athena-fanout\/emulator$/,
+        replacement: fileURLToPath(new URL('./emulator/index.ts', import.meta.url)),
+      },
+    ],
+  },
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
@@ -13,7 +24,7 @@ export default defineConfig({
         test: {
           // Everything but test/e2e/, the in-process emulator over HTTP included; no test here needs dist/.
           name: 'unit',
-          include: ['test/**/*.test.ts'],
+          include: ['test/**/*.test.ts', 'emulator/test/**/*.test.ts'],
           exclude: [...defaultExclude, 'test/e2e/**'],
         },
       },

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { startEmulator } from './index.js';
 
-/** The demo scenario, whether running from source (emulator/) or from the build (dist/emulator/). */
+/** The demo scenario, whether running from source (emulator/) or from the build (emulator/dist/). */
 function defaultScenario(): string {
-  for (const rel of ['./scenarios/demo.yaml', '../../emulator/scenarios/demo.yaml']) {
+  for (const rel of ['./scenarios/demo.yaml', '../scenarios/demo.yaml']) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return path;
   }

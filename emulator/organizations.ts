@@ -158,112 +158,127 @@ export class Organizations {
     }
   };
 
+  /** The actions implemented; any other is UnknownOperationException. */
+  private readonly actions: Record<string, (input: Record<string, unknown>) => unknown> = {
+    DescribeOrganization: () => this.describeOrganization(),
+    ListAccounts: (input) =>
+      this.page(
+        this.scenario.accounts.map((a) => this.account(a)),
+        input,
+        'Accounts',
+      ),
+    ListRoots: (input) => this.page([this.root()], input, 'Roots'),
+    ListOrganizationalUnitsForParent: (input) =>
+      this.page(
+        this.childOus(input.ParentId).map((o) => this.ou(o)),
+        input,
+        'OrganizationalUnits',
+      ),
+    ListAccountsForParent: (input) =>
+      this.page(
+        this.childAccounts(input.ParentId).map((a) => this.account(a)),
+        input,
+        'Accounts',
+      ),
+    ListChildren: (input) =>
+      this.page(
+        input.ChildType === 'ACCOUNT'
+          ? this.childAccounts(input.ParentId).map((a) => ({ Id: a.id, Type: 'ACCOUNT' }))
+          : this.childOus(input.ParentId).map((o) => ({ Id: o.id, Type: 'ORGANIZATIONAL_UNIT' })),
+        input,
+        'Children',
+      ),
+    ListParents: (input) => {
+      const parentId = this.parentOfChild(input.ChildId);
+      const type = parentId === this.rootId ? 'ROOT' : 'ORGANIZATIONAL_UNIT';
+      return this.page([{ Id: parentId, Type: type }], input, 'Parents');
+    },
+    DescribeAccount: (input) => ({ Account: this.account(this.findAccount(input.AccountId)) }),
+    DescribeOrganizationalUnit: (input) => ({
+      OrganizationalUnit: this.ou(this.findOu(input.OrganizationalUnitId)),
+    }),
+    ListTagsForResource: (input) => this.page(this.tags(input.ResourceId), input, 'Tags'),
+  };
+
   private dispatch(action: string, input: Record<string, unknown>): unknown {
+    // Own keys only: an action named like an Object.prototype member is unknown too.
+    const run = Object.hasOwn(this.actions, action) ? this.actions[action] : undefined;
+    if (!run)
+      throw new ApiError('UnknownOperationException', `The emulator does not implement ${action}.`, 400);
+    return run(input);
+  }
+
+  private describeOrganization(): unknown {
     const org = this.scenario.organization;
-    const accounts = this.scenario.accounts;
-    switch (action) {
-      case 'DescribeOrganization': {
-        const mgmt = accounts.find((a) => a.id === org.managementAccountId)!;
-        return {
-          Organization: {
-            Id: org.id,
-            Arn: `${this.arnPrefix()}:organization/${org.id}`,
-            FeatureSet: 'ALL',
-            MasterAccountArn: `${this.arnPrefix()}:account/${org.id}/${mgmt.id}`,
-            MasterAccountId: mgmt.id,
-            MasterAccountEmail: mgmt.email,
-            AvailablePolicyTypes: [],
-          },
-        };
-      }
-      case 'ListAccounts':
-        return this.page(
-          accounts.map((a) => this.account(a)),
-          input,
-          'Accounts',
-        );
-      case 'ListRoots':
-        return this.page(
-          [
-            {
-              Id: this.rootId,
-              Arn: `${this.arnPrefix()}:root/${org.id}/${this.rootId}`,
-              Name: 'Root',
-              PolicyTypes: [],
-            },
-          ],
-          input,
-          'Roots',
-        );
-      case 'ListOrganizationalUnitsForParent': {
-        const parentId = this.parent(input.ParentId);
-        const children = [...this.ous.values()].filter((o) => o.parentId === parentId).map((o) => this.ou(o));
-        return this.page(children, input, 'OrganizationalUnits');
-      }
-      case 'ListAccountsForParent': {
-        const parentId = this.parent(input.ParentId);
-        const children = accounts.filter((a) => this.parentOf(a) === parentId).map((a) => this.account(a));
-        return this.page(children, input, 'Accounts');
-      }
-      case 'ListChildren': {
-        const parentId = this.parent(input.ParentId);
-        const children =
-          input.ChildType === 'ACCOUNT'
-            ? accounts
-                .filter((a) => this.parentOf(a) === parentId)
-                .map((a) => ({ Id: a.id, Type: 'ACCOUNT' }))
-            : [...this.ous.values()]
-                .filter((o) => o.parentId === parentId)
-                .map((o) => ({ Id: o.id, Type: 'ORGANIZATIONAL_UNIT' }));
-        return this.page(children, input, 'Children');
-      }
-      case 'ListParents': {
-        const account = accounts.find((a) => a.id === input.ChildId);
-        const ou = [...this.ous.values()].find((o) => o.id === input.ChildId);
-        const parentId = account ? this.parentOf(account) : ou?.parentId;
-        if (parentId === undefined) {
-          throw new ApiError(
-            'ChildNotFoundException',
-            "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.",
-            400,
-          );
-        }
-        return this.page(
-          [{ Id: parentId, Type: parentId === this.rootId ? 'ROOT' : 'ORGANIZATIONAL_UNIT' }],
-          input,
-          'Parents',
-        );
-      }
-      case 'DescribeAccount':
-        return { Account: this.account(this.findAccount(input.AccountId)) };
-      case 'DescribeOrganizationalUnit': {
-        const ou = [...this.ous.values()].find((o) => o.id === input.OrganizationalUnitId);
-        if (!ou) {
-          throw new ApiError(
-            'OrganizationalUnitNotFoundException',
-            "We can't find an OU with the OrganizationalUnitId that you specified.",
-            400,
-          );
-        }
-        return { OrganizationalUnit: this.ou(ou) };
-      }
-      case 'ListTagsForResource': {
-        const a = accounts.find((x) => x.id === input.ResourceId);
-        if (!a) {
-          throw new ApiError(
-            'TargetNotFoundException',
-            "We can't find a root, OU, account, or policy with the TargetId that you specified.",
-            400,
-          );
-        }
-        return this.page(
-          Object.entries(a.tags).map(([Key, Value]) => ({ Key, Value })),
-          input,
-          'Tags',
-        );
-      }
-      default:
-        throw new ApiError('UnknownOperationException', `The emulator does not implement ${action}.`, 400);
+    const mgmt = this.scenario.accounts.find((a) => a.id === org.managementAccountId)!;
+    return {
+      Organization: {
+        Id: org.id,
+        Arn: `${this.arnPrefix()}:organization/${org.id}`,
+        FeatureSet: 'ALL',
+        MasterAccountArn: `${this.arnPrefix()}:account/${org.id}/${mgmt.id}`,
+        MasterAccountId: mgmt.id,
+        MasterAccountEmail: mgmt.email,
+        AvailablePolicyTypes: [],
+      },
+    };
+  }
+
+  private root(): unknown {
+    const org = this.scenario.organization;
+    return {
+      Id: this.rootId,
+      Arn: `${this.arnPrefix()}:root/${org.id}/${this.rootId}`,
+      Name: 'Root',
+      PolicyTypes: [],
+    };
+  }
+
+  private childOus(parentId: unknown): Ou[] {
+    const id = this.parent(parentId);
+    return [...this.ous.values()].filter((o) => o.parentId === id);
+  }
+
+  private childAccounts(parentId: unknown): ScenarioAccount[] {
+    const id = this.parent(parentId);
+    return this.scenario.accounts.filter((a) => this.parentOf(a) === id);
+  }
+
+  private parentOfChild(childId: unknown): string {
+    const account = this.scenario.accounts.find((a) => a.id === childId);
+    const ou = [...this.ous.values()].find((o) => o.id === childId);
+    const parentId = account ? this.parentOf(account) : ou?.parentId;
+    if (parentId === undefined) {
+      throw new ApiError(
+        'ChildNotFoundException',
+        "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.",
+        400,
+      );
     }
+    return parentId;
+  }
+
+  private findOu(id: unknown): Ou {
+    const ou = [...this.ous.values()].find((o) => o.id === id);
+    if (!ou) {
+      throw new ApiError(
+        'OrganizationalUnitNotFoundException',
+        "We can't find an OU with the OrganizationalUnitId that you specified.",
+        400,
+      );
+    }
+    return ou;
+  }
+
+  private tags(resourceId: unknown): { Key: string; Value: string }[] {
+    const a = this.scenario.accounts.find((x) => x.id === resourceId);
+    if (!a) {
+      throw new ApiError(
+        'TargetNotFoundException',
+        "We can't find a root, OU, account, or policy with the TargetId that you specified.",
+        400,
+      );
+    }
+    return Object.entries(a.tags).map(([Key, Value]) => ({ Key, Value }));
   }
 }

@@ -137,65 +137,21 @@ export class S3Store {
           ),
         };
       }
-      case 'DeleteObjects': {
-        const { keys, quiet } = deleteRequestKeys(body.toString('utf8'));
-        for (const k of keys) this.buckets.get(bucket)?.delete(k);
-        const deleted = quiet ? [] : keys.map((k) => ({ Key: k }));
-        return { xml: `<DeleteResult xmlns="${S3_NS}">${toXml({ Deleted: deleted })}</DeleteResult>` };
-      }
+      case 'DeleteObjects':
+        return this.deleteObjects(bucket, body);
       case 'HeadBucket':
       case 'CreateBucket':
         return {};
-      case 'CreateMultipartUpload': {
-        const uploadId = randomUUID().replaceAll('-', '');
-        const encryption = sse();
-        this.uploads.set(uploadId, {
-          bucket,
-          key,
-          contentType: headers['content-type'] ?? 'binary/octet-stream',
-          encryption,
-          initiated: new Date(),
-          parts: new Map(),
-        });
-        return {
-          headers: encryptionHeaders(encryption),
-          xml: `<InitiateMultipartUploadResult xmlns="${S3_NS}">${toXml({ Bucket: bucket, Key: key, UploadId: uploadId })}</InitiateMultipartUploadResult>`,
-        };
-      }
+      case 'CreateMultipartUpload':
+        return this.createUpload(bucket, key, headers['content-type'] ?? 'binary/octet-stream', sse());
       case 'UploadPart': {
         const upload = this.upload(query.get('uploadId'));
         const etag = md5(body);
         upload.parts.set(Number(query.get('partNumber')), { body, etag });
         return { headers: { etag } };
       }
-      case 'CompleteMultipartUpload': {
-        const uploadId = query.get('uploadId');
-        const upload = this.upload(uploadId);
-        const wanted = [...body.toString('utf8').matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) =>
-          Number(m[1]),
-        );
-        const chunks = wanted.map((n) => {
-          const part = upload.parts.get(n);
-          if (!part) throw new ApiError('InvalidPart', `Part ${n} was not uploaded.`, 400);
-          return part.body;
-        });
-        const etags = Buffer.concat(
-          wanted.map((n) => Buffer.from(upload.parts.get(n)!.etag.slice(1, -1), 'hex')),
-        );
-        this.uploads.delete(uploadId!);
-        const obj = this.put(
-          upload.bucket,
-          upload.key,
-          Buffer.concat(chunks),
-          upload.contentType,
-          upload.encryption,
-        );
-        obj.etag = `"${createHash('md5').update(etags).digest('hex')}-${wanted.length}"`;
-        return {
-          headers: encryptionHeaders(upload.encryption),
-          xml: `<CompleteMultipartUploadResult xmlns="${S3_NS}">${toXml({ Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: obj.etag })}</CompleteMultipartUploadResult>`,
-        };
-      }
+      case 'CompleteMultipartUpload':
+        return this.completeUpload(bucket, key, query.get('uploadId'), body);
       case 'AbortMultipartUpload':
         this.upload(query.get('uploadId'));
         this.uploads.delete(query.get('uploadId')!);
@@ -203,6 +159,63 @@ export class S3Store {
       default:
         throw new ApiError('NotImplemented', `The emulator does not implement ${action}.`, 501);
     }
+  }
+
+  private deleteObjects(bucket: string, body: Buffer): ApiResult {
+    const { keys, quiet } = deleteRequestKeys(body.toString('utf8'));
+    for (const k of keys) this.buckets.get(bucket)?.delete(k);
+    const deleted = quiet ? [] : keys.map((k) => ({ Key: k }));
+    return { xml: `<DeleteResult xmlns="${S3_NS}">${toXml({ Deleted: deleted })}</DeleteResult>` };
+  }
+
+  private createUpload(
+    bucket: string,
+    key: string,
+    contentType: string,
+    encryption: ObjectEncryption,
+  ): ApiResult {
+    const uploadId = randomUUID().replaceAll('-', '');
+    this.uploads.set(uploadId, {
+      bucket,
+      key,
+      contentType,
+      encryption,
+      initiated: new Date(),
+      parts: new Map(),
+    });
+    return {
+      headers: encryptionHeaders(encryption),
+      xml: `<InitiateMultipartUploadResult xmlns="${S3_NS}">${toXml({ Bucket: bucket, Key: key, UploadId: uploadId })}</InitiateMultipartUploadResult>`,
+    };
+  }
+
+  /** The parts the body lists, in its order; the ETag is S3's MD5 of the part MD5s, "-" part count. */
+  private completeUpload(bucket: string, key: string, uploadId: string | null, body: Buffer): ApiResult {
+    const upload = this.upload(uploadId);
+    const wanted = [...body.toString('utf8').matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) =>
+      Number(m[1]),
+    );
+    const chunks = wanted.map((n) => {
+      const part = upload.parts.get(n);
+      if (!part) throw new ApiError('InvalidPart', `Part ${n} was not uploaded.`, 400);
+      return part.body;
+    });
+    const etags = Buffer.concat(
+      wanted.map((n) => Buffer.from(upload.parts.get(n)!.etag.slice(1, -1), 'hex')),
+    );
+    this.uploads.delete(uploadId!);
+    const obj = this.put(
+      upload.bucket,
+      upload.key,
+      Buffer.concat(chunks),
+      upload.contentType,
+      upload.encryption,
+    );
+    obj.etag = `"${createHash('md5').update(etags).digest('hex')}-${wanted.length}"`;
+    return {
+      headers: encryptionHeaders(upload.encryption),
+      xml: `<CompleteMultipartUploadResult xmlns="${S3_NS}">${toXml({ Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: obj.etag })}</CompleteMultipartUploadResult>`,
+    };
   }
 
   private upload(uploadId: string | null): Upload {

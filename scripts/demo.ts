@@ -2,7 +2,7 @@
 // `athena-fanout run` with the repository's pipeline.config.yaml against it, as a user would.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startEmulator } from '../emulator/index.js';
+import { startEmulator } from '@athena-fanout/emulator';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const faults = process.argv.includes('--faults');

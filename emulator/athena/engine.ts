@@ -3,16 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Scenario } from '../scenario.js';
-import { athenaType, formatValue, type AthenaColumn } from './format.js';
-import { unloadColumn, type UnloadOutput, type UnloadSpec } from './unload.js';
+import { athenaType, formatValue } from './format.js';
+import type { QueryOutput, UnloadOutput, UnloadSpec } from './shapes.js';
+import { unloadColumn } from './unload.js';
 
 const CATALOG = 'awsdatacatalog';
-
-export interface QueryOutput {
-  columns: AthenaColumn[];
-  /** Values already in Athena's text form; null = SQL NULL. */
-  rows: (string | null)[][];
-}
 
 /** One DuckDB database per account, so a query can only ever see its own account's data. */
 export class AccountDatabases {

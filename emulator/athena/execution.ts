@@ -1,15 +1,6 @@
 import type { RecordedQuery } from '../record.js';
 import { ApiError } from '../protocol.js';
-import type { QueryOutput } from './engine.js';
-import type { UnloadSpec } from './unload.js';
-
-/** Athena's per-query error detail. */
-export interface AthenaErrorShape {
-  ErrorCategory: number;
-  ErrorType: number;
-  Retryable: boolean;
-  ErrorMessage: string;
-}
+import type { AthenaErrorShape, QueryOutput, UnloadSpec } from './shapes.js';
 
 /** One query execution as the emulator tracks it. */
 export interface Execution {

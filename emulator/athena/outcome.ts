@@ -1,9 +1,9 @@
 import type { S3Store } from '../s3.js';
 import type { FailQuery } from '../scenario.js';
-import type { QueryOutput } from './engine.js';
+import type { Execution } from './execution.js';
 import { csvLine } from './format.js';
-import type { AthenaErrorShape, Execution } from './execution.js';
-import { occupied, placeUnload, type UnloadOutput } from './unload.js';
+import type { AthenaErrorShape, QueryOutput, UnloadOutput } from './shapes.js';
+import { occupied, placeUnload } from './unload.js';
 
 /** The scenario's failQueries rule this query trips, counting `times` per rule. */
 export function injectedFailure(

@@ -5,17 +5,13 @@ import { ApiError } from '../protocol.js';
 import type { EmulatorRecord, RecordedQuery } from '../record.js';
 import type { S3Store } from '../s3.js';
 import type { Scenario } from '../scenario.js';
-import type { AccountDatabases, QueryOutput } from './engine.js';
+import type { AccountDatabases } from './engine.js';
+import { describeExecution, invalid, resultsPage, type Execution } from './execution.js';
 import { injectedFailure, writeResult, writeUnload } from './outcome.js';
-import { isUnload, parseUnload, userError, type UnloadOutput } from './unload.js';
 import { bindParameters } from './params.js';
-import {
-  describeExecution,
-  invalid,
-  resultsPage,
-  type AthenaErrorShape,
-  type Execution,
-} from './execution.js';
+import { userError, type AthenaErrorShape, type QueryOutput, type UnloadOutput } from './shapes.js';
+import { outputPrefix, parseStartInput, type StartInput } from './start-input.js';
+import { isUnload, parseUnload } from './unload.js';
 
 const FIXED_RESULT: QueryOutput = {
   columns: [{ name: 'x', type: 'integer', precision: 10, scale: 0, caseSensitive: false }],
@@ -103,45 +99,15 @@ export class AthenaService {
   }
 
   private start(caller: Principal, input: Record<string, unknown>): unknown {
-    const queryString = input.QueryString;
-    if (typeof queryString !== 'string' || queryString.trim() === '')
-      throw invalid('QueryString must not be empty');
-    if (Buffer.byteLength(queryString) > 262_144) {
-      throw invalid(
-        "1 validation error detected: Value at 'queryString' failed to satisfy constraint: Member must have length less than or equal to 262144",
-      );
+    const req = parseStartInput(input);
+    const tokenKey = req.token === undefined ? undefined : `${caller.accountId}\n${req.token}`;
+    const previous = tokenKey === undefined ? undefined : this.tokens.get(tokenKey);
+    if (previous !== undefined) {
+      const [id, seen] = previous.split('\n\n') as [string, string];
+      if (seen !== req.fingerprint) throw invalid('Idempotent parameters do not match');
+      return { QueryExecutionId: id };
     }
-    const workgroup = typeof input.WorkGroup === 'string' ? input.WorkGroup : 'primary';
-    if (workgroup !== 'primary') throw invalid(`WorkGroup ${workgroup} is not found.`);
-    const context = (input.QueryExecutionContext ?? {}) as { Database?: string; Catalog?: string };
-    const parameters = Array.isArray(input.ExecutionParameters)
-      ? input.ExecutionParameters.map(String)
-      : undefined;
-    const token = typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined;
-    const fingerprint = JSON.stringify([
-      queryString,
-      parameters,
-      context.Database,
-      context.Catalog,
-      workgroup,
-    ]);
-    if (token !== undefined) {
-      const previous = this.tokens.get(`${caller.accountId}\n${token}`);
-      if (previous !== undefined) {
-        const [id, seen] = previous.split('\n\n') as [string, string];
-        if (seen !== fingerprint) throw invalid('Idempotent parameters do not match');
-        return { QueryExecutionId: id };
-      }
-    }
-    const resultConfig = (input.ResultConfiguration ?? {}) as { OutputLocation?: string };
-    let output = resultConfig.OutputLocation ?? this.primaryOutput(caller.accountId);
-    if (output === undefined) {
-      throw invalid(
-        'No output location provided. An output location is required either through the Workgroup result configuration setting or as an API input.',
-      );
-    }
-    if (!/^s3:\/\/[^/]+/.test(output)) throw invalid(`Invalid OutputLocation: ${output}`);
-    if (!output.endsWith('/')) output += '/';
+    const output = outputPrefix(req.outputLocation ?? this.primaryOutput(caller.accountId));
     const limit = this.scenario.knobs.maxConcurrentQueriesPerAccount;
     if (limit > 0 && this.activeIn(caller.accountId) >= limit) {
       throw new ApiError(
@@ -151,16 +117,37 @@ export class AthenaService {
         { Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' },
       );
     }
+    const { ex, mismatch } = this.newExecution(caller, req, output);
+    this.executions.set(ex.id, ex);
+    if (tokenKey !== undefined) this.tokens.set(tokenKey, `${ex.id}\n\n${req.fingerprint}`);
+    this.record.queries.push(ex.rec);
+    this.record.maxActiveQueries = Math.max(this.record.maxActiveQueries, this.record.activeQueries());
+    const byAccount = this.record.maxActiveQueriesByAccount;
+    byAccount[caller.accountId] = Math.max(byAccount[caller.accountId] ?? 0, this.activeIn(caller.accountId));
+    const p = this.execute(ex, mismatch).finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+    return { QueryExecutionId: ex.id };
+  }
+
+  /**
+   * A QUEUED execution with its parameters bound. `mismatch` is why it will fail although it was
+   * accepted: Athena reports a wrong parameter count or a malformed UNLOAD as a FAILED query.
+   */
+  private newExecution(
+    caller: Principal,
+    req: StartInput,
+    output: string,
+  ): { ex: Execution; mismatch: string | undefined } {
     const id = randomUUID();
     const now = Date.now();
-    const bound = bindParameters(queryString, parameters ?? []);
+    const bound = bindParameters(req.queryString, req.parameters ?? []);
     const rec: RecordedQuery = {
       id,
       accountId: caller.accountId,
       callerArn: caller.arn,
       sql: bound.sql,
-      database: context.Database,
-      workgroup,
+      database: req.database,
+      workgroup: req.workgroup,
       outputLocation: output,
       state: 'QUEUED',
       startedAt: now,
@@ -169,35 +156,28 @@ export class AthenaService {
     const ex: Execution = {
       id,
       accountId: caller.accountId,
-      queryString,
+      queryString: req.queryString,
       sql: bound.sql,
-      parameters,
-      database: context.Database,
-      catalog: context.Catalog,
-      workgroup,
+      parameters: req.parameters,
+      database: req.database,
+      catalog: req.catalog,
+      workgroup: req.workgroup,
       outputPrefix: output,
       ...(typeof unload === 'object' ? { unload } : {}),
-      statementType: DDL.test(queryString) ? 'DDL' : 'DML',
+      statementType: DDL.test(req.queryString) ? 'DDL' : 'DML',
       state: 'QUEUED',
       submittedAt: now,
       dataScanned: 0,
       rec,
     };
-    this.executions.set(id, ex);
-    if (token !== undefined) this.tokens.set(`${caller.accountId}\n${token}`, `${id}\n\n${fingerprint}`);
-    this.record.queries.push(rec);
-    this.record.maxActiveQueries = Math.max(this.record.maxActiveQueries, this.record.activeQueries());
-    const byAccount = this.record.maxActiveQueriesByAccount;
-    byAccount[caller.accountId] = Math.max(byAccount[caller.accountId] ?? 0, this.activeIn(caller.accountId));
+    const found = req.parameters?.length ?? 0;
     const mismatch =
-      bound.expected !== (parameters?.length ?? 0)
-        ? `Incorrect number of parameters: expected ${bound.expected} but found ${parameters?.length ?? 0}`
+      bound.expected !== found
+        ? `Incorrect number of parameters: expected ${bound.expected} but found ${found}`
         : typeof unload === 'string'
           ? unload
           : undefined;
-    const p = this.execute(ex, mismatch).finally(() => this.inflight.delete(p));
-    this.inflight.add(p);
-    return { QueryExecutionId: id };
+    return { ex, mismatch };
   }
 
   private async execute(ex: Execution, mismatch: string | undefined): Promise<void> {

@@ -1,29 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 import type { S3Store } from '../s3.js';
-import type { AthenaErrorShape } from './execution.js';
 import { athenaType } from './format.js';
-
-/** `UNLOAD (SELECT …) TO 's3://…/' WITH (format = 'PARQUET', …)`, taken apart. */
-export interface UnloadSpec {
-  select: string;
-  /** The TO location, always ending in "/". */
-  location: string;
-  compression: 'snappy' | 'gzip' | 'zstd' | 'uncompressed';
-}
-
-/** What the DuckDB side produced: Parquet parts in result order. */
-export interface UnloadOutput {
-  rows: number;
-  parts: Buffer[];
-}
-
-export const userError = (message: string): AthenaErrorShape => ({
-  ErrorCategory: 2,
-  ErrorType: 1006,
-  Retryable: false,
-  ErrorMessage: message,
-});
+import { userError, type AthenaErrorShape, type UnloadOutput, type UnloadSpec } from './shapes.js';
 
 export const isUnload = (sql: string): boolean => /^\s*unload\s*\(/i.test(sql);
 

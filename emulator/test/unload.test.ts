@@ -8,7 +8,7 @@ import {
 import { tableFromIPC } from 'apache-arrow';
 import { readParquet } from 'parquet-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../index.js';
 import { readerCredentials, smallScenario } from './fixture.js';
 
 const ACCOUNT = '222222222222';

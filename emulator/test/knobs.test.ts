@@ -2,7 +2,7 @@ import { AthenaClient, GetWorkGroupCommand, StartQueryExecutionCommand } from '@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../index.js';
 import { BASE, EXT, readerCredentials, smallScenario } from './fixture.js';
 
 describe('credential lifetime', () => {

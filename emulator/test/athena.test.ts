@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../index.js';
 import { readerCredentials, smallScenario } from './fixture.js';
 
 let emu: RunningEmulator;

@@ -11,7 +11,7 @@ import {
 import { AthenaClient, GetWorkGroupCommand } from '@aws-sdk/client-athena';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../index.js';
 import { BASE, EXT, readerCredentials, smallScenario } from './fixture.js';
 
 let emu: RunningEmulator;

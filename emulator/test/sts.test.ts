@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand, STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../index.js';
 import { BASE, EXT, smallScenario } from './fixture.js';
 
 let emu: RunningEmulator;

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import {
   AthenaClient,
   GetQueryExecutionCommand,
@@ -7,8 +8,12 @@ import {
 } from '@aws-sdk/client-athena';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { describe, expect, it } from 'vitest';
-import { loadScenario, startEmulator } from '../../emulator/index.js';
+import { loadScenario, startEmulator } from '../index.js';
 import { smallScenario } from './fixture.js';
+
+/** A shipped scenario file, wherever vitest runs from (the repository or the package). */
+const scenarioFile = (name: string): string =>
+  fileURLToPath(new URL(`../scenarios/${name}`, import.meta.url));
 
 describe('loadScenario', () => {
   it('names the offending fields', async () => {
@@ -21,18 +26,16 @@ describe('loadScenario', () => {
     await expect(
       loadScenario({ ...bad, organization: { id: 'o-exampleorg01', managementAccountId: '999999999999' } }),
     ).rejects.toThrow(/management account 999999999999 is not in accounts/);
-    await expect(loadScenario('emulator/scenarios/missing.yaml')).rejects.toThrow(
-      /cannot read scenario file/,
-    );
+    await expect(loadScenario(scenarioFile('missing.yaml'))).rejects.toThrow(/cannot read scenario file/);
   });
 
   it('loads the demo and builds demo-faults on top of it', async () => {
-    const demo = await loadScenario('emulator/scenarios/demo.yaml');
+    const demo = await loadScenario(scenarioFile('demo.yaml'));
     const members = demo.accounts.filter((a) => a.id !== demo.organization.managementAccountId);
     expect(members.length).toBeGreaterThanOrEqual(13);
     expect(new Set(members.map((a) => a.ou))).toEqual(new Set(['Root/Prod', 'Root/Dev']));
     expect(members.filter((a) => a.state === 'SUSPENDED')).toHaveLength(1);
-    const faults = await loadScenario('emulator/scenarios/demo-faults.yaml');
+    const faults = await loadScenario(scenarioFile('demo-faults.yaml'));
     expect(faults.accounts).toHaveLength(demo.accounts.length + 1);
     expect(faults.roles.map((r) => r.arn)).toContain('arn:aws:iam::230000000001:role/AthenaReader');
     expect(faults.knobs.primaryOutputLocation).toBe(demo.knobs.primaryOutputLocation);
@@ -42,7 +45,7 @@ describe('loadScenario', () => {
 
 describe('demo-faults scenario', () => {
   it('fails the first query of an account with a retryable error, then succeeds', async () => {
-    const emu = await startEmulator({ scenario: 'emulator/scenarios/demo-faults.yaml' });
+    const emu = await startEmulator({ scenario: scenarioFile('demo-faults.yaml') });
     try {
       const region = 'us-east-1';
       const credentials = fromTemporaryCredentials({
