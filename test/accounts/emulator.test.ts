@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator, type ScenarioInput } from '@athena-fanout/emulator';
 import { awsClientConfig } from '../../src/aws/index.js';
 import { describeOrganization, listOrganizationAccounts } from '../../src/accounts/index.js';
 import { FanoutError } from '../../src/errors.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator, type ScenarioInput } from '@athena-fanout/emulator';
 import { discoverOrganizationAccounts } from '../../src/accounts/index.js';
 
 const MGMT = '111111111111';

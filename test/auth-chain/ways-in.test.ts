@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator, type ScenarioInput } from '@athena-fanout/emulator';
 import { FanoutError } from '../../src/errors.js';
 import { baseCredentialProvider, RoleChainResolver } from '../../src/auth-chain/index.js';
 import { type CredentialProvider } from '../../src/aws/index.js';

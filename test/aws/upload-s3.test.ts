@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
+import { type RunningEmulator, startEmulator } from '@athena-fanout/emulator';
 import { FanoutError } from '../../src/errors.js';
 import { s3ObjectExists, uploadFileToS3 } from '../../src/aws/index.js';
 import { tempDir } from '../helpers/arrow-fixtures.js';

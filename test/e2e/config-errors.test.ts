@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '@athena-fanout/emulator';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
 import { emulatorDir } from '../helpers/org-run.js';
 import { EXTERNAL_ID } from '../helpers/org-scenario.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '@athena-fanout/emulator';
 import { POOL_MIN_BYTES } from '../../src/extract/index.js';
 import type { Manifest } from '../../src/manifest.js';
 import type { CliResult } from '../helpers/cli.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
+import { type RunningEmulator, type ScenarioInput } from '@athena-fanout/emulator';
 import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
 import { emulatorDir } from '../helpers/org-run.js';

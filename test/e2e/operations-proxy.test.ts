@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:https';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '@athena-fanout/emulator';
 import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
 import { emulatorDir } from '../helpers/org-run.js';

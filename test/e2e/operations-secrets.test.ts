@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '@athena-fanout/emulator';
 import * as z from 'zod';
 import { emulatorEnv, repoRoot, runCli, type CliResult } from '../helpers/cli.js';
 import { emulatorDir } from '../helpers/org-run.js';

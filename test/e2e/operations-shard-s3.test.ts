@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '@athena-fanout/emulator';
 import type { Manifest } from '../../src/manifest.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';

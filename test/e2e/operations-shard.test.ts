@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import type { RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '@athena-fanout/emulator';
 import type { Manifest } from '../../src/manifest.js';
 import { repoRoot, runCli, type CliResult } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';

@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '@athena-fanout/emulator';
 import type { Manifest } from '../../src/manifest.js';
 import type { Plan, AccessCheck } from '../../src/plan/index.js';
 import { emulatorEnv, runCli } from '../helpers/cli.js';

@@ -1,6 +1,6 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
-import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator, type ScenarioInput } from '@athena-fanout/emulator';
 
 export interface EmulatorClients {
   emu: RunningEmulator;

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulator, type RunningEmulator, type ScenarioInput } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator, type ScenarioInput } from '@athena-fanout/emulator';
 import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, runCli, type CliResult } from './cli.js';
 import { EXTERNAL_ID, MEMBERS, orgScenario } from './org-scenario.js';

@@ -1,4 +1,4 @@
-import type { ScenarioInput } from '../../emulator/index.js';
+import type { ScenarioInput } from '@athena-fanout/emulator';
 
 /**
  * A test organization for end-to-end runs: a management account, ACTIVE members in two OUs, one

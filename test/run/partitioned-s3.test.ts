@@ -11,12 +11,12 @@ import {
 import { Binary, makeData } from 'apache-arrow';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
+import { type RunningEmulator, startEmulator } from '@athena-fanout/emulator';
 import { type UnitValue, writeOutputs } from '../../src/run/index.js';
 import type { PipelineConfig, SinkConfig } from '../../src/config/index.js';
 import { FanoutError } from '../../src/errors.js';
 import { spillBatches } from '../../src/sinks/index.js';
-import { smallScenario } from '../emulator/fixture.js';
+import { smallScenario } from '../helpers/small-org.js';
 import { batchOf, int64Col, openDuckDB, query, tempDir, utf8Col } from '../helpers/arrow-fixtures.js';
 
 const A = '111111111111';

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadScenario, type RunningEmulator, startEmulator } from '../../emulator/index.js';
+import { loadScenario, type RunningEmulator, startEmulator } from '@athena-fanout/emulator';
 import type { Account } from '../../src/accounts/index.js';
 import { parseConfig, type PipelineConfig } from '../../src/config/index.js';
 import { runUnits } from '../../src/run/index.js';

@@ -1,10 +1,10 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
+import { type RunningEmulator, startEmulator } from '@athena-fanout/emulator';
 import { runUnit } from '../../src/run/index.js';
 import { parseConfig, type PipelineConfig } from '../../src/config/index.js';
-import { BASE, smallScenario } from '../emulator/fixture.js';
+import { BASE, smallScenario } from '../helpers/small-org.js';
 
 const ACCOUNT = '111111111111';
 const BUCKET = `unload-${ACCOUNT}`;

@@ -1,6 +1,6 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../../emulator/index.js';
+import { type RunningEmulator, startEmulator } from '@athena-fanout/emulator';
 import { FanoutError } from '../../../src/errors.js';
 import { executeQuery, readQueryResults, renderSql, type SqlVariables } from '../../../src/extract/index.js';
 

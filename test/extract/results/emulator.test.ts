@@ -1,7 +1,7 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { type DataType, TimeUnit, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../../emulator/index.js';
+import { type RunningEmulator, startEmulator } from '@athena-fanout/emulator';
 import { FanoutError } from '../../../src/errors.js';
 import { executeQuery, readQueryResults } from '../../../src/extract/index.js';
 

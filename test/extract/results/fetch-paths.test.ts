@@ -2,7 +2,7 @@ import type { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
 import { type DataType, type RecordBatch, Table, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../../emulator/index.js';
+import type { RunningEmulator } from '@athena-fanout/emulator';
 import { FanoutError } from '../../../src/errors.js';
 import {
   CsvDecodePool,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../../emulator/index.js';
+import type { RunningEmulator } from '@athena-fanout/emulator';
 import { executeQuery, openQueryResults, unloadStatement } from '../../../src/extract/index.js';
-import { smallScenario } from '../../emulator/fixture.js';
+import { smallScenario } from '../../helpers/small-org.js';
 import { type EmulatorClients, startWithClients } from '../../helpers/emulator-clients.js';
 
 const ACCOUNT = '111111111111';

@@ -5,7 +5,7 @@ import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type DataType, type RecordBatch, Table, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../../emulator/index.js';
+import type { RunningEmulator } from '@athena-fanout/emulator';
 import { FanoutError } from '../../../src/errors.js';
 import {
   executeQuery,
@@ -14,7 +14,7 @@ import {
   openQueryResults,
   unloadStatement,
 } from '../../../src/extract/index.js';
-import { smallScenario } from '../../emulator/fixture.js';
+import { smallScenario } from '../../helpers/small-org.js';
 import { duckRows } from '../../helpers/duckdb.js';
 import { startWithClients } from '../../helpers/emulator-clients.js';
 
