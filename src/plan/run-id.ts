@@ -18,9 +18,9 @@ const RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
  */
 export function validateRunId(id: string, source: string): string {
   const problem = !RUN_ID.test(id)
-    ? 'expected 1 to 128 characters of letters, digits and ._- (it names a directory)'
+    ? 'a run id is 1 to 128 characters of letters, digits and ._- (it names a directory)'
     : id === '.' || id === '..'
-      ? 'must not be "." or "..": it names a directory under the manifest\'s folder'
+      ? 'a run id must not be "." or "..": it names a directory under the manifest\'s folder'
       : undefined;
   if (problem === undefined) return id;
   throw new ConfigError([{ path: '', message: `${source} ${JSON.stringify(id)}: ${problem}` }]);
