@@ -4,6 +4,7 @@ import { ConfigError, unitError } from '../errors.js';
 import { finishManifest, summarize, publishMetrics } from '../run/index.js';
 import { writeJsonAtomic, removeSpillArea } from '../sinks/index.js';
 import { combineManifests, lastEnd, readShardManifests, mergeOutputs } from '../merge/index.js';
+import { validateRunId } from '../plan/index.js';
 
 /**
  * `athena-fanout merge --run RUN_ID`: one manifest from the shard manifests (a shard that is missing or
@@ -16,6 +17,7 @@ export async function mergeCommand(
   runId: string,
   log: Logger,
 ): Promise<number> {
+  validateRunId(runId, 'merge --run');
   const { config } = await loadConfig(configPath ? { configPath } : {});
   const shards = await readShardManifests(config.manifest, runId);
   const draft = combineManifests(runId, shards);

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ROLE_ARN, SESSION_NAME } from './role-hop.js';
-import { durationSeconds, strict, text } from './schema-parts.js';
+import { durationSeconds, localPath, strict, text } from './schema-parts.js';
 
 const SAML_PROVIDER_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:saml-provider\/[\w+=,.@-]{1,128}$/;
 /** A virtual device ARN (arn:aws:iam::ACCOUNT:mfa/NAME) or a hardware device's serial. */
@@ -9,12 +9,13 @@ const MFA_SERIAL = /^[\w+=/:,.@-]{9,256}$/;
 const roleArn = text((arn) =>
   ROLE_ARN.test(arn) ? undefined : 'expected a role ARN like arn:aws:iam::111111111111:role/CiRole',
 );
-const path = z.string().min(1, { error: 'expected a file path' });
+const tokenFile = localPath('the token is read from a local file');
+const assertionFile = localPath('the assertion is read from a local file');
 const secret = z.string().min(1, { error: 'must not be empty' });
 
 const webIdentitySchema = strict({
   roleArn,
-  tokenFile: path,
+  tokenFile,
   sessionName: z
     .string()
     .regex(SESSION_NAME, { error: 'expected 2 to 64 characters of letters, digits and _+=,.@-' })
@@ -27,7 +28,7 @@ const samlSchema = strict({
   principalArn: z.string().regex(SAML_PROVIDER_ARN, {
     error: 'expected the identity provider ARN, like arn:aws:iam::111111111111:saml-provider/Okta',
   }),
-  assertionFile: path.optional(),
+  assertionFile: assertionFile.optional(),
   assertionCommand: z.string().min(1, { error: 'expected a shell command' }).optional(),
   durationSeconds: durationSeconds.optional(),
 }).superRefine((saml, ctx) => {

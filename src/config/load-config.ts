@@ -1,7 +1,9 @@
+import { access } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, extname, join, parse, resolve } from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { executingFieldsIn } from './executing-fields.js';
 import { validateConfig } from './parse-config.js';
 import { parseSource } from './source-locator.js';
 import type { LoadConfigOptions, LoadedConfig } from './types.js';
@@ -32,8 +34,10 @@ function explorer() {
 }
 
 /**
- * Finds (`pipeline.config.yaml|yml|json` from `cwd` up to the home directory) or loads (`configPath`)
- * the config file, then validates and normalises it. Throws ConfigError carrying every issue.
+ * Finds (`pipeline.config.yaml|yml|json` from `cwd` up to the repository root or the home directory)
+ * or loads (`configPath`) the config file, then validates and normalises it. A found config that
+ * would run a command is refused: only `--config` may name such a file. Throws ConfigError carrying
+ * every issue.
  */
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const cwd = resolve(opts.cwd ?? process.cwd());
@@ -49,6 +53,21 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   if (source.value === null || source.value === undefined) {
     fail([{ path: '', message: 'the file has no settings; start with "version: 1"' }]);
   }
+  if (opts.configPath === undefined) {
+    const executing = executingFieldsIn(source.value);
+    if (executing.length > 0) {
+      fail(
+        executing.map((path) => {
+          const at = source.locator.locate(path);
+          return {
+            path: path.join('.'),
+            message: `runs a command, and this config was found by searching from ${cwd} rather than named with --config: a config file found that way may not be yours, so nothing in it is run. If you trust it, pass --config ${file}`,
+            ...(at === undefined ? {} : { line: at.line, column: at.column }),
+          };
+        }),
+      );
+    }
+  }
   const result = validateConfig(
     source.value,
     { file, env: opts.env ?? process.env, baseDir: dirname(file) },
@@ -59,7 +78,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
 }
 
 async function findConfig(cwd: string): Promise<string> {
-  const dirs = searchDirs(cwd);
+  const dirs = await searchDirs(cwd);
   const search = explorer();
   for (const dir of dirs) {
     const found = await search.search(dir);
@@ -68,21 +87,35 @@ async function findConfig(cwd: string): Promise<string> {
   throw new ConfigError([
     {
       path: '',
-      message: `no ${CONFIG_FILE_NAMES.join(', ')} found in ${dirs.join(', ')}; create one or pass --config FILE`,
+      message: `no ${CONFIG_FILE_NAMES.join(', ')} found in ${dirs.join(', ')} (the search stops at the repository root or the home directory); create one or pass --config FILE`,
     },
   ]);
 }
 
-/** `cwd` and its parents, stopping at the home directory (or the root when outside it). */
-function searchDirs(cwd: string): string[] {
-  const stop = homedir();
+/**
+ * `cwd` and its parents up to the nearest repository root (a directory holding `.git`) or the home
+ * directory, whichever comes first. Outside both, only `cwd` itself: the search never climbs into
+ * shared directories such as `/tmp` or `/`.
+ */
+async function searchDirs(cwd: string): Promise<string[]> {
+  const home = homedir();
   const dirs = [cwd];
-  let dir = cwd;
-  while (dir !== stop && dirname(dir) !== dir) {
-    dir = dirname(dir);
+  for (let dir = cwd; ;) {
+    if (await exists(join(dir, '.git'))) return dirs;
+    // A home of `/` (some containers) is no boundary: it would let the search reach the root.
+    if (dir === home && dir !== parse(dir).root) return dirs;
+    const parent = dirname(dir);
+    if (parent === dir) return [cwd];
+    dir = parent;
     dirs.push(dir);
   }
-  return dirs;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function readConfig(file: string, explicit: boolean): Promise<string> {

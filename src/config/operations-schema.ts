@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import * as z from 'zod';
-import { positive, strict, text } from './schema-parts.js';
+import { localPath, shutdownSeconds, strict, text } from './schema-parts.js';
 
 function cronProblem(pattern: string): string | undefined {
   try {
@@ -33,7 +33,7 @@ export const scheduleSchema = strict(
       description:
         'On SIGTERM during a run: drain lets it finish (up to shutdownDeadlineSeconds, then cancels); cancel stops it at once.',
     }),
-    shutdownDeadlineSeconds: positive.default(300),
+    shutdownDeadlineSeconds: shutdownSeconds.default(300),
     runOnStart: z
       .boolean()
       .default(false)
@@ -43,9 +43,11 @@ export const scheduleSchema = strict(
 );
 
 export const metricsSchema = strict({
-  file: z.string().min(1).optional().meta({
-    description: 'Prometheus text file written after each run (node_exporter textfile collector: *.prom).',
-  }),
+  file: localPath('the metrics file is written locally (push to a Pushgateway with metrics.pushgateway)')
+    .optional()
+    .meta({
+      description: 'Prometheus text file written after each run (node_exporter textfile collector: *.prom).',
+    }),
   pushgateway: z
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL of a Prometheus Pushgateway' })
     .optional(),

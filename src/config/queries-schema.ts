@@ -1,13 +1,20 @@
 import * as z from 'zod';
 import { fillPlaceholders } from './placeholders.js';
 import { regions } from './region-schema.js';
-import { SAMPLE_ACCOUNT_ID, accountId, strict, text, whenMissing } from './schema-parts.js';
+import {
+  S3_BUCKET,
+  SAMPLE_ACCOUNT_ID,
+  accountId,
+  queryTimeoutSeconds,
+  strict,
+  text,
+  whenMissing,
+} from './schema-parts.js';
 
 // `athena:` and each of `queries:`: a query takes the same settings, `athena:` giving their defaults.
 
 const WORKGROUP = /^[\w.-]{1,128}$/;
 const QUERY_NAME = /^[A-Za-z0-9_-]+$/;
-const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** Athena's limit on the query string. */
 const MAX_SQL_BYTES = 262_144;
 
@@ -44,10 +51,7 @@ const unloadOptions = strict({
 const encryption = z.enum(['SSE_S3', 'SSE_KMS', 'CSE_KMS'], { error: 'expected SSE_S3, SSE_KMS or CSE_KMS' });
 const executionFields = {
   /** Stop the query (StopQueryExecution) when it runs longer; the unit is then `timed_out`. */
-  timeoutSeconds: z
-    .number({ error: 'expected seconds > 0' })
-    .positive({ error: 'expected seconds > 0' })
-    .optional(),
+  timeoutSeconds: queryTimeoutSeconds.optional(),
   encryption: encryption.optional(),
   kmsKey: name.optional(),
   /** Athena result reuse: up to 10080 minutes (7 days). */
@@ -85,8 +89,9 @@ export const athenaSchema = strict({
   ...executionFields,
   /** USD per TB scanned, for the manifest's cost estimate. */
   pricePerTB: z
-    .number({ error: 'expected a price >= 0' })
-    .min(0, { error: 'expected a price >= 0' })
+    .number({ error: 'expected a price from 0 to 1000' })
+    .min(0, { error: 'expected a price from 0 to 1000' })
+    .max(1000, { error: 'expected a price from 0 to 1000' })
     .default(5),
 }).superRefine(checkKmsKey);
 

@@ -5,7 +5,7 @@ import { metricsSchema, scheduleSchema } from './operations-schema.js';
 import { provenanceSchema } from './provenance-schema.js';
 import { athenaSchema, queriesSchema } from './queries-schema.js';
 import { regionName, regions } from './region-schema.js';
-import { positive, strict } from './schema-parts.js';
+import { MAX_CONCURRENCY, MAX_RETRIES, count, localPath, strict, wholeNumber } from './schema-parts.js';
 import { sinksSchema } from './sinks-schema.js';
 
 export { SAMPLE_ACCOUNT_ID } from './schema-parts.js';
@@ -26,17 +26,13 @@ export const pipelineConfigSchema = strict({
   accounts: accountsSchema.prefault({}),
   athena: athenaSchema.prefault({}),
   concurrency: strict({
-    queries: positive.default(16),
-    perAccount: positive.default(2),
-    accounts: positive.default(8),
+    queries: count(MAX_CONCURRENCY).default(16),
+    perAccount: count(MAX_CONCURRENCY).default(2),
+    accounts: count(MAX_CONCURRENCY).default(8),
   }).prefault({}),
   retries: strict({
     /** Resubmissions of a query that FAILED with a retryable (or SYSTEM) error. */
-    query: z
-      .number({ error: 'expected a whole number >= 0' })
-      .int()
-      .min(0, { error: 'expected a whole number >= 0' })
-      .default(2),
+    query: wholeNumber(0, MAX_RETRIES, `expected a whole number from 0 to ${MAX_RETRIES}`).default(2),
   }).prefault({}),
   /** Stop everything at the first failed unit (default: one account's failure never stops the others). */
   failFast: z.boolean().default(false),
@@ -51,7 +47,10 @@ export const pipelineConfigSchema = strict({
   sinks: sinksSchema,
   /** Columns naming where each row came from (account_id on by default). */
   provenance: provenanceSchema.prefault({}),
-  manifest: z.string().min(1).default('out/manifest.json'),
+  /** A local file: s3:// is refused here rather than taken as a folder named `s3:`. */
+  manifest: localPath('the manifest is written to a local file, e.g. out/manifest.json').default(
+    'out/manifest.json',
+  ),
   schedule: scheduleSchema.optional(),
   metrics: metricsSchema.optional(),
 }).superRefine((config, ctx) => {

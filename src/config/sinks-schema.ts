@@ -1,7 +1,5 @@
 import * as z from 'zod';
-import { positive, strict, whenMissing } from './schema-parts.js';
-
-const sinkPath = z.string().min(1, { error: 'expected a file path, e.g. out/{query}.parquet' });
+import { MAX_ROW_GROUP_SIZE, count, sinkPath, strict, whenMissing } from './schema-parts.js';
 
 // What a run does when a sink's file is already there: replace it atomically, fail that output, or keep it.
 const ifExists = z
@@ -30,7 +28,7 @@ export const sinksSchema = z
           type: z.literal('parquet'),
           path: sinkPath,
           compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).default('zstd'),
-          rowGroupSize: positive.optional(),
+          rowGroupSize: count(MAX_ROW_GROUP_SIZE).optional(),
           ifExists,
           layout,
           ...s3Options,

@@ -32,12 +32,13 @@ export interface ParsedSource {
 }
 
 /**
- * `{query}`, `{accountId}` and `${NAME}` inside a flow collection (`- { path: out/{query}.parquet }`,
- * `[${TABLE}]`) are not valid YAML, yet that is how they are naturally written. They are swapped for
- * same-length stand-ins before parsing (so line and column stay true) and restored in every parsed
- * string. Only configs that would otherwise fail change: no field takes a mapping keyed by them.
+ * `{query}`, `{runId}`, `{runDate}`, `{region}`, `{accountId}` and `${NAME}` inside a flow collection
+ * (`- { path: out/{runDate}/{query}.parquet }`, `[${TABLE}]`) are not valid YAML, yet that is how they
+ * are naturally written. They are swapped for same-length stand-ins before parsing (so line and column
+ * stay true) and restored in every parsed string. Only configs that would otherwise fail change: no
+ * field takes a mapping keyed by them.
  */
-const PLACEHOLDER = /(\$)\{([A-Za-z_]\w*)\}|\{(query|accountId)\}/g;
+const PLACEHOLDER = /(\$)\{([A-Za-z_]\w*)\}|\{(query|runId|runDate|region|accountId)\}/g;
 const OPEN = '\u27e6';
 const CLOSE = '\u27e7';
 const STAND_IN = new RegExp(`${OPEN}(\\w+)${CLOSE}`, 'g');

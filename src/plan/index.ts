@@ -3,7 +3,7 @@ export { iamPolicies } from './iam-policy/iam-policies.js';
 export type { PolicyDocument, PolicyStatement } from './iam-policy/policy-document.js';
 export { buildPlan, formatPlan, type Plan } from './plan.js';
 export { resolveAccounts } from './resolve-accounts.js';
-export { makeRunId } from './run-id.js';
+export { makeRunId, validateRunId } from './run-id.js';
 export {
   itemsOfShard,
   resolveShard,

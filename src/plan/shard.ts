@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { validateRunId } from './run-id.js';
 
 /** This process's slice of the run: units whose rank mod `count` is `index` (0-based). */
 export interface Shard {
@@ -50,11 +51,15 @@ export function sharedRunId(
   flag: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): string | undefined {
+  const source =
+    flag !== undefined
+      ? '--run-id'
+      : env.ATHENA_FANOUT_RUN_ID !== undefined
+        ? 'ATHENA_FANOUT_RUN_ID'
+        : 'AWS_BATCH_JOB_ID';
   const id = flag ?? env.ATHENA_FANOUT_RUN_ID ?? env.AWS_BATCH_JOB_ID?.split(':')[0];
   if (id === undefined || id === '') return undefined;
-  if (!/^[\w.-]{1,128}$/.test(id))
-    throw usage(`run id "${id}": expected 1-128 characters of letters, digits and ._-`);
-  return id;
+  return validateRunId(id, source);
 }
 
 function unitHash(accountId: string, region: string): string {

@@ -12,6 +12,8 @@ scratchEach((scratch) => ({ dir, valid } = scratch));
 
 describe('finding the config file', () => {
   it('finds pipeline.config.yaml in a parent directory and resolves paths against its directory', async () => {
+    // The search climbs no further than the repository root (or home).
+    await mkdir(join(dir, '.git'));
     await writeFile(join(dir, 'pipeline.config.yaml'), valid);
     const sub = join(dir, 'a', 'b');
     await mkdir(sub, { recursive: true });
@@ -23,6 +25,7 @@ describe('finding the config file', () => {
   it('prefers the nearest directory, and reads .yml and .json too', async () => {
     const sub = join(dir, 'project');
     await mkdir(sub);
+    await mkdir(join(dir, '.git'));
     await writeFile(join(dir, 'pipeline.config.yaml'), valid);
     await writeFile(
       join(sub, 'pipeline.config.yml'),
@@ -66,6 +69,7 @@ describe('finding the config file', () => {
   it('no config anywhere names the directories searched and how to give one', async () => {
     const sub = join(dir, 'empty');
     await mkdir(sub);
+    await mkdir(join(dir, '.git'));
     const err: unknown = await loadConfig({ cwd: sub, env: ENV }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     const message = (err as ConfigError).message;

@@ -77,7 +77,7 @@ queries:
         expect.stringMatching(/^athena\.kmsKey: required with encryption: SSE_KMS/),
         expect.stringMatching(/^queries\.0\.kmsKey: only with encryption: SSE_KMS or CSE_KMS/),
         expect.stringMatching(/^queries\.1\.resultReuseMinutes: expected whole minutes from 1 to 10080/),
-        expect.stringMatching(/^queries\.1\.timeoutSeconds: expected seconds > 0/),
+        expect.stringMatching(/^queries\.1\.timeoutSeconds: expected whole seconds from 1 to 604800/),
         expect.stringMatching(/^queries\.1\.accounts\.0: expected a 12-digit account id/),
         expect.stringMatching(/^vars\.bad-name/),
       ]),

@@ -214,11 +214,11 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
       '  - { name: q, sql: SELECT 1 }\n  - { name: r, sql: SELECT 2 }\n',
     ).replace(
       '{ type: parquet, path: q.parquet }',
-      "{ type: parquet, path: 's3://b/lake/', layout: partitioned, kmsKeyId: alias/k, bucketKey: true }",
+      "{ type: parquet, path: 's3://lake-bucket/lake/', layout: partitioned, kmsKeyId: alias/k, bucketKey: true }",
     );
     const { config } = ok(parseConfig(parse(yaml), { env: {}, baseDir: '/b' }));
     expect(config.sinks[0]).toMatchObject({
-      path: 's3://b/lake/',
+      path: 's3://lake-bucket/lake/',
       layout: 'partitioned',
       kmsKeyId: 'alias/k',
       bucketKey: true,
