@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator } from '@athena-fanout/emulator';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
 import { EXCLUDED, EXTERNAL_ID, MANAGEMENT, orgScenario } from '../helpers/org-scenario.js';
 
