@@ -152,11 +152,32 @@ export class Organizations {
   handle = (caller: Principal, action: string, input: Record<string, unknown>): Promise<unknown> => {
     try {
       this.requireAccess(caller, action);
+      if (action === 'ListTagsForResource') this.failTagRead(caller, input.ResourceId);
       return Promise.resolve(this.dispatch(action, input));
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   };
+
+  /** The failTagReads knob: an IAM deny on one account's tags, or an account gone since it was listed. */
+  private failTagRead(caller: Principal, resourceId: unknown): void {
+    const rule = this.scenario.knobs.failTagReads.find((r) => r.account === resourceId);
+    if (rule?.error === 'Removed') {
+      throw new ApiError(
+        'TargetNotFoundException',
+        "We can't find a root, OU, account, or policy with the TargetId that you specified.",
+        400,
+      );
+    }
+    if (rule?.error === 'AccessDenied') {
+      const resource = `${this.arnPrefix()}:account/${this.scenario.organization.id}/${rule.account}`;
+      throw new ApiError(
+        'AccessDeniedException',
+        `User: ${caller.arn} is not authorized to perform: organizations:ListTagsForResource on resource: ${resource} with an explicit deny in an identity-based policy`,
+        400,
+      );
+    }
+  }
 
   private dispatch(action: string, input: Record<string, unknown>): unknown {
     const org = this.scenario.organization;
