@@ -71,8 +71,8 @@ async function expectContained(org: OrgDir, m: Manifest, result: CliResult) {
     state: 'failed',
     rows: 0,
     bytes: 0,
-    error: { message: expect.stringMatching(/q1\.parquet already exists and the sink says ifExists: error/) },
   });
+  expect(q1parquet!.error!.message).toMatch(/q1\.parquet already exists and the sink says ifExists: error/);
   // The existing file is untouched.
   expect(await readFile(join(out, 'q1.parquet'), 'utf8')).toBe('not ours');
   // q1's other sinks and every sink of q2 are written.
