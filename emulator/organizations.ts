@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Principal } from './identity.js';
+import { failTagRead } from './organizations-faults.js';
 import { ApiError } from './protocol.js';
 import type { Scenario, ScenarioAccount } from './scenario.js';
 
@@ -152,6 +153,8 @@ export class Organizations {
   handle = (caller: Principal, action: string, input: Record<string, unknown>): Promise<unknown> => {
     try {
       this.requireAccess(caller, action);
+      if (action === 'ListTagsForResource')
+        failTagRead(this.scenario, this.arnPrefix(), caller, input.ResourceId);
       return Promise.resolve(this.dispatch(action, input));
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));

@@ -131,6 +131,13 @@ const knobsSchema = z.object({
     )
     .default([]),
   /**
+   * ListTagsForResource of these accounts fails as AWS fails it: `AccessDenied` (a policy denies the
+   * caller this account's tags) or `Removed` (the account left the organization after it was listed).
+   */
+  failTagReads: z
+    .array(z.object({ account: accountId, error: z.enum(['AccessDenied', 'Removed']) }))
+    .default([]),
+  /**
    * Fractional digits printed for DuckDB's microsecond TIMESTAMP / TIMESTAMPTZ values: 3 is Athena's
    * timestamp(3), 6 models Iceberg timestamp(6) columns. ColumnInfo keeps saying Precision 3.
    */

@@ -58,12 +58,19 @@ export interface SkippedAccountRecord {
   reason: string;
 }
 
+/** written: the output is in place; failed: it could not be written (rows and bytes 0; see `error`). */
+export type OutputState = 'written' | 'failed';
+
 export interface OutputRecord {
   query: string;
   type: string;
   path: string;
   rows: number;
   bytes: number;
+  /** Absent in manifests written before outputs could fail alone: those were written. */
+  state?: OutputState;
+  /** Why a failed output could not be written; the run's other outputs were still written. */
+  error?: UnitError;
 }
 
 export interface GroupTotals {

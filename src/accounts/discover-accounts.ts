@@ -1,3 +1,4 @@
+import { unitError } from '../errors.js';
 import type { Account, SkippedAccount } from './account.js';
 import { AccountTagReader, tagMismatch } from './account-tags.js';
 import type { OrganizationsCallOptions } from './list-organization-accounts.js';
@@ -51,15 +52,26 @@ export async function discoverOrganizationAccounts(
   const filter = scope.tags && Object.keys(scope.tags).length > 0 ? scope.tags : undefined;
   if (filter || scope.readTags) {
     const reader = new AccountTagReader(client, opts);
-    const tagged = await Promise.all(
+    // One account's tags failing (access denied, the account left the organization mid-run) skips
+    // that account with AWS's words; the others go on.
+    const tagged = await Promise.allSettled(
       selected.map(async (account) => ({ ...account, tags: await reader.read(account.id) })),
     );
+    // A cancelled run stops here rather than skipping every account.
+    opts.signal?.throwIfAborted();
+    const accounts = selected;
     selected = [];
-    for (const account of tagged) {
+    tagged.forEach((result, i) => {
+      if (result.status === 'rejected') {
+        const reason = `its tags could not be read: ${unitError(result.reason).message}`;
+        skipped.push({ account: accounts[i]!, reason });
+        return;
+      }
+      const account = result.value;
       const mismatch = filter ? tagMismatch(account.tags, filter) : undefined;
       if (mismatch) skipped.push({ account, reason: mismatch });
       else selected.push(account);
-    }
+    });
   }
   const warnings = [
     ...tree.unmatchedExcludes.map(

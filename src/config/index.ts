@@ -27,3 +27,9 @@ export { sourceIsRoleSession, type CredentialSource, type MfaSource } from './cr
 export { accountChainStartsAtMaster } from './account-chain-start.js';
 export * from './role-hop.js';
 export * from './placeholders.js';
+export {
+  misplacedMarkerMessage,
+  templateMarkers,
+  type MarkerContext,
+  type TemplateMarker,
+} from './sql-template.js';

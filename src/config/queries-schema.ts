@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { fillPlaceholders } from './placeholders.js';
+import { misplacedMarkers } from './sql-template.js';
 import { regions } from './region-schema.js';
 import {
   S3_BUCKET,
@@ -102,7 +103,8 @@ const querySchema = strict({
   sql: text((sql) => {
     if (sql.trim() === '') return 'must not be empty';
     const bytes = Buffer.byteLength(sql, 'utf8');
-    return bytes > MAX_SQL_BYTES ? `is ${bytes} bytes; Athena accepts at most ${MAX_SQL_BYTES}` : undefined;
+    if (bytes > MAX_SQL_BYTES) return `is ${bytes} bytes; Athena accepts at most ${MAX_SQL_BYTES}`;
+    return misplacedMarkers(sql);
   }),
   workgroup: workgroup.optional(),
   database: name.optional(),
@@ -119,7 +121,7 @@ const querySchema = strict({
     .min(1, { error: 'lists no account: leave it out to run everywhere' })
     .optional(),
   /** Values for the SQL's `?` placeholders, sent as ExecutionParameters (templates allowed). */
-  parameters: z.array(z.string()).optional(),
+  parameters: z.array(text(misplacedMarkers)).optional(),
 }).superRefine(checkKmsKey);
 
 export const queriesSchema = z

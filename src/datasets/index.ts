@@ -1,5 +1,5 @@
 export { type DatasetStore } from './dataset-store.js';
-export { isFile, readStaged, stagedPartPath, stagedSchema, stageUnits } from './shard-staging.js';
+export { isFile, readStaged, stagedPartPath, stagedSchema, stageUnits, stagingDir } from './shard-staging.js';
 export {
   type DatasetFile,
   datasetManifest,

@@ -38,7 +38,7 @@ export async function stageUnits(
     rows += u.data.rows;
     bytes += u.data.bytes;
   }
-  return { path: join(root, datasetName(query)), rows, bytes };
+  return { path: stagingDir(root, query), rows, bytes };
 }
 
 /** The schema of a staged part: only its first message is read. */
@@ -64,4 +64,9 @@ export async function isFile(path: string): Promise<boolean> {
     (s) => s.isFile(),
     () => false,
   );
+}
+
+/** Where a shard stages the units of `query` under its staging root. */
+export function stagingDir(root: string, query: string): string {
+  return join(root, datasetName(query));
 }

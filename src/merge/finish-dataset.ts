@@ -13,6 +13,7 @@ import {
   SUCCESS_MARKER,
 } from '../datasets/index.js';
 import { shardFailed } from './merge-manifests.js';
+import { isWritten } from '../run/index.js';
 
 /** A unit of the run that succeeded, with its staged results. */
 export interface StagedResult {
@@ -57,7 +58,7 @@ export async function finishDataset(
 ): Promise<{ output?: OutputRecord; warning?: string }> {
   const { store, sink, query } = d;
   const written = d.shards.flatMap((m) =>
-    m.outputs.filter((o) => o.query === query.name && o.path === store.location),
+    m.outputs.filter((o) => o.query === query.name && o.path === store.location && isWritten(o)),
   );
   if (written.length === 0) return {};
   const accountKey = query.provenance.find((p) => p.field === 'account_id')?.name ?? 'account_id';

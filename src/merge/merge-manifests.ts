@@ -44,7 +44,8 @@ export function shardFailed(m: Manifest): boolean {
 }
 
 /**
- * The run's manifest from its shards' (outputs are added by the caller): every unit, the shards that
+ * The run's manifest from its shards' (outputs are added by the caller, after the shards' failed
+ * ones, each named by its shard): every unit, the shards that
  * are missing or failed named in `shards` and `error`, so the run is partial (or failed) unless every
  * shard is present and none failed. An interrupted shard makes the run partial, not interrupted: the
  * merge itself was not.
@@ -84,7 +85,15 @@ export function combineManifests(
     // A shard stopped before discovery has no accounts to tell.
     accounts: (manifests.find((m) => m.accounts.discovered > 0) ?? first).accounts,
     units: manifests.flatMap((m) => m.units),
-    outputs: [],
+    // A shard's output that failed (its staged units, its share of a dataset) is a failure of the run.
+    outputs: manifests.flatMap((m) =>
+      m.outputs
+        .filter((o) => o.state === 'failed')
+        .map((o) => ({
+          ...o,
+          error: { ...o.error!, message: `shard ${m.shard!.index}: ${o.error?.message ?? 'failed'}` },
+        })),
+    ),
     warnings,
     ...(calls.length > 0
       ? {

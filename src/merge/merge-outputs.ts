@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { awsClientConfig, s3ObjectExists } from '../aws/index.js';
 import type { PipelineConfig, SinkConfig } from '../config/index.js';
 import { FanoutError, unitError } from '../errors.js';
-import { type ManifestDraft, renderPath } from '../run/index.js';
+import { attemptOutput, type ManifestDraft, mayWrite, renderPath, type Written } from '../run/index.js';
 import { unionSchemas, writeSink } from '../sinks/index.js';
 import type { Manifest } from '../manifest.js';
 import { finishDataset, type StagedResult } from './finish-dataset.js';
@@ -35,57 +35,85 @@ type Query = PipelineConfig['queries'][number];
  * unioned as a single run would; partitioned datasets conformed to that schema, cleared of stale parts
  * and marked complete; each merged sink written from the staged units, streamed one record batch at a
  * time (the writers conform each batch), so memory holds a batch and a row group, never a part.
+ * Each output is attempted alone: one that fails is recorded as failed and the others are written.
  */
 export async function mergeOutputs(ctx: MergeContext): Promise<void> {
-  const { config, runId, draft } = ctx;
+  const { config } = ctx;
   let s3Client: S3Client | undefined;
   const s3 = () => (s3Client ??= new S3Client(awsClientConfig('s3', { region: config.region })));
   try {
-    for (const query of config.queries) {
-      const vars = { query: query.name, runId, runDate: runId.slice(0, 8), region: config.region };
-      const staged = await stagedUnits(ctx, query);
-      if (staged.length === 0) {
-        draft.warnings.push(`query ${query.name}: no account succeeded, so no output file was written`);
-        continue;
-      }
-      const union = unionSchemas(
-        staged.map((s) => s.schema),
-        staged.map((s) => `account ${s.unit.accountId}`),
-      );
-      draft.warnings.push(...union.warnings.map((w) => `query ${query.name}: ${w}`));
-      if (query.schema === 'strict' && union.incompatible.length > 0) {
-        const message = `query ${query.name}: schema: strict and the accounts disagree on the type of ${union.incompatible.join(', ')}; no output written`;
-        draft.warnings.push(message);
-        for (const { unit } of staged) {
-          unit.state = 'failed';
-          unit.error = unitError(
-            new FanoutError(message, { context: { stage: 'sink', queryName: query.name } }),
-          );
-        }
-        continue;
-      }
-      for (const sink of config.sinks) {
-        const path = renderPath(sink.path, vars);
-        if (sink.layout === 'partitioned') {
-          const { output, warning } = await finishDataset({
-            store: datasetStore(sink, path, query.name, s3),
-            sink,
-            query,
-            runId,
-            region: draft.region,
-            shards: ctx.shards,
-            allPresent: ctx.allPresent,
-            staged,
-            schema: union.schema,
-            log: ctx.log,
-          });
-          if (output) draft.outputs.push(output);
-          if (warning) draft.warnings.push(warning);
-        } else await writeMerged(ctx, sink, path, query, staged, union.schema, s3);
-      }
-    }
+    for (const query of config.queries) await mergeQuery(ctx, query, s3);
   } finally {
     s3Client?.destroy();
+  }
+}
+
+/**
+ * One query's outputs, each attempted alone: one that fails is recorded as failed with its error and
+ * the others are still written. When the staged units cannot even be read, every sink of the query
+ * fails with that error.
+ */
+async function mergeQuery(ctx: MergeContext, query: Query, s3: () => S3Client): Promise<void> {
+  const { config, runId, draft } = ctx;
+  const vars = { query: query.name, runId, runDate: runId.slice(0, 8), region: config.region };
+  const targets = config.sinks.map((sink) => {
+    const path = renderPath(sink.path, vars);
+    return sink.layout === 'partitioned'
+      ? { sink, path, store: datasetStore(sink, path, query.name, s3) }
+      : { sink, path };
+  });
+  let staged: StagedResult[];
+  let schema: Schema;
+  try {
+    staged = await stagedUnits(ctx, query);
+    if (staged.length === 0) {
+      draft.warnings.push(`query ${query.name}: no account succeeded, so no output file was written`);
+      return;
+    }
+    const union = unionSchemas(
+      staged.map((s) => s.schema),
+      staged.map((s) => `account ${s.unit.accountId}`),
+    );
+    draft.warnings.push(...union.warnings.map((w) => `query ${query.name}: ${w}`));
+    if (query.schema === 'strict' && union.incompatible.length > 0) {
+      const message = `query ${query.name}: schema: strict and the accounts disagree on the type of ${union.incompatible.join(', ')}; no output written`;
+      draft.warnings.push(message);
+      for (const { unit } of staged) {
+        unit.state = 'failed';
+        unit.error = unitError(
+          new FanoutError(message, { context: { stage: 'sink', queryName: query.name } }),
+        );
+      }
+      return;
+    }
+    schema = union.schema;
+  } catch (err) {
+    const failure = err instanceof Error ? err : new Error(String(err));
+    for (const t of targets) {
+      const target = { query: query.name, type: t.sink.type, path: t.store?.location ?? t.path };
+      await attemptOutput(draft.outputs, target, ctx.log, () => Promise.reject(failure));
+    }
+    return;
+  }
+  for (const { sink, path, store } of targets) {
+    const target = { query: query.name, type: sink.type, path: store?.location ?? path };
+    await attemptOutput(draft.outputs, target, ctx.log, async () => {
+      if (!store) return writeMerged(ctx, sink, path, query, staged, schema, s3);
+      const { output, warning } = await finishDataset({
+        store,
+        sink,
+        query,
+        runId,
+        region: draft.region,
+        shards: ctx.shards,
+        allPresent: ctx.allPresent,
+        staged,
+        schema,
+        log: ctx.log,
+      });
+      if (warning) draft.warnings.push(warning);
+      return output;
+    });
   }
 }
 
@@ -108,6 +136,7 @@ async function stagedUnits(ctx: MergeContext, query: Query): Promise<StagedResul
   return out;
 }
 
+/** A merged sink written from the staged units; undefined when ifExists kept the file there. */
 async function writeMerged(
   ctx: MergeContext,
   sink: SinkConfig,
@@ -116,27 +145,14 @@ async function writeMerged(
   staged: StagedResult[],
   schema: Schema,
   s3: () => S3Client,
-): Promise<void> {
+): Promise<Written> {
   const present = path.startsWith('s3://') ? () => s3ObjectExists(s3(), path) : () => exists(path);
-  if (sink.ifExists !== 'overwrite' && (await present())) {
-    if (sink.ifExists === 'skip') {
-      ctx.draft.warnings.push(`query ${query.name}: ${path} exists and ifExists is skip: kept as it was`);
-      return;
-    }
-    throw new FanoutError(`${path} already exists and the sink says ifExists: error`, {
-      context: { stage: 'sink', path, queryName: query.name },
-    });
-  }
+  const warn = { warnings: ctx.draft.warnings, kept: 'kept as it was' };
+  if (!(await mayWrite(sink, query.name, path, present, warn))) return undefined;
   const batches = async function* () {
     for (const s of staged) yield* readStaged(s.path);
   };
   const written = await writeSink(sink, path, schema, batches(), s3);
-  ctx.draft.outputs.push({
-    query: query.name,
-    type: sink.type,
-    path,
-    rows: written.rows,
-    bytes: written.bytes,
-  });
   ctx.log.info({ query: query.name, path, rows: written.rows, parts: staged.length }, 'output merged');
+  return { rows: written.rows, bytes: written.bytes };
 }

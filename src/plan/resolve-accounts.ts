@@ -1,5 +1,5 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import type { PipelineConfig } from '../config/index.js';
+import { type PipelineConfig, templateMarkers } from '../config/index.js';
 import { awsClientConfig, type CredentialProvider } from '../aws/index.js';
 import { type RoleChainResolver } from '../auth-chain/index.js';
 import {
@@ -33,12 +33,17 @@ export interface ResolveAccountsOptions {
 
 /**
  * Tags cost one ListTagsForResource per account, so they are read only when a filter needs them or a
- * query mentions them (templates).
+ * query's template uses a `{{tags.KEY}}` marker (in its `sql` or `parameters`: the only templates that
+ * can; output locations and sink paths take `<accountId>`/`{region}`-style placeholders, never tags).
  */
 export function needsTags(config: PipelineConfig): boolean {
   if (config.accounts.source !== 'organization') return false;
   if (config.accounts.tags && Object.keys(config.accounts.tags).length > 0) return true;
-  return config.queries.some((q) => /\btags?\b/.test(q.sql) || /\btags?\b/.test(q.outputLocation ?? ''));
+  return config.queries.some((q) =>
+    [q.sql, ...(q.parameters ?? [])].some((template) =>
+      templateMarkers(template).some((m) => m.context === 'code' && m.name.startsWith('tags.')),
+    ),
+  );
 }
 
 /** Discovers accounts and decides, per account, which credentials query it. */

@@ -48,7 +48,10 @@ function groupTotals(units: UnitRecord[], key: (u: UnitRecord) => string): Recor
   return out;
 }
 
-/** Derives totals, status and exit code from the units, so they can never disagree with them. */
+/**
+ * Derives totals, status and exit code from the units (and the outputs: one that failed makes the run
+ * partial), so they can never disagree with them.
+ */
 export function finishManifest(draft: ManifestDraft, endedAt: Date, signal?: 'SIGINT' | 'SIGTERM'): Manifest {
   const count = (state: UnitRecord['state']) => draft.units.filter((u) => u.state === state).length;
   const succeeded = count('succeeded');
@@ -73,7 +76,11 @@ export function finishManifest(draft: ManifestDraft, endedAt: Date, signal?: 'SI
   } else if (succeeded === 0) {
     status = 'failed';
     exitCode = EXIT.nothing;
-  } else if (failed + cancelled + timedOut > 0 || draft.error) {
+  } else if (
+    failed + cancelled + timedOut > 0 ||
+    draft.error ||
+    draft.outputs.some((o) => o.state === 'failed')
+  ) {
     status = 'partial';
     exitCode = EXIT.partial;
   } else {
@@ -96,7 +103,7 @@ export function finishManifest(draft: ManifestDraft, endedAt: Date, signal?: 'SI
 const STATUS_TEXT: Record<RunStatus, string> = {
   succeeded: 'Run succeeded: every account answered every query.',
   partial:
-    'Run partially succeeded: outputs hold the rows of the accounts that answered; the failures are below.',
+    'Run partially succeeded: outputs hold the rows of the accounts that answered; the failures (and any output marked FAILED) are below.',
   failed: 'Run failed: no query succeeded in any account.',
   interrupted: 'Run interrupted: queries in flight were stopped; outputs hold only what completed.',
 };
@@ -133,7 +140,13 @@ export function summarize(m: Manifest, manifestPath: string): string {
   }
   if (m.outputs.length > 0) {
     lines.push('', 'Outputs:');
-    for (const o of m.outputs) lines.push(`  ${o.path} (${o.type}, ${o.rows} rows, ${formatBytes(o.bytes)})`);
+    for (const o of m.outputs) {
+      lines.push(
+        o.state === 'failed'
+          ? `  ${o.path} (${o.type}, FAILED: ${o.error?.message ?? 'not written'})`
+          : `  ${o.path} (${o.type}, ${o.rows} rows, ${formatBytes(o.bytes)})`,
+      );
+    }
   }
   lines.push(`  ${manifestPath} (manifest)`);
   for (const w of m.warnings) lines.push(`Warning: ${w}`);

@@ -1,4 +1,5 @@
 import { stageUnits } from '../datasets/index.js';
+import type { Written } from './attempt-output.js';
 import { type QueryOutputs, unitParts } from './query-outputs.js';
 
 /**
@@ -6,8 +7,8 @@ import { type QueryOutputs, unitParts } from './query-outputs.js';
  * unit's exact schema (and data) to write merged files and to conform each shard's dataset parts to
  * the run's schema.
  */
-export async function stageQueryUnits(q: QueryOutputs, stagingRoot: string): Promise<void> {
+export async function stageQueryUnits(q: QueryOutputs, stagingRoot: string): Promise<Written> {
   const staged = await stageUnits(stagingRoot, q.query.name, unitParts(q));
-  q.outputs.push({ query: q.query.name, type: 'staging', ...staged });
   q.log.info({ query: q.query.name, path: staged.path, rows: staged.rows }, 'units staged for merge');
+  return staged;
 }

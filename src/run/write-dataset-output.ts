@@ -1,19 +1,24 @@
 import type { SinkConfig } from '../config/index.js';
-import { datasetStore, SUCCESS_MARKER, writePartitioned } from '../datasets/index.js';
+import { type DatasetStore, SUCCESS_MARKER, writePartitioned } from '../datasets/index.js';
+import type { Written } from './attempt-output.js';
 import { mayWrite } from './if-exists.js';
 import { type QueryOutputs, unitParts } from './query-outputs.js';
 
 /**
  * A `layout: partitioned` sink: the query's dataset under `path`, one part per unit; a shard writes
  * its share, and `merge` finishes the dataset. An existing dataset is one with its `_SUCCESS` marker.
+ * Undefined when ifExists kept the dataset.
  */
-export async function writeDatasetOutput(q: QueryOutputs, sink: SinkConfig, path: string): Promise<void> {
+export async function writeDatasetOutput(
+  q: QueryOutputs,
+  sink: SinkConfig,
+  store: DatasetStore,
+): Promise<Written> {
   const { query } = q;
-  const store = datasetStore(sink, path, query.name, q.s3);
   const marker = `${store.location}/${SUCCESS_MARKER}`;
   const present = () => store.exists(SUCCESS_MARKER);
   if (!(await mayWrite(sink, query.name, marker, present, { warnings: q.warnings, kept: 'dataset kept' }))) {
-    return;
+    return undefined;
   }
   const accountKey = query.provenance.find((p) => p.field === 'account_id')?.name ?? 'account_id';
   const written = await writePartitioned(
@@ -26,6 +31,6 @@ export async function writeDatasetOutput(q: QueryOutputs, sink: SinkConfig, path
     accountKey,
     q.shard !== undefined,
   );
-  q.outputs.push({ query: query.name, type: sink.type, ...written });
   q.log.info({ query: query.name, path: written.path, rows: written.rows }, 'dataset written');
+  return written;
 }

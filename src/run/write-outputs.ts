@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import { awsClientConfig } from '../aws/index.js';
 import type { PipelineConfig } from '../config/index.js';
 import type { OutputRecord } from '../manifest.js';
+import { datasetStore, stagingDir } from '../datasets/index.js';
 import { removeSpillArea } from '../sinks/index.js';
+import { attemptOutput } from './attempt-output.js';
 import type { QueryOutputs } from './query-outputs.js';
 import { querySchema } from './query-schema.js';
 import { renderPath } from './render-path.js';
@@ -19,6 +21,9 @@ export { renderPath } from './render-path.js';
  * unit's spilled results are streamed back batch by batch (the writers conform each batch to the
  * merged schema), so memory holds a batch and a row group, never a whole result. A sink whose file
  * exists follows its `ifExists`: overwrite (atomically), error, or skip.
+ * Each output is attempted alone: one that fails (ifExists: error, a full disk, a refused upload) is
+ * recorded as failed with its error, and every other output of every query is still written; the
+ * spilled results are removed only once every output was attempted.
  * One shard of a run (`shard`) writes partitioned sinks as its share of the dataset and stages its units
  * under `shard.stagingRoot`; `merge` writes the merged sinks from them and finishes the datasets.
  */
@@ -54,15 +59,25 @@ export async function writeOutputs(
   return { outputs, warnings };
 }
 
-/** One query's outputs: a shard's staged units, then each sink in its mode. */
+/** One query's outputs, each attempted alone: a shard's staged units, then each sink in its mode. */
 async function writeQueryOutputs(q: QueryOutputs): Promise<void> {
-  const { config, query, runId, shard } = q;
+  const { config, query, runId, shard, log, outputs } = q;
   const vars = { query: query.name, runId, runDate: runId.slice(0, 8), region: config.region };
-  if (shard && config.sinks.length > 0) await stageQueryUnits(q, shard.stagingRoot);
+  if (shard && config.sinks.length > 0) {
+    const target = { query: query.name, type: 'staging', path: stagingDir(shard.stagingRoot, query.name) };
+    await attemptOutput(outputs, target, log, () => stageQueryUnits(q, shard.stagingRoot));
+  }
   for (const sink of config.sinks) {
     const path = renderPath(sink.path, vars);
-    if (sink.layout === 'partitioned') await writeDatasetOutput(q, sink, path);
+    if (sink.layout === 'partitioned') {
+      const store = datasetStore(sink, path, query.name, q.s3);
+      const target = { query: query.name, type: sink.type, path: store.location };
+      await attemptOutput(outputs, target, log, () => writeDatasetOutput(q, sink, store));
+    }
     // A shard's merged files are written by `merge`, from its staged units.
-    else if (!shard) await writeMergedOutput(q, sink, path);
+    else if (!shard) {
+      const target = { query: query.name, type: sink.type, path };
+      await attemptOutput(outputs, target, log, () => writeMergedOutput(q, sink, path));
+    }
   }
 }

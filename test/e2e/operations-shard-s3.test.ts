@@ -130,6 +130,7 @@ describe('run --shard I/N into an s3:// partitioned dataset, then merge --run', 
         path: `s3://${BUCKET}/${PREFIX.slice(0, -1)}`,
         rows: ROWS,
         bytes: manifest.bytes,
+        state: 'written',
       },
     ]);
     // The sink's SSE settings on every object written, rewritten parts and the marker included.

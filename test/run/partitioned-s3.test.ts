@@ -14,7 +14,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { type RunningEmulator, startEmulator } from '@athena-fanout/emulator';
 import { type UnitValue, writeOutputs } from '../../src/run/index.js';
 import type { PipelineConfig, SinkConfig } from '../../src/config/index.js';
-import { FanoutError } from '../../src/errors.js';
 import { spillBatches } from '../../src/sinks/index.js';
 import { smallScenario } from '../helpers/small-org.js';
 import { batchOf, int64Col, openDuckDB, query, tempDir, utf8Col } from '../helpers/arrow-fixtures.js';
@@ -256,11 +255,20 @@ describe('writeOutputs: partitioned layout on s3:// (emulator, real SDK)', () =>
     await writeOutputs(config('keep', {}), 'r1', [await unit('keep', A, [1n])], silent);
     const before = emu.s3.get(BUCKET, `${prefix}_SUCCESS`)!;
     const start = emu.record.calls.length;
-    await expect(
-      writeOutputs(config('keep', { ifExists: 'error' }), 'r2', [await unit('keep', B, [2n])], silent),
-    ).rejects.toThrow(
-      `s3://${BUCKET}/lake/query=keep/_SUCCESS already exists and the sink says ifExists: error`,
+    const refused = await writeOutputs(
+      config('keep', { ifExists: 'error' }),
+      'r2',
+      [await unit('keep', B, [2n])],
+      silent,
     );
+    expect(refused.outputs).toMatchObject([
+      {
+        state: 'failed',
+        error: {
+          message: `s3://${BUCKET}/lake/query=keep/_SUCCESS already exists and the sink says ifExists: error`,
+        },
+      },
+    ]);
     const skipped = await writeOutputs(
       config('keep', { ifExists: 'skip' }),
       'r3',
@@ -296,9 +304,9 @@ describe('writeOutputs: partitioned layout on s3:// (emulator, real SDK)', () =>
     expect(await keys(prefix)).toContain('_SUCCESS');
     const start = emu.record.calls.length;
     const units = [await unit('doomed', A, [7n]), await unit('doomed', B, [8n], 9 * 1024 * 1024)];
-    const err = await writeOutputs(config('doomed', {}), 'r2', units, silent).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(FanoutError);
-    expect((err as Error).message).toMatch(
+    const { outputs } = await writeOutputs(config('doomed', {}), 'r2', units, silent);
+    expect(outputs).toMatchObject([{ state: 'failed', path: `s3://${BUCKET}/lake/query=doomed` }]);
+    expect(outputs[0]!.error?.message).toMatch(
       new RegExp(
         `^uploading s3://${BUCKET}/lake/query=doomed/account_id=${B}/part-0000.parquet failed: InternalError`,
       ),

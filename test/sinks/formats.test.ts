@@ -127,9 +127,15 @@ describe('writeOutputs: ifExists and path templates', () => {
     expect(skipped.outputs).toEqual([]);
     expect(skipped.warnings.join()).toMatch(/exists and ifExists is skip/);
     expect(await readFile(path, 'utf8')).toBe('old');
-    await expect(run([{ type: 'arrow', path, ifExists: 'error', layout: 'merged' }])).rejects.toThrow(
-      `${path} already exists`,
-    );
+    const refused = await run([{ type: 'arrow', path, ifExists: 'error', layout: 'merged' }]);
+    expect(refused.outputs).toMatchObject([
+      {
+        path,
+        state: 'failed',
+        rows: 0,
+      },
+    ]);
+    expect(refused.outputs[0]!.error!.message).toContain(`${path} already exists`);
     expect(await readFile(path, 'utf8')).toBe('old');
     await run([{ type: 'arrow', path, ifExists: 'overwrite', layout: 'merged' }]);
     expect(tableFromIPC(await readFile(path)).numRows).toBe(3);

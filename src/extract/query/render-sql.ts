@@ -1,3 +1,4 @@
+import { misplacedMarkerMessage, templateMarkers } from '../../config/index.js';
 import { FanoutError } from '../../errors.js';
 
 /** What a unit's SQL may refer to as {{name}}; absent values render as NULL. */
@@ -14,7 +15,6 @@ export interface SqlVariables {
   vars?: Record<string, string>;
 }
 
-const MARKER = /\{\{\s*(id:)?\s*([A-Za-z_]\w*(?:\.[^\s{}]+)?)\s*\}\}/g;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A SQL string literal: the value between single quotes, each quote doubled. */
@@ -53,26 +53,42 @@ function lookup(name: string, v: SqlVariables): string | undefined | null {
 /**
  * Fills {{name}} markers: values become quoted literals (quotes doubled), so no account name or tag can
  * end the literal and add SQL; {{id:name}} inserts an identifier, only if it is one (letters, digits,
- * _). Unknown names are errors, never silently empty. Do not put quotes around a marker yourself.
+ * _). Only markers in SQL code are filled, in one pass over the template (a value is never read again):
+ * one inside a string literal, a quoted identifier or a comment is refused (config validation refuses
+ * it first), since there a value could close the quotes or the comment. Unknown names are errors, never
+ * silently empty. Do not put quotes around a marker yourself.
  */
 export function renderSql(template: string, v: SqlVariables, queryName = ''): string {
-  return template.replace(MARKER, (_m, id: string | undefined, name: string) => {
-    const value = lookup(name, v);
-    if (value === null) {
+  const context = { stage: 'query' as const, queryName, accountId: v.accountId };
+  let out = '';
+  let from = 0;
+  for (const marker of templateMarkers(template)) {
+    if (marker.context !== 'code') {
+      throw new FanoutError(`Query ${queryName}: ${misplacedMarkerMessage(marker)}`, { context });
+    }
+    out += template.slice(from, marker.index) + fill(marker.name, marker.identifier, v, queryName);
+    from = marker.index + marker.text.length;
+  }
+  return out + template.slice(from);
+}
+
+function fill(name: string, id: boolean, v: SqlVariables, queryName: string): string {
+  const context = { stage: 'query' as const, queryName, accountId: v.accountId };
+  const value = lookup(name, v);
+  if (value === null) {
+    throw new FanoutError(
+      `Query ${queryName}: unknown template variable {{${name}}} (known: accountId, accountName, accountEmail, region, runDate, runId, ouPath, tags.KEY, vars.NAME)`,
+      { context },
+    );
+  }
+  if (id) {
+    if (value === undefined || !IDENTIFIER.test(value)) {
       throw new FanoutError(
-        `Query ${queryName}: unknown template variable {{${name}}} (known: accountId, accountName, accountEmail, region, runDate, runId, ouPath, tags.KEY, vars.NAME)`,
-        { context: { stage: 'query', queryName, accountId: v.accountId } },
+        `Query ${queryName}: {{id:${name}}} is ${value === undefined ? 'not set' : JSON.stringify(value)}, not an identifier (letters, digits and _ only)`,
+        { context },
       );
     }
-    if (id) {
-      if (value === undefined || !IDENTIFIER.test(value)) {
-        throw new FanoutError(
-          `Query ${queryName}: {{id:${name}}} is ${value === undefined ? 'not set' : JSON.stringify(value)}, not an identifier (letters, digits and _ only)`,
-          { context: { stage: 'query', queryName, accountId: v.accountId } },
-        );
-      }
-      return value;
-    }
-    return value === undefined ? 'NULL' : sqlLiteral(value);
-  });
+    return value;
+  }
+  return value === undefined ? 'NULL' : sqlLiteral(value);
 }
