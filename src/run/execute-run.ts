@@ -35,6 +35,12 @@ export interface ExecuteRunOptions {
   interruption: RunInterruption;
   /** Run only this shard's units. */
   shard?: Shard;
+  /**
+   * The run id was given (--run-id, ATHENA_FANOUT_RUN_ID, AWS Batch), so the run can be started again
+   * under it: earlier attempts are resumed and this one keeps a journal. A generated id cannot be run
+   * again: neither is done.
+   */
+  resumable?: boolean;
 }
 
 /**
@@ -69,13 +75,12 @@ export async function executeRun(
     draft.error = unitError(err);
     log.error({ error: draft.error }, 'run stopped');
   } finally {
-    await resume.journal.close();
+    await resume.journal?.close();
   }
   o.interruption.settled();
   const finished = await finishRun(o, draft);
-  // The manifest now holds every execution the journal did. A run that did not succeed keeps its
-  // journal, so it can still be resumed after another run has written the manifest's path.
-  if (finished.manifest.status === 'succeeded') await resume.journal.remove().catch(() => undefined);
+  // The manifest now holds every execution the journal did (a failed write throws and keeps it).
+  await resume.journal?.remove().catch(() => undefined);
   return finished;
 }
 
@@ -84,9 +89,11 @@ export async function executeRun(
  * this process's journal and token nonce.
  */
 async function resumeOf(
-  { config, runId, log, shard, started }: ExecuteRunOptions,
+  { config, runId, log, shard, started, resumable }: ExecuteRunOptions,
   draft: ManifestDraft,
-): Promise<{ journal: RunJournal; stages: RunResume }> {
+): Promise<{ journal?: RunJournal; stages: RunResume }> {
+  const nonce = randomBytes(8).toString('hex');
+  if (!resumable) return { stages: { nonce, prior: new Map(), onExecution: () => {} } };
   const prior = await readPriorExecutions(config.manifest, runId, shard);
   for (const file of prior.unreadable) {
     const warning = `resume: ${file} could not be read; executions it recorded are not reused`;
@@ -99,7 +106,6 @@ async function resumeOf(
       'resuming: earlier attempts of this run id started executions; Athena decides which are reused',
     );
   }
-  const nonce = randomBytes(8).toString('hex');
   const path = journalPath(config.manifest, runId, shard);
   const journal = new RunJournal(
     path,

@@ -10,7 +10,8 @@ import { type Shard, shardDir, shardLabel, shardManifestPath } from '../plan/ind
  * takes over from an earlier attempt) is appended, and synced, as soon as Athena has given its id, so
  * that a process started again with the same run id learns what an earlier one did even when that one
  * was killed (SIGKILL, OOM, a lost node) before it could write its manifest. The file is removed once
- * the manifest, which records the same executions, has been written.
+ * the manifest, which records the same executions, has been written: it only outlives a process that
+ * died before that.
  *
  * Lines (one JSON object each; a torn last line, from a crash mid-write, is skipped):
  * - `{"v":1,"kind":"attempt","runId","startedAt","nonce","pid","shard"?}`: a process began writing;

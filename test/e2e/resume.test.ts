@@ -147,6 +147,8 @@ describe('run again with the same run id resumes it (built CLI, emulator)', () =
       stopped.units.filter((u) => u.query === 'quick').map((u) => [u.accountId, u.queryExecutionIds]),
     );
     expect([...quickIds.values()].every((ids) => ids.length === 1)).toBe(true);
+    // The manifest records the executions: the journal went once it was written.
+    expect(await readdir(join(s.dir, 'out'))).not.toContain('journal');
 
     const again = await runCli(['run', '--run-id', 'resume-term'], { cwd: s.dir, env: s.env });
     expect(again.code, again.stderr).toBe(0);
@@ -175,7 +177,6 @@ describe('run again with the same run id resumes it (built CLI, emulator)', () =
       `SELECT DISTINCT qid FROM read_parquet('${join(s.dir, 'out/quick.parquet')}')`,
     );
     expect(qids.map((r) => r.qid).sort()).toEqual([...quickIds.values()].flat().sort());
-    // Succeeded: nothing left to resume.
     expect(await readdir(join(s.dir, 'out'))).not.toContain('journal');
   }, 90_000);
 
