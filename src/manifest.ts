@@ -40,7 +40,13 @@ export interface UnitRecord {
   totalExecutionTimeInMillis?: number;
   /** Athena answered from a previous query's results (result reuse): nothing scanned or billed. */
   reused?: boolean;
-  /** Scanned bytes at `pricePerTB`, each billed query at least 10 MB; 0 when reused or FAILED. */
+  /**
+   * The run id was run before (a resumed run) and this unit took over an execution an earlier attempt
+   * started: `reused`, it had SUCCEEDED and its results were read again (no new query; cost 0 here,
+   * its statistics are the execution's own); `attached`, it was still running and was waited for.
+   */
+  resumed?: 'reused' | 'attached';
+  /** Scanned bytes at `pricePerTB`, each billed query at least 10 MB; 0 when reused (or resumed: reused) or FAILED. */
   estimatedCostUSD?: number;
   /** Starts refused by the account's concurrent query quota before one was accepted. */
   quotaRefusals?: number;

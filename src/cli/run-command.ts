@@ -38,6 +38,7 @@ export async function runCommand(
     credentials: () => buildCredentials(config, { runId, log }),
     interruption: interruption(log, opts),
     ...(opts.shard ? { shard: opts.shard } : {}),
+    resumable: opts.runId !== undefined,
   });
   process.stdout.write(scrubText(`${summarize(manifest, manifestPath)}\n`));
   return manifest.exitCode;

@@ -1,7 +1,9 @@
 export { arrowTypeForColumn } from './columns/arrow-type-for-column.js';
 export { type BatchContext, buildRecordBatch } from './columns/build-record-batch.js';
 export {
+  attachQuery,
   type ExecutedQuery,
+  executedQueryOf,
   type ExecuteQueryOptions,
   executeQuery,
   type PollOptions,

@@ -9,6 +9,7 @@ export {
   resolveShard,
   type Shard,
   shardDir,
+  shardLabel,
   shardManifestPath,
   shardMetricsPath,
   shardStagingRoot,

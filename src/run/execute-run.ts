@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { httpStats } from '../aws/index.js';
 import type { PipelineConfig } from '../config/index.js';
@@ -9,7 +10,8 @@ import { writeJsonAtomic } from '../sinks/index.js';
 import { runDraft } from './run-draft.js';
 import { prepareRun, publishMetrics } from './run-observability.js';
 import { finishManifest, type ManifestDraft } from './run-report.js';
-import { type RunCredentials, runStages } from './run-stages.js';
+import { journalPath, readPriorExecutions, RunJournal } from './run-journal.js';
+import { type RunCredentials, type RunResume, runStages } from './run-stages.js';
 
 /** How a run learns it was interrupted, and tells that its work is over. */
 export interface RunInterruption {
@@ -33,6 +35,12 @@ export interface ExecuteRunOptions {
   interruption: RunInterruption;
   /** Run only this shard's units. */
   shard?: Shard;
+  /**
+   * The run id was given (--run-id, ATHENA_FANOUT_RUN_ID, AWS Batch), so the run can be started again
+   * under it: earlier attempts are resumed and this one keeps a journal. A generated id cannot be run
+   * again: neither is done.
+   */
+  resumable?: boolean;
 }
 
 /**
@@ -47,6 +55,7 @@ export async function executeRun(
   const draft = runDraft(config, o);
   log.info({ runId, config: config.configFile }, 'run started');
   const credentials = o.credentials();
+  const resume = await resumeOf(o, draft);
   try {
     await runStages(
       {
@@ -57,6 +66,7 @@ export async function executeRun(
         credentials,
         signal: o.interruption.signal,
         ...(o.shard ? { shard: o.shard } : {}),
+        resume: resume.stages,
       },
       draft,
     );
@@ -64,9 +74,60 @@ export async function executeRun(
     if (err instanceof ConfigError) throw err;
     draft.error = unitError(err);
     log.error({ error: draft.error }, 'run stopped');
+  } finally {
+    await resume.journal?.close();
   }
   o.interruption.settled();
-  return finishRun(o, draft);
+  const finished = await finishRun(o, draft);
+  // The manifest now holds every execution the journal did (a failed write throws and keeps it).
+  await resume.journal?.remove().catch(() => undefined);
+  return finished;
+}
+
+/**
+ * What earlier attempts at this run id did (its manifests and journals; nothing for a new run id), and
+ * this process's journal and token nonce.
+ */
+async function resumeOf(
+  { config, runId, log, shard, started, resumable }: ExecuteRunOptions,
+  draft: ManifestDraft,
+): Promise<{ journal?: RunJournal; stages: RunResume }> {
+  const nonce = randomBytes(8).toString('hex');
+  if (!resumable) return { stages: { nonce, prior: new Map(), onExecution: () => {} } };
+  const prior = await readPriorExecutions(config.manifest, runId, shard);
+  for (const file of prior.unreadable) {
+    const warning = `resume: ${file} could not be read; executions it recorded are not reused`;
+    log.warn(warning);
+    draft.warnings.push(warning);
+  }
+  if (prior.byUnit.size > 0) {
+    log.info(
+      { runId, units: prior.byUnit.size, sources: prior.sources, firstStarted: prior.startedAt },
+      'resuming: earlier attempts of this run id started executions; Athena decides which are reused',
+    );
+  }
+  const path = journalPath(config.manifest, runId, shard);
+  const journal = new RunJournal(
+    path,
+    { runId, startedAt: started.toISOString(), nonce, ...(shard ? { shard: { ...shard } } : {}) },
+    (err) => {
+      log.warn(
+        { journal: path, error: err instanceof Error ? err.message : String(err) },
+        'could not write the run journal: a process killed before its manifest cannot be resumed',
+      );
+    },
+  );
+  return {
+    journal,
+    stages: {
+      nonce,
+      prior: prior.byUnit,
+      ...(prior.startedAt ? { runStarted: prior.startedAt } : {}),
+      onExecution: (e) => {
+        journal.record(e);
+      },
+    },
+  };
 }
 
 /** The manifest (scrubbed of secrets AWS may have echoed) and the metrics, from the run's draft. */

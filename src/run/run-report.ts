@@ -14,15 +14,17 @@ export const DEFAULT_PRICE_PER_TB = 5;
 
 /**
  * Athena's price of one unit's query: scanned bytes rounded up to a megabyte, at least 10 MB, at
- * `pricePerTB`. Reused results and FAILED queries are not billed; a stopped query is billed for what it
- * scanned before it stopped.
+ * `pricePerTB`. Reused results (Athena's, or an earlier attempt's execution a resumed run reads again)
+ * and FAILED queries are not billed; a stopped query is billed for what it scanned before it stopped.
  */
 export function estimateCostUSD(
-  u: Pick<UnitRecord, 'state' | 'dataScannedInBytes' | 'reused'>,
+  u: Pick<UnitRecord, 'state' | 'dataScannedInBytes' | 'reused' | 'resumed'>,
   pricePerTB = DEFAULT_PRICE_PER_TB,
 ): number {
   const bytes = u.dataScannedInBytes ?? 0;
-  if (u.reused || u.state === 'failed' || (u.state !== 'succeeded' && bytes === 0)) return 0;
+  // A resumed unit that reused an earlier attempt's execution: that attempt's query was the one billed.
+  if (u.reused || u.resumed === 'reused' || u.state === 'failed' || (u.state !== 'succeeded' && bytes === 0))
+    return 0;
   const billed = Math.max(MIN_BILLED_BYTES, Math.ceil(bytes / MiB) * MiB);
   return round((billed / TiB) * pricePerTB);
 }
@@ -123,6 +125,13 @@ export function summarize(m: Manifest, manifestPath: string): string {
       (m.totals.estimatedCostUSD === undefined ? '' : ` (about ${formatUSD(m.totals.estimatedCostUSD)})`),
     `Time:     ${(m.durationMs / 1000).toFixed(1)} s`,
   );
+  const reused = m.units.filter((u) => u.resumed === 'reused').length;
+  const attached = m.units.filter((u) => u.resumed === 'attached').length;
+  if (reused + attached > 0) {
+    lines.push(
+      `Resumed:  ${reused} earlier execution(s) reused, ${attached} still running followed to the end`,
+    );
+  }
   if (m.accounts.skipped.length > 0) {
     lines.push('', 'Skipped accounts:');
     for (const s of m.accounts.skipped) {

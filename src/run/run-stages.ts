@@ -6,6 +6,7 @@ import { CsvDecodePool } from '../extract/index.js';
 import { itemsOfShard, planUnits, resolveAccounts, type Shard, shardStagingRoot } from '../plan/index.js';
 import { accountsRecord } from './run-draft.js';
 import type { ManifestDraft } from './run-report.js';
+import type { JournalExecution } from './run-journal.js';
 import { runUnits } from './run-units.js';
 import type { UnitValue } from './unit-value.js';
 import { writeOutputs } from './write-outputs.js';
@@ -25,6 +26,18 @@ export interface RunStagesOptions {
   /** Aborted when the run is interrupted. */
   signal: AbortSignal;
   shard?: Shard;
+  resume?: RunResume;
+}
+
+/** What a run knows of earlier attempts at its run id, and how it records its own executions. */
+export interface RunResume {
+  /** Drawn once by this process (see UnitOptions.nonce). */
+  nonce: string;
+  /** The executions earlier attempts started, by unitKey (empty for a new run id). */
+  prior: ReadonlyMap<string, readonly string[]>;
+  /** When the first attempt started: `{{runDate}}` stays that attempt's, so every unit sees the same SQL. */
+  runStarted?: Date;
+  onExecution: (e: JournalExecution) => void;
 }
 
 /**
@@ -49,7 +62,10 @@ export async function runStages(o: RunStagesOptions, draft: ManifestDraft): Prom
   const results = await runWithDecodePool(config, (csvPool) =>
     runUnits(config, units, {
       runId: o.runId,
-      runStarted: o.started,
+      runStarted: o.resume?.runStarted ?? o.started,
+      ...(o.resume
+        ? { nonce: o.resume.nonce, prior: o.resume.prior, onExecution: o.resume.onExecution }
+        : {}),
       signal: o.signal,
       log,
       providerFor: (accountId) => resolved.providerFor(accountId),

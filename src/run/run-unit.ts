@@ -9,6 +9,7 @@ import { runAttempt, type UnitAttempts } from './unit-attempt.js';
 import type { UnitOptions } from './unit-options.js';
 import type { UnitRecord } from '../manifest.js';
 import { unitRecord } from './unit-record.js';
+import { resumeUnit } from './unit-resume.js';
 import type { UnitValue } from './unit-value.js';
 import { unitVariables } from './unit-variables.js';
 import { unloadBase } from './unload-location.js';
@@ -58,12 +59,18 @@ export async function runUnit(
       ...(outputLocation ? { outputLocation } : {}),
       ...(base === undefined ? {} : { unloadBase: base }),
     };
-    const data = await retry((attempt) => runAttempt(attempts, attempt), {
-      attempts: (opts.retries ?? 2) + 1,
-      baseDelayMs: opts.retryBaseDelayMs ?? 1000,
-      isRetryable,
-      signal,
-    });
+    // A resumed run: an earlier attempt's execution, when one can serve, before any new one.
+    const resumed = opts.priorExecutionIds?.length
+      ? await resumeUnit(attempts, opts.priorExecutionIds)
+      : undefined;
+    const data =
+      resumed ??
+      (await retry((attempt) => runAttempt(attempts, attempt), {
+        attempts: (opts.retries ?? 2) + 1,
+        baseDelayMs: opts.retryBaseDelayMs ?? 1000,
+        isRetryable,
+        signal,
+      }));
     record.state = 'succeeded';
     record.rows = data.rows;
     return { record, data };

@@ -4,6 +4,7 @@ import type { PipelineConfig } from '../config/index.js';
 import type { CsvDecodePool } from '../extract/index.js';
 import type { UnitSpec } from '../plan/index.js';
 import { fanOut, Semaphore } from '../scheduler/index.js';
+import type { JournalExecution } from './run-journal.js';
 import { RunProgress } from './run-progress.js';
 import type { UnitOptions } from './unit-options.js';
 import { unitValueOf } from './unit-record.js';
@@ -23,6 +24,12 @@ export interface RunUnitsOptions {
   csvPool?: CsvDecodePool;
   /** Test hooks: faster backoffs. */
   unit?: Pick<UnitOptions, 'retryBaseDelayMs' | 'quotaBackoff'>;
+  /** Drawn once per process attempt at the run (see UnitOptions.nonce). */
+  nonce?: string;
+  /** A resumed run: the executions earlier attempts started, by unitKey. */
+  prior?: ReadonlyMap<string, readonly string[]>;
+  /** Told every execution a unit starts or takes over (the run's journal). */
+  onExecution?: (e: JournalExecution) => void;
 }
 
 /**
@@ -68,7 +75,13 @@ export async function runUnits(
     progress,
     running,
     stopAll,
-    unit: { ...(opts.csvPool ? { csvPool: opts.csvPool } : {}), ...opts.unit },
+    unit: {
+      ...(opts.csvPool ? { csvPool: opts.csvPool } : {}),
+      ...(opts.nonce === undefined ? {} : { nonce: opts.nonce }),
+      ...opts.unit,
+    },
+    ...(opts.prior ? { prior: opts.prior } : {}),
+    ...(opts.onExecution ? { onExecution: opts.onExecution } : {}),
   };
   const tasks = units.map((u) => unitTask(u, context));
   const index = new Map(tasks.map((t, i) => [t.id, i]));

@@ -50,13 +50,16 @@ export async function runAttempt(u: UnitAttempts, attempt: number): Promise<Spil
           accountId: u.account.id,
           region: u.region,
           attempt,
+          ...(u.opts.nonce === undefined ? {} : { nonce: u.opts.nonce }),
         });
-  const executed = await executeQuery(u.athena, attemptSpec(u, attempt, prefix), attemptOptions(u)).catch(
-    async (err: unknown) => {
-      if (prefix !== undefined && !u.query.unload.keep) await removeOrphans(u.athena, prefix, err);
-      throw err;
-    },
-  );
+  const executed = await executeQuery(
+    u.athena,
+    attemptSpec(u, attempt, prefix),
+    attemptOptions(u, attempt),
+  ).catch(async (err: unknown) => {
+    if (prefix !== undefined && !u.query.unload.keep) await removeOrphans(u.athena, prefix, err);
+    throw err;
+  });
   Object.assign(u.record, executed.stats);
   if (executed.reused) u.record.reused = true;
   return readResults(u, executed, prefix);
@@ -80,11 +83,12 @@ function attemptSpec(u: UnitAttempts, attempt: number, prefix: string | undefine
       region: u.region,
       query: query.name,
       attempt,
+      ...(u.opts.nonce === undefined ? {} : { nonce: u.opts.nonce }),
     }),
   };
 }
 
-function attemptOptions({ opts, query, record, signal }: UnitAttempts): ExecuteQueryOptions {
+function attemptOptions({ opts, query, record, signal }: UnitAttempts, attempt: number): ExecuteQueryOptions {
   return {
     signal,
     ...(opts.poller ? { poller: opts.poller } : {}),
@@ -93,6 +97,7 @@ function attemptOptions({ opts, query, record, signal }: UnitAttempts): ExecuteQ
     ...(query.timeoutSeconds === undefined ? {} : { timeoutMs: query.timeoutSeconds * 1000 }),
     onStarted: (id) => {
       record.queryExecutionIds.push(id);
+      opts.onExecution?.(id, attempt, 'started');
       opts.onQueryStarted?.(id);
     },
     onQuotaRefused: () => {
@@ -102,7 +107,7 @@ function attemptOptions({ opts, query, record, signal }: UnitAttempts): ExecuteQ
 }
 
 /** Reads the results under a fetch slot, taken only now that the query is over. */
-async function readResults(
+export async function readResults(
   u: UnitAttempts,
   executed: ExecutedQuery,
   prefix: string | undefined,

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { CsvDecodePool, QueryGate, StatusPoller } from '../extract/index.js';
 
 /** What the run shares with each unit; every field has a default so a bare call still works. */
@@ -22,4 +23,14 @@ export interface UnitOptions {
   csvPool?: CsvDecodePool;
   /** The query was accepted by Athena (a new attempt included). */
   onQueryStarted?: (queryExecutionId: string) => void;
+  /**
+   * Drawn once per process attempt at the run: goes into every ClientRequestToken and UNLOAD prefix,
+   * so that a resumed run never gets an earlier process's executions back by accident.
+   */
+  nonce?: string;
+  /** A resumed run: the executions earlier attempts started for this unit (see resumeUnit). */
+  priorExecutionIds?: readonly string[];
+  /** Every execution the unit relies on, as soon as it is known (the run's journal). */
+  onExecution?: (queryExecutionId: string, attempt: number, how: 'started' | 'reused' | 'attached') => void;
+  log?: Pick<Logger, 'warn'>;
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { PipelineConfig } from '../config/index.js';
 import type { UnitSpec } from '../plan/index.js';
 import type { FanOutTask, Semaphore } from '../scheduler/index.js';
+import { type JournalExecution, unitKey } from './run-journal.js';
 import type { RunProgress } from './run-progress.js';
 import { runUnit } from './run-unit.js';
 import type { UnitOptions } from './unit-options.js';
@@ -22,8 +23,12 @@ export interface UnitTaskContext {
   running: Set<string>;
   /** failFast: aborted with the reason by a unit that ends failed or timed out. */
   stopAll: AbortController;
-  /** Run-wide unit options (the CSV pool, test hooks). */
-  unit: Pick<UnitOptions, 'csvPool' | 'retryBaseDelayMs' | 'quotaBackoff'>;
+  /** Run-wide unit options (the CSV pool, the process's token nonce, test hooks). */
+  unit: Pick<UnitOptions, 'csvPool' | 'retryBaseDelayMs' | 'quotaBackoff' | 'nonce'>;
+  /** A resumed run: what earlier attempts started, by unitKey. */
+  prior?: ReadonlyMap<string, readonly string[]>;
+  /** Told every execution a unit relies on (the run's journal). */
+  onExecution?: (e: JournalExecution) => void;
 }
 
 /** The scheduler's task for one unit, grouped by its (account, region). */
@@ -37,6 +42,7 @@ export function unitTask({ account, region, query }: UnitSpec, ctx: UnitTaskCont
       ctx.running.add(id);
       progress.unitStarted(id);
       const t = await ctx.targets.get(account.id, region);
+      const prior = ctx.prior?.get(unitKey(account.id, region, query.name));
       const value = await runUnit(t.athena, account, query, signal, region, {
         runId: ctx.runId,
         runStarted: ctx.runStarted,
@@ -47,8 +53,20 @@ export function unitTask({ account, region, query }: UnitSpec, ctx: UnitTaskCont
         gate: t.gate,
         fetchSlots: ctx.fetching,
         ...ctx.unit,
+        log: ctx.log,
         onQueryStarted: (qid) => {
           progress.queryStarted(id, qid);
+        },
+        ...(prior?.length ? { priorExecutionIds: prior } : {}),
+        onExecution: (queryExecutionId, attempt, how) => {
+          ctx.onExecution?.({
+            accountId: account.id,
+            region,
+            query: query.name,
+            attempt,
+            queryExecutionId,
+            how,
+          });
         },
       });
       const state = value.record.state;

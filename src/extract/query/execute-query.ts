@@ -85,8 +85,10 @@ function cancelled(name: string, ctx: ErrorContext, cause: unknown, what: string
 
 /**
  * StartQueryExecution (waiting out the account's concurrency quota), then status checks with growing
- * backoff until SUCCEEDED / FAILED / CANCELLED. Abort and timeout stop the query (StopQueryExecution)
- * before throwing; failures become FanoutErrors, retryable when Athena says so or the error is SYSTEM.
+ * backoff until SUCCEEDED / FAILED / CANCELLED. Any failure once the query has started (abort, timeout,
+ * a status check failing for good, a throwing callback) stops it (StopQueryExecution) before throwing,
+ * so no query is ever left running unwatched; failures become FanoutErrors, retryable when Athena says
+ * so or the error is SYSTEM.
  */
 export async function executeQuery(
   athena: AthenaClient,
@@ -106,6 +108,7 @@ export async function executeQuery(
     throw apiError('StartQueryExecution', err, base);
   }
   let id: string;
+  let timeout: AbortSignal | undefined;
   // About when Athena stamped the submission: midway between sending the Start and reading its answer.
   let submittedAt: number;
   for (let refused = 0; ;) {
@@ -113,6 +116,9 @@ export async function executeQuery(
       throw cancelled(spec.queryName, base, signal?.reason, 'before it started');
     }
     try {
+      // The timer exists before the query does: a timeout it cannot take throws here, not after the
+      // start, where the query would be left running.
+      timeout = timeoutSignal(opts.timeoutMs);
       // No abort signal here: aborting mid-request could leave a started query whose id we never learn.
       const sentAt = Date.now();
       id = await startQuery(athena, spec, base);
@@ -132,29 +138,77 @@ export async function executeQuery(
       }
     }
   }
+  return track(athena, id, { submittedAt, timeout, notify: true }, spec, opts, base);
+}
+
+/**
+ * Follows an execution an earlier process started (a resumed run): waits, under a query slot, until
+ * it ends, exactly as `executeQuery` follows its own (abort and timeout stop it; the timeout counts
+ * from now). `submittedAt` is Athena's SubmissionDateTime, for the status checks' schedule.
+ */
+export async function attachQuery(
+  athena: AthenaClient,
+  id: string,
+  spec: Pick<AthenaQuerySpec, 'queryName'>,
+  opts: Omit<ExecuteQueryOptions, 'onStarted' | 'onQuotaRefused' | 'quotaWaitMs' | 'quotaBackoff'> & {
+    submittedAt?: number;
+  } = {},
+): Promise<ExecutedQuery> {
+  const { signal, gate } = opts;
+  const base: ErrorContext = { stage: 'query', queryName: spec.queryName, queryExecutionId: id };
+  const timeout = timeoutSignal(opts.timeoutMs);
+  if (gate && !(await gate.acquire(signal))) {
+    throw cancelled(spec.queryName, base, signal?.reason, `before execution ${id} was followed`);
+  }
+  return track(
+    athena,
+    id,
+    { submittedAt: opts.submittedAt ?? Date.now(), timeout, notify: false },
+    spec,
+    opts,
+    base,
+  );
+}
+
+function timeoutSignal(ms: number | undefined): AbortSignal | undefined {
+  return ms === undefined ? undefined : AbortSignal.timeout(ms);
+}
+
+/**
+ * A started query, under its slot, until it ends: whatever fails before its terminal state stops it,
+ * and the slot is given back in every case.
+ */
+async function track(
+  athena: AthenaClient,
+  id: string,
+  run: { submittedAt: number; timeout: AbortSignal | undefined; notify: boolean },
+  spec: Pick<AthenaQuerySpec, 'queryName'>,
+  opts: ExecuteQueryOptions,
+  base: ErrorContext,
+): Promise<ExecutedQuery> {
+  const ended = { terminal: false };
   try {
-    return await follow(athena, id, submittedAt, spec, opts, { ...base, queryExecutionId: id });
+    if (run.notify) opts.onStarted?.(id);
+    return await follow(athena, id, run, spec, opts, { ...base, queryExecutionId: id }, ended);
+  } catch (err) {
+    if (!ended.terminal) await stopQuietly(athena, id, opts.stopWaitMs ?? 10_000);
+    throw err;
   } finally {
-    gate?.release();
+    opts.gate?.release();
   }
 }
 
 async function follow(
   athena: AthenaClient,
   id: string,
-  submittedAt: number,
-  spec: AthenaQuerySpec,
+  { submittedAt, timeout }: { submittedAt: number; timeout: AbortSignal | undefined },
+  spec: Pick<AthenaQuerySpec, 'queryName'>,
   opts: ExecuteQueryOptions,
   ctx: ErrorContext,
+  ended: { terminal: boolean },
 ): Promise<ExecutedQuery> {
   const { signal } = opts;
-  const stop = () => stopQuietly(athena, id, opts.stopWaitMs ?? 10_000);
-  opts.onStarted?.(id);
-  if (signal?.aborted) {
-    await stop();
-    throw cancelled(spec.queryName, ctx, signal.reason, `(execution ${id} stopped)`);
-  }
-  const timeout = opts.timeoutMs === undefined ? undefined : AbortSignal.timeout(opts.timeoutMs);
+  if (signal?.aborted) throw cancelled(spec.queryName, ctx, signal.reason, `(execution ${id} stopped)`);
   const signals = [signal, timeout].filter((s): s is AbortSignal => s !== undefined);
   const poller = opts.poller ?? new StatusPoller(athena, scheduleOf(opts.poll));
   let qe: QueryExecution;
@@ -166,7 +220,6 @@ async function follow(
       startedAt: submittedAt,
     });
   } catch (err) {
-    await stop();
     if (signal?.aborted) throw cancelled(spec.queryName, ctx, err, `(execution ${id} stopped)`);
     if (timeout?.aborted) {
       throw new FanoutError(
@@ -176,26 +229,34 @@ async function follow(
     }
     throw apiError('GetQueryExecution', err, ctx);
   }
+  ended.terminal = true;
+  if (qe.Status?.State === 'SUCCEEDED') return executedQueryOf(qe, id);
+  throw terminalError(qe, id, spec.queryName, ctx);
+}
+
+/** What a SUCCEEDED execution gives its result readers. */
+export function executedQueryOf(qe: QueryExecution, id = qe.QueryExecutionId ?? ''): ExecutedQuery {
+  const location = qe.ResultConfiguration?.OutputLocation;
+  const encryption = qe.ResultConfiguration?.EncryptionConfiguration?.EncryptionOption;
+  const reused = qe.Statistics?.ResultReuseInformation?.ReusedPreviousResult === true;
+  const manifest = qe.Statistics?.DataManifestLocation;
+  return {
+    queryExecutionId: id,
+    stats: statsOf(qe),
+    ...(reused ? { reused } : {}),
+    ...(location ? { outputLocation: location } : {}),
+    ...(encryption ? { encryption } : {}),
+    ...(manifest ? { dataManifestLocation: manifest } : {}),
+  };
+}
+
+function terminalError(qe: QueryExecution, id: string, queryName: string, ctx: ErrorContext): FanoutError {
   const status = qe.Status;
-  if (status?.State === 'SUCCEEDED') {
-    const location = qe.ResultConfiguration?.OutputLocation;
-    const encryption = qe.ResultConfiguration?.EncryptionConfiguration?.EncryptionOption;
-    const reused = qe.Statistics?.ResultReuseInformation?.ReusedPreviousResult === true;
-    const manifest = qe.Statistics?.DataManifestLocation;
-    return {
-      queryExecutionId: id,
-      stats: statsOf(qe),
-      ...(reused ? { reused } : {}),
-      ...(location ? { outputLocation: location } : {}),
-      ...(encryption ? { encryption } : {}),
-      ...(manifest ? { dataManifestLocation: manifest } : {}),
-    };
-  }
   const e = status?.AthenaError;
   const reason = status?.StateChangeReason ?? e?.ErrorMessage ?? '(no reason given)';
   const state = status?.State ?? 'UNKNOWN';
   const errorName = athenaErrorName(reason);
-  throw new FanoutError(`Query ${spec.queryName} ${state} (execution ${id}): ${reason}`, {
+  return new FanoutError(`Query ${queryName} ${state} (execution ${id}): ${reason}`, {
     retryable: state === 'FAILED' && (e?.Retryable === true || e?.ErrorCategory === 1),
     context: {
       ...ctx,

@@ -29,9 +29,11 @@ export interface AthenaQuerySpec {
 }
 
 /**
- * A token that names one attempt of one query in one account and region of one run: a Start retried
- * after a network error gets the same query back instead of a second one, and a deliberate resubmit
- * (another attempt) gets a new query.
+ * A token that names one attempt of one query in one account and region of one process's attempt at
+ * a run: the SDK's retries of one Start resend it and get the same query back instead of a second
+ * one; a deliberate resubmit (another attempt) gets a new query; and `nonce`, drawn once by each
+ * process that runs the run id, keeps a resumed run (same run id, started again) from being handed
+ * the executions an earlier process started, which may have been stopped.
  */
 export function clientRequestToken(parts: {
   runId: string;
@@ -39,9 +41,11 @@ export function clientRequestToken(parts: {
   region: string;
   query: string;
   attempt: number;
+  nonce?: string;
 }): string {
-  const text = [parts.runId, parts.accountId, parts.region, parts.query, String(parts.attempt)].join('\n');
-  return createHash('sha256').update(text).digest('hex');
+  const text = [parts.runId, parts.accountId, parts.region, parts.query, String(parts.attempt)];
+  if (parts.nonce !== undefined) text.push(parts.nonce);
+  return createHash('sha256').update(text.join('\n')).digest('hex');
 }
 
 /** Athena refused the start because the account already runs as many queries as its quota allows. */

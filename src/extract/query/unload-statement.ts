@@ -7,13 +7,15 @@ export interface UnloadTarget {
   accountId: string;
   region: string;
   attempt: number;
+  /** The process's nonce (see `clientRequestToken`): a resumed run never writes where an earlier process did. */
+  nonce?: string;
 }
 
-/** `<base>athena-fanout-unload/<runId>/<query>/<account>/<region>/<attempt>/`. */
+/** `<base>athena-fanout-unload/<runId>/<query>/<account>/<region>/<attempt>[-<nonce>]/`. */
 export function unloadPrefix(base: string, t: UnloadTarget): string {
   const root = base.endsWith('/') ? base : `${base}/`;
   const safe = (s: string) => s.replace(/[^\w.-]/g, '_');
-  return `${root}athena-fanout-unload/${safe(t.runId)}/${safe(t.queryName)}/${t.accountId}/${t.region}/${t.attempt}/`;
+  return `${root}athena-fanout-unload/${safe(t.runId)}/${safe(t.queryName)}/${t.accountId}/${t.region}/${t.attempt}${t.nonce === undefined ? '' : `-${safe(t.nonce)}`}/`;
 }
 
 /**
