@@ -1,4 +1,4 @@
-import type { AssumeRoleCommandInput, AssumeRoleCommandOutput } from '@aws-sdk/client-sts';
+import type { AssumeRoleCommandInput, AssumeRoleCommandOutput, Credentials } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { ROLE_CHAINING_MAX_SECONDS, type RoleHop } from '../config/role-hop.js';
 
@@ -32,7 +32,11 @@ export function sessionDuration(hop: RoleHop, hopIndex: number, caller: AwsCrede
 
 /** The session's credentials; STS answering without them is a failure of the hop. */
 export function sessionIdentity(out: AssumeRoleCommandOutput, roleArn: string): AwsCredentialIdentity {
-  const c = out.Credentials;
+  return stsIdentity(out.Credentials, roleArn);
+}
+
+/** Credentials as STS returns them (AssumeRole, …WithWebIdentity, …WithSAML), as the SDK takes them. */
+export function stsIdentity(c: Credentials | undefined, roleArn: string): AwsCredentialIdentity {
   if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`STS returned no credentials for ${roleArn}`);
   return {
     accessKeyId: c.AccessKeyId,

@@ -4,12 +4,12 @@ import {
   AssumeRoleWithSAMLCommand,
   AssumeRoleWithWebIdentityCommand,
   STSClient,
-  type Credentials,
   type STSClientConfig,
 } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { memoizeAsync } from '../scheduler/index.js';
 import { awsClientConfig } from '../aws/client-config.js';
+import { stsIdentity } from './assume-role-input.js';
 import { BaseCredentialsFailure } from './chain-errors.js';
 import type { CredentialSource } from '../config/credential-source.js';
 import { credentialsNeedRefresh, type TimedCredentials } from './refresh.js';
@@ -30,16 +30,6 @@ function unsignedSts(opts: StsOptions): STSClient {
     ...(awsClientConfig('sts', { region: opts.region ?? 'us-east-1' }) as STSClientConfig),
     ...(opts.clientOptions as STSClientConfig | undefined),
   });
-}
-
-function toIdentity(c: Credentials | undefined, roleArn: string): AwsCredentialIdentity {
-  if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`STS returned no credentials for ${roleArn}`);
-  return {
-    accessKeyId: c.AccessKeyId,
-    secretAccessKey: c.SecretAccessKey,
-    ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
-    ...(c.Expiration ? { expiration: c.Expiration } : {}),
-  };
 }
 
 /**
@@ -96,7 +86,7 @@ export function webIdentityProvider(
           DurationSeconds: source.durationSeconds,
         }),
       );
-      return toIdentity(out.Credentials, source.roleArn);
+      return stsIdentity(out.Credentials, source.roleArn);
     } catch (err) {
       throw new BaseCredentialsFailure(err, {
         source: 'webIdentity',
@@ -157,7 +147,7 @@ export function samlProvider(source: SamlSource, opts: StsOptions): AwsCredentia
           DurationSeconds: source.durationSeconds,
         }),
       );
-      return toIdentity(out.Credentials, source.roleArn);
+      return stsIdentity(out.Credentials, source.roleArn);
     } catch (err) {
       throw new BaseCredentialsFailure(err, {
         source: 'saml',
