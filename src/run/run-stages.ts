@@ -33,7 +33,10 @@ export interface RunStagesOptions {
  */
 export async function runStages(o: RunStagesOptions, draft: ManifestDraft): Promise<void> {
   const { config, log } = o;
-  const resolved = await resolveAccounts(config, o.credentials.resolver, o.credentials.base);
+  // The run's signal reaches every Organizations call: a SIGTERM during a long discovery stops it.
+  const resolved = await resolveAccounts(config, o.credentials.resolver, o.credentials.base, {
+    signal: o.signal,
+  });
   draft.accounts = accountsRecord(resolved);
   log.info(
     { discovered: resolved.all.length, selected: resolved.selected.length, skipped: resolved.skipped.length },
