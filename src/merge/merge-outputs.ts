@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { awsClientConfig, s3ObjectExists } from '../aws/index.js';
 import type { PipelineConfig, SinkConfig } from '../config/index.js';
 import { FanoutError, unitError } from '../errors.js';
-import { type ManifestDraft, renderPath } from '../run/index.js';
+import { type ManifestDraft, renderPath, sinkPathVars } from '../run/index.js';
 import { unionSchemas, writeSink } from '../sinks/index.js';
 import type { Manifest } from '../manifest.js';
 import { finishDataset, type StagedResult } from './finish-dataset.js';
@@ -40,9 +40,11 @@ export async function mergeOutputs(ctx: MergeContext): Promise<void> {
   const { config, runId, draft } = ctx;
   let s3Client: S3Client | undefined;
   const s3 = () => (s3Client ??= new S3Client(awsClientConfig('s3', { region: config.region })));
+  // {runDate}: the day the run started, as its earliest shard saw it (what a single run would use).
+  const started = new Date(ctx.shards.map((m) => m.startedAt).sort()[0] ?? Date.now());
   try {
     for (const query of config.queries) {
-      const vars = { query: query.name, runId, runDate: runId.slice(0, 8), region: config.region };
+      const vars = sinkPathVars(query.name, runId, started, config.region);
       const staged = await stagedUnits(ctx, query);
       if (staged.length === 0) {
         draft.warnings.push(`query ${query.name}: no account succeeded, so no output file was written`);

@@ -62,7 +62,10 @@ export async function runStages(o: RunStagesOptions, draft: ManifestDraft): Prom
   );
   draft.units = results.map((r) => r.record);
   const staging = o.shard ? { stagingRoot: shardStagingRoot(config.manifest, o.runId) } : undefined;
-  const written = await writeOutputs(config, o.runId, results, log, staging);
+  const written = await writeOutputs(config, o.runId, results, log, {
+    started: o.started,
+    ...(staging ? { shard: staging } : {}),
+  });
   draft.outputs = written.outputs;
   draft.warnings.push(...written.warnings);
 }
