@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
 import { ConfigError, unitError } from '../errors.js';
 import { finishManifest, summarize, publishMetrics } from '../run/index.js';
-import { writeJsonAtomic, removeSpillArea } from '../sinks/index.js';
+import { writeJsonAtomic, removeSpillArea, setRunLabel } from '../sinks/index.js';
 import { combineManifests, lastEnd, readShardManifests, mergeOutputs } from '../merge/index.js';
 import { validateRunId } from '../plan/index.js';
 
@@ -21,6 +21,7 @@ export async function mergeCommand(
   const { config } = await loadConfig(configPath ? { configPath } : {});
   const shards = await readShardManifests(config.manifest, runId);
   const draft = combineManifests(runId, shards);
+  setRunLabel(runId);
   try {
     await mergeOutputs({
       config,

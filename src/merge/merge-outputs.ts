@@ -5,7 +5,14 @@ import type { Logger } from 'pino';
 import { awsClientConfig, s3ObjectExists } from '../aws/index.js';
 import type { PipelineConfig, SinkConfig } from '../config/index.js';
 import { FanoutError, unitError } from '../errors.js';
-import { attemptOutput, type ManifestDraft, mayWrite, renderPath, type Written } from '../run/index.js';
+import {
+  attemptOutput,
+  type ManifestDraft,
+  mayWrite,
+  renderPath,
+  sinkPathVars,
+  type Written,
+} from '../run/index.js';
 import { unionSchemas, writeSink } from '../sinks/index.js';
 import type { Manifest } from '../manifest.js';
 import { finishDataset, type StagedResult } from './finish-dataset.js';
@@ -41,8 +48,10 @@ export async function mergeOutputs(ctx: MergeContext): Promise<void> {
   const { config } = ctx;
   let s3Client: S3Client | undefined;
   const s3 = () => (s3Client ??= new S3Client(awsClientConfig('s3', { region: config.region })));
+  // {runDate}: the day the run started, as its earliest shard saw it (what a single run would use).
+  const started = new Date(ctx.shards.map((m) => m.startedAt).sort()[0] ?? Date.now());
   try {
-    for (const query of config.queries) await mergeQuery(ctx, query, s3);
+    for (const query of config.queries) await mergeQuery(ctx, query, s3, started);
   } finally {
     s3Client?.destroy();
   }
@@ -53,9 +62,9 @@ export async function mergeOutputs(ctx: MergeContext): Promise<void> {
  * the others are still written. When the staged units cannot even be read, every sink of the query
  * fails with that error.
  */
-async function mergeQuery(ctx: MergeContext, query: Query, s3: () => S3Client): Promise<void> {
+async function mergeQuery(ctx: MergeContext, query: Query, s3: () => S3Client, started: Date): Promise<void> {
   const { config, runId, draft } = ctx;
-  const vars = { query: query.name, runId, runDate: runId.slice(0, 8), region: config.region };
+  const vars = sinkPathVars(query.name, runId, started, config.region);
   const targets = config.sinks.map((sink) => {
     const path = renderPath(sink.path, vars);
     return sink.layout === 'partitioned'

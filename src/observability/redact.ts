@@ -37,10 +37,20 @@ export function registerEnvSecrets(env: NodeJS.ProcessEnv = process.env): void {
   );
 }
 
+// The userinfo of a URL (`scheme://user:password@host`), up to the last `@` before the path, query,
+// fragment, whitespace or a quote (so a URL inside JSON text or a sentence ends where it should).
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'`<>\\]+@/gi;
+
+/** `text` with every URL's credentials (`scheme://[redacted]@host`), whatever their length or source. */
+export function redactUrlCredentials(text: string): string {
+  return text.includes('@') ? text.replace(URL_USERINFO, `$1${REDACTED}@`) : text;
+}
+
+/** `text` with known secret values and every URL's credentials cut out. */
 export function scrubText(text: string): string {
   let out = text;
   for (const s of knownSecrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
-  return out;
+  return redactUrlCredentials(out);
 }
 
 /** A copy of `value` with secret-named fields replaced and known secret values cut out of strings. */

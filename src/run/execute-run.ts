@@ -6,7 +6,7 @@ import { ConfigError, unitError } from '../errors.js';
 import type { Manifest } from '../manifest.js';
 import { scrubStrings } from '../observability/redact.js';
 import { type Shard, shardManifestPath } from '../plan/index.js';
-import { writeJsonAtomic } from '../sinks/index.js';
+import { removeSpillArea, setRunLabel, writeJsonAtomic } from '../sinks/index.js';
 import { runDraft } from './run-draft.js';
 import { prepareRun, publishMetrics } from './run-observability.js';
 import { finishManifest, type ManifestDraft } from './run-report.js';
@@ -55,6 +55,8 @@ export async function executeRun(
   const draft = runDraft(config, o);
   log.info({ runId, config: config.configFile }, 'run started');
   const credentials = o.credentials();
+  // Temp and spill files carry the run id (and who owns them), so another run can tell ours apart.
+  setRunLabel(runId);
   const resume = await resumeOf(o, draft);
   try {
     await runStages(
@@ -76,6 +78,8 @@ export async function executeRun(
     log.error({ error: draft.error }, 'run stopped');
   } finally {
     await resume.journal?.close();
+    // Also when a stage stopped the run before its outputs: `schedule` lives on, the next run spills afresh.
+    await removeSpillArea();
   }
   o.interruption.settled();
   const finished = await finishRun(o, draft);

@@ -7,6 +7,6 @@ export { runUnit, type UnitValue } from './run-unit.js';
 export { runUnits } from './run-units.js';
 export { closeServer, serveHealth } from './health-server.js';
 export { ScheduledRuns } from './scheduled-runs.js';
-export { renderPath, writeOutputs } from './write-outputs.js';
+export { renderPath, runDateOf, sinkPathVars, type SinkPathVars, writeOutputs } from './write-outputs.js';
 export { attemptOutput, isWritten, type Written } from './attempt-output.js';
 export { mayWrite } from './if-exists.js';

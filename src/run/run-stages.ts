@@ -46,7 +46,10 @@ export interface RunResume {
  */
 export async function runStages(o: RunStagesOptions, draft: ManifestDraft): Promise<void> {
   const { config, log } = o;
-  const resolved = await resolveAccounts(config, o.credentials.resolver, o.credentials.base);
+  // The run's signal reaches every Organizations call: a SIGTERM during a long discovery stops it.
+  const resolved = await resolveAccounts(config, o.credentials.resolver, o.credentials.base, {
+    signal: o.signal,
+  });
   draft.accounts = accountsRecord(resolved);
   log.info(
     { discovered: resolved.all.length, selected: resolved.selected.length, skipped: resolved.skipped.length },
@@ -75,7 +78,10 @@ export async function runStages(o: RunStagesOptions, draft: ManifestDraft): Prom
   );
   draft.units = results.map((r) => r.record);
   const staging = o.shard ? { stagingRoot: shardStagingRoot(config.manifest, o.runId) } : undefined;
-  const written = await writeOutputs(config, o.runId, results, log, staging);
+  const written = await writeOutputs(config, o.runId, results, log, {
+    started: o.started,
+    ...(staging ? { shard: staging } : {}),
+  });
   draft.outputs = written.outputs;
   draft.warnings.push(...written.warnings);
 }

@@ -1,5 +1,6 @@
 import type { Account } from '../accounts/index.js';
 import type { SqlVariables } from '../extract/index.js';
+import { runDateOf } from './render-path.js';
 
 /** What a unit's SQL templates may use: the account, its region, the run, and the config's `vars`. */
 export function unitVariables(
@@ -10,7 +11,7 @@ export function unitVariables(
   return {
     accountId: account.id,
     region,
-    runDate: (run.runStarted ?? new Date()).toISOString().slice(0, 10),
+    runDate: runDateOf(run.runStarted ?? new Date()),
     runId: run.runId,
     ...(account.name === undefined ? {} : { accountName: account.name }),
     ...(account.email === undefined ? {} : { accountEmail: account.email }),

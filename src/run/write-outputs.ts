@@ -8,13 +8,20 @@ import { removeSpillArea } from '../sinks/index.js';
 import { attemptOutput } from './attempt-output.js';
 import type { QueryOutputs } from './query-outputs.js';
 import { querySchema } from './query-schema.js';
-import { renderPath } from './render-path.js';
+import { renderPath, sinkPathVars } from './render-path.js';
 import { stageQueryUnits } from './stage-query-units.js';
 import type { UnitValue } from './unit-value.js';
 import { writeDatasetOutput } from './write-dataset-output.js';
 import { writeMergedOutput } from './write-merged-output.js';
 
-export { renderPath } from './render-path.js';
+export { renderPath, runDateOf, sinkPathVars, type SinkPathVars } from './render-path.js';
+
+export interface WriteOutputsOptions {
+  /** This shard's staging area: partitioned sinks get its share, merged ones are left to `merge`. */
+  shard?: { stagingRoot: string };
+  /** When the run started: gives `{runDate}` (default: now). */
+  started?: Date;
+}
 
 /**
  * Writes one merged file per query and sink from the units that succeeded, in account order. Each
@@ -32,8 +39,10 @@ export async function writeOutputs(
   runId: string,
   results: UnitValue[],
   log: Logger,
-  shard?: { stagingRoot: string },
+  opts: WriteOutputsOptions = {},
 ) {
+  const { shard } = opts;
+  const started = opts.started ?? new Date();
   const outputs: OutputRecord[] = [];
   const warnings: string[] = [];
   // s3:// sinks upload with the base credentials (the SDK's default chain), in the run's region.
@@ -50,7 +59,7 @@ export async function writeOutputs(
       if (!schema) continue;
       const q: QueryOutputs = { config, runId, query, units, schema, log, s3, outputs, warnings };
       if (shard) q.shard = shard;
-      await writeQueryOutputs(q);
+      await writeQueryOutputs(q, started);
     }
   } finally {
     s3Client?.destroy();
@@ -60,9 +69,9 @@ export async function writeOutputs(
 }
 
 /** One query's outputs, each attempted alone: a shard's staged units, then each sink in its mode. */
-async function writeQueryOutputs(q: QueryOutputs): Promise<void> {
+async function writeQueryOutputs(q: QueryOutputs, started: Date): Promise<void> {
   const { config, query, runId, shard, log, outputs } = q;
-  const vars = { query: query.name, runId, runDate: runId.slice(0, 8), region: config.region };
+  const vars = sinkPathVars(query.name, runId, started, config.region);
   if (shard && config.sinks.length > 0) {
     const target = { query: query.name, type: 'staging', path: stagingDir(shard.stagingRoot, query.name) };
     await attemptOutput(outputs, target, log, () => stageQueryUnits(q, shard.stagingRoot));

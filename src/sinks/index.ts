@@ -12,4 +12,5 @@ export { MemoryBudget } from './memory-budget.js';
 export { writeNdjsonFile } from './write-ndjson-file.js';
 export { removeStaleTempFiles } from './write-file-atomic.js';
 export { removeSpillArea, spillArea, spillMemory } from './spill-area.js';
+export { HEARTBEAT_MS, LEASE_MS, setRunLabel } from './file-owner.js';
 export { s3Options, writeSink } from './write-sink.js';

@@ -1,48 +1,62 @@
 import { rmSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HEARTBEAT_MS, ownedName, ownerGone } from './file-owner.js';
 import { MemoryBudget } from './memory-budget.js';
 
 const PREFIX = 'athena-fanout-spill-';
 let current: Promise<string> | undefined;
+let heartbeat: NodeJS.Timeout | undefined;
 // Small results stay in memory up to this much over the run (then spill as large ones do), so that
 // 1,000 one-row results cost no files and peak memory stays bounded.
 const IN_MEMORY_BYTES = 64 * 1024 * 1024;
 let memory: MemoryBudget | undefined;
+/** This process's areas not yet removed: never judged stale by this process, removed at exit. */
+const live = new Set<string>();
+let exitHook = false;
 
 /** The run's budget for results kept in memory instead of spill files (spillBatches `memory`). */
 export function spillMemory(): MemoryBudget {
   return (memory ??= new MemoryBudget(IN_MEMORY_BYTES));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+/** Removes the areas left by runs that are over (see file-owner); a live run's area stays. */
+async function removeDeadAreas(root: string): Promise<void> {
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const dir = join(root, name);
+    if (!name.startsWith(PREFIX) || live.has(dir)) continue;
+    const info = await stat(dir).catch(() => undefined);
+    if (info?.isDirectory() && ownerGone(name.slice(PREFIX.length), info.mtimeMs)) {
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 }
 
 /**
- * The run's directory for per-unit spill files (`<tmp>/athena-fanout-spill-<pid>-…`), created on first
- * use. Areas left by runs that were killed (their pid is gone) are removed then; this run's own area
- * goes when the process exits, however it exits short of SIGKILL.
+ * The run's directory for per-unit spill files (`<tmp>/athena-fanout-spill-<ns>-<pid>-<runId>-<random>`),
+ * created on first use. Areas left by runs that are over are removed then. While the run lives its
+ * area is touched every HEARTBEAT_MS; it goes with removeSpillArea, or when the process exits (one
+ * exit listener for the whole process, however many runs `schedule` makes).
  */
 export function spillArea(): Promise<string> {
   current ??= (async () => {
     const root = tmpdir();
-    for (const name of await readdir(root).catch(() => [] as string[])) {
-      const pid = Number(/^athena-fanout-spill-(\d+)-/.exec(name)?.[1]);
-      if (pid && pid !== process.pid && !alive(pid)) {
-        await rm(join(root, name), { recursive: true, force: true }).catch(() => undefined);
-      }
+    await removeDeadAreas(root);
+    const dir = join(root, `${PREFIX}${ownedName()}`);
+    await mkdir(dir, { mode: 0o700 });
+    live.add(dir);
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', () => {
+        for (const d of live) rmSync(d, { recursive: true, force: true });
+      });
     }
-    const dir = await mkdtemp(join(root, `${PREFIX}${process.pid}-`));
-    process.once('exit', () => {
-      rmSync(dir, { recursive: true, force: true });
-    });
+    heartbeat = setInterval(() => {
+      const now = new Date();
+      utimes(dir, now, now).catch(() => undefined);
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
     return dir;
   })();
   return current;
@@ -51,8 +65,13 @@ export function spillArea(): Promise<string> {
 /** Removes the spill area once the outputs are written; the next run gets a fresh memory budget. */
 export async function removeSpillArea(): Promise<void> {
   memory = undefined;
+  clearInterval(heartbeat);
+  heartbeat = undefined;
   if (!current) return;
   const dir = await current.catch(() => undefined);
   current = undefined;
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) {
+    await rm(dir, { recursive: true, force: true });
+    live.delete(dir);
+  }
 }

@@ -1,36 +1,34 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { HEARTBEAT_MS, ownedName, ownerGone } from './file-owner.js';
 
-/** Temp files are hidden siblings of the target so that the final rename never crosses filesystems. */
+/** This process's temp files being written: never removed as stale by this process. */
+const writing = new Set<string>();
+
+/**
+ * Temp files are hidden siblings of the target so that the final rename never crosses filesystems:
+ * `.<name>.<ns>-<pid>-<runId>-<random>.tmp` (see file-owner).
+ */
 export function tempPathFor(path: string): string {
   const target = resolve(path);
-  const suffix = `${process.pid}-${randomBytes(6).toString('hex')}`;
-  return join(dirname(target), `.${basename(target)}.${suffix}.tmp`);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return join(dirname(target), `.${basename(target)}.${ownedName()}.tmp`);
 }
 
 /**
- * Removes temp files of `path` left by writers that were killed (SIGKILL, power loss): their pid is in
- * the name and no longer runs. Temp files of live writers are left alone.
+ * Removes temp files of `path` left by writers that are over (SIGKILL, power loss, a container gone):
+ * known dead in this pid namespace, or untouched for file-owner's LEASE_MS. Temp files of live
+ * writers, in any namespace or host, are left alone.
  */
 export async function removeStaleTempFiles(path: string): Promise<string[]> {
   const target = resolve(path);
+  const dir = dirname(target);
   const prefix = `.${basename(target)}.`;
   const removed: string[] = [];
-  for (const name of await readdir(dirname(target)).catch(() => [] as string[])) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const pid = Number(/^(\d+)-[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length))?.[1]);
-    if (!pid || pid === process.pid || processAlive(pid)) continue;
-    await rm(join(dirname(target), name), { force: true });
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp') || writing.has(join(dir, name))) continue;
+    const info = await stat(join(dir, name)).catch(() => undefined);
+    if (!info?.isFile() || !ownerGone(name.slice(prefix.length, -'.tmp'.length), info.mtimeMs)) continue;
+    await rm(join(dir, name), { force: true });
     removed.push(name);
   }
   return removed;
@@ -59,6 +57,13 @@ export async function writeFileAtomic(
   await mkdir(dir, { recursive: true });
   await removeStaleTempFiles(target);
   const temp = tempPathFor(target);
+  writing.add(temp);
+  // A slow writer keeps its temp file fresh, so that no other run takes it for a dead run's.
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    utimes(temp, now, now).catch(() => undefined);
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
   try {
     await write(temp);
     await fsyncPath(temp, 'r+');
@@ -66,6 +71,9 @@ export async function writeFileAtomic(
   } catch (err) {
     await rm(temp, { force: true });
     throw err;
+  } finally {
+    clearInterval(heartbeat);
+    writing.delete(temp);
   }
   // The rename is durable only once the directory entry is; not every platform can fsync a directory.
   await fsyncPath(dir, 'r').catch(() => undefined);

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FanoutError } from '../../src/errors.js';
 import { removeStaleTempFiles, writeFileAtomic, writeJsonAtomic } from '../../src/sinks/index.js';
+import { tempPathFor } from '../../src/sinks/write-file-atomic.js';
 import { listDir, tempDir } from '../helpers/arrow-fixtures.js';
 
 let dir: string;
@@ -90,14 +91,17 @@ describe('removeStaleTempFiles', () => {
     // Linux pids never exceed 2^22 (the pid_max ceiling), so 2^22 + 1 cannot be a live writer.
     const dead = 4194305;
     expect(() => process.kill(dead, 0)).toThrow();
+    // Names as this process's writers make them (same pid namespace), with another writer's pid.
+    const ours = basename(tempPathFor(path));
+    const named = (pid: number) => ours.replace(`-${process.pid}-`, `-${pid}-`);
     const names = [
-      `.out.parquet.${dead}-0a1b2c3d4e5f.tmp`,
-      `.out.parquet.${process.pid}-0a1b2c3d4e5f.tmp`,
-      `.other.parquet.${dead}-0a1b2c3d4e5f.tmp`,
+      named(dead),
+      named(process.ppid),
+      named(dead).replace('.out.parquet.', '.other.parquet.'),
       'out.parquet',
     ];
     for (const n of names) await writeFile(join(dir, n), 'x');
-    expect(await removeStaleTempFiles(path)).toEqual([`.out.parquet.${dead}-0a1b2c3d4e5f.tmp`]);
+    expect(await removeStaleTempFiles(path)).toEqual([named(dead)]);
     expect(await listDir(dir)).toEqual(names.slice(1).sort());
   });
 });

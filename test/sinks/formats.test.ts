@@ -104,7 +104,9 @@ describe('writeOutputs: ifExists and path templates', () => {
       data: spilled,
     };
     const config = { queries: [{ name: 'q' }], sinks, region: 'eu-west-1' } as unknown as PipelineConfig;
-    return writeOutputs(config, '20261123T104500Z-abc', [unit], pino({ level: 'silent' }));
+    return writeOutputs(config, '20261123T104500Z-abc', [unit], pino({ level: 'silent' }), {
+      started: new Date('2026-11-23T10:45:00Z'),
+    });
   }
 
   it('renders {query} {runDate} {runId} {region}', async () => {
@@ -116,7 +118,7 @@ describe('writeOutputs: ifExists and path templates', () => {
         layout: 'merged',
       },
     ]);
-    expect(outputs[0]!.path).toBe(join(dir, 'eu-west-1/20261123/q-20261123T104500Z-abc.ndjson'));
+    expect(outputs[0]!.path).toBe(join(dir, 'eu-west-1/2026-11-23/q-20261123T104500Z-abc.ndjson'));
     expect(outputs[0]!.rows).toBe(3);
   });
 
