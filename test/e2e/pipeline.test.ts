@@ -190,6 +190,9 @@ describe('athena-fanout run with the account chain from the base credentials', (
       expect(manifest.error?.roleArn).toBe(`arn:aws:iam::${MANAGEMENT}:role/OrgHub`);
       expect(manifest.error?.awsCode).toBe('AccessDenied');
       expect(emulator.record.queries).toHaveLength(0);
+      // STS's AccessDenied names the caller, the action and the role, never the ExternalId (the emulator
+      // answers in STS's words), so this only guards our own output. The one STS error that does echo
+      // it, a ValidationError, is redacted: test/auth-chain/role-chain-resolver.test.ts proves that.
       expect(result.stdout + result.stderr).not.toContain(EXTERNAL_ID);
     } finally {
       await cleanup();
