@@ -1,7 +1,7 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { FanoutError } from '../../errors.js';
-import type { ExecutedQuery } from '../query/execute-query.js';
+import type { ExecutedQuery } from '../query/query-outcome.js';
 import { type S3ResultsOptions, streamS3Results } from './stream-s3-results.js';
 import { firstResultsPage, type QueryResultStream, streamQueryResults } from './stream-query-results.js';
 import { streamUnloadResults, type UnloadResultsOptions } from './unload-results.js';

@@ -10,7 +10,7 @@ import { ParquetFile } from 'parquet-wasm';
 import { awsErrorInfo, FanoutError } from '../../errors.js';
 import { deleteS3Objects } from '../../aws/s3-objects.js';
 import { type BatchContext, cancelled } from '../columns/build-record-batch.js';
-import type { ExecutedQuery } from '../query/execute-query.js';
+import type { ExecutedQuery } from '../query/query-outcome.js';
 import { type QueryResultStream, type ReadResultsOptions } from './stream-query-results.js';
 import { parseS3Url } from './stream-s3-results.js';
 import { conformUnloadBatch, unloadSchema } from './unload-columns.js';
