@@ -1,23 +1,24 @@
 import { type AthenaClient, GetWorkGroupCommand } from '@aws-sdk/client-athena';
 import { fillPlaceholders, type PipelineConfig } from '../config/index.js';
 import { awsErrorInfo, FanoutError } from '../errors.js';
+import { memoizeAsync, type MemoizedAsync } from '../scheduler/index.js';
 
-const workgroupOutputs = new WeakMap<AthenaClient, Map<string, Promise<string | undefined>>>();
+// Per client (weakly: a client that goes, goes with its entries), then per workgroup through the one
+// memoizing mechanism: concurrent units share a GetWorkGroup, and a failure is asked again next time.
+const workgroupOutputs = new WeakMap<AthenaClient, MemoizedAsync<string, string | undefined, []>>();
 
 /** The workgroup's own output location (GetWorkGroup, once per client and workgroup). */
 function workgroupOutput(athena: AthenaClient, workgroup: string): Promise<string | undefined> {
   let byName = workgroupOutputs.get(athena);
-  if (!byName) workgroupOutputs.set(athena, (byName = new Map<string, Promise<string | undefined>>()));
-  let found = byName.get(workgroup);
-  if (!found) {
-    found = athena
-      .send(new GetWorkGroupCommand({ WorkGroup: workgroup }))
-      .then((out) => out.WorkGroup?.Configuration?.ResultConfiguration?.OutputLocation);
-    // A failure is not remembered: the next unit asks again.
-    found.catch(() => byName.delete(workgroup));
-    byName.set(workgroup, found);
+  if (!byName) {
+    byName = memoizeAsync((name: string) =>
+      athena
+        .send(new GetWorkGroupCommand({ WorkGroup: name }))
+        .then((out) => out.WorkGroup?.Configuration?.ResultConfiguration?.OutputLocation),
+    );
+    workgroupOutputs.set(athena, byName);
   }
-  return found;
+  return byName(workgroup);
 }
 
 /**
