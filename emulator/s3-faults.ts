@@ -7,14 +7,17 @@ export class S3Faults {
 
   constructor(private readonly rules: readonly FailS3[]) {}
 
-  /** Throws the first matching rule's error. */
-  check(action: string, key: string): void {
+  /** Throws the first matching rule's error, or returns 'truncate' when that rule cuts the body short. */
+  check(action: string, key: string, range?: string): 'truncate' | undefined {
     for (const rule of this.rules) {
       if (rule.action !== action || !key.includes(rule.match)) continue;
+      if (rule.range !== undefined && !(range ?? '').startsWith(rule.range)) continue;
       const used = this.used.get(rule) ?? 0;
       if (rule.times !== undefined && used >= rule.times) continue;
       this.used.set(rule, used + 1);
+      if (rule.truncate) return 'truncate';
       throw new ApiError(rule.code, rule.message, rule.status);
     }
+    return undefined;
   }
 }

@@ -31,12 +31,21 @@ export interface S3Request {
   /** SigV4 region and caller account, for the ARN of the AWS managed KMS key. */
   region?: string;
   accountId?: string;
+  /** The failS3 knob's truncate: half the body, then the connection closes. */
+  truncate?: boolean;
 }
 
 const NO_ENCRYPTION_REQUESTED: ObjectEncryption = { algorithm: 'AES256', requested: {} };
 const md5 = (b: Buffer): string => `"${createHash('md5').update(b).digest('hex')}"`;
 const noSuchKey = (key: string): ApiError =>
   new ApiError('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
+
+/** The truncate fault: Content-Length stays whole, half the bytes go out, then the connection closes. */
+function cut(body: Buffer, headers: Record<string, string>, truncate: boolean | undefined): Buffer {
+  if (!truncate) return body;
+  headers.connection = 'close';
+  return body.subarray(0, body.length >> 1);
+}
 
 /** The SDK streams bodies of unknown length as aws-chunked with trailing checksums; undo that framing. */
 export function decodeAwsChunked(body: Buffer): Buffer {
@@ -121,7 +130,7 @@ export class S3Store {
       }
       case 'GetObject':
       case 'HeadObject':
-        return this.read(action, bucket, key, headers.range);
+        return this.read(action, req);
       case 'DeleteObject':
         this.buckets.get(bucket)?.delete(key);
         return { status: 204 };
@@ -230,9 +239,21 @@ export class S3Store {
     return upload;
   }
 
-  private read(action: string, bucket: string, key: string, range: string | undefined): ApiResult {
+  private read(action: string, { bucket, key, headers: req, truncate }: S3Request): ApiResult {
     const obj = this.buckets.get(bucket)?.get(key);
     if (!obj) throw noSuchKey(key);
+    const ifMatch = req['if-match'];
+    if (ifMatch !== undefined && ifMatch !== '*' && !ifMatch.split(/\s*,\s*/).includes(obj.etag)) {
+      throw new ApiError(
+        'PreconditionFailed',
+        'At least one of the pre-conditions you specified did not hold',
+        412,
+        {
+          Condition: 'If-Match',
+        },
+      );
+    }
+    const range = req.range;
     const headers: Record<string, string> = {
       etag: obj.etag,
       'last-modified': obj.lastModified.toUTCString(),
@@ -255,10 +276,10 @@ export class S3Store {
       const slice = obj.body.subarray(start, end + 1);
       headers['content-range'] = `bytes ${start}-${end}/${size}`;
       headers['content-length'] = String(slice.length);
-      return { status: 206, headers, body: action === 'HeadObject' ? '' : slice };
+      return { status: 206, headers, body: action === 'HeadObject' ? '' : cut(slice, headers, truncate) };
     }
     headers['content-length'] = String(size);
-    return { headers, body: action === 'HeadObject' ? '' : obj.body };
+    return { headers, body: action === 'HeadObject' ? '' : cut(obj.body, headers, truncate) };
   }
 
   private listed(bucket: string, key: string) {

@@ -127,6 +127,10 @@ const knobsSchema = z.object({
         message: z.string().default('We encountered an internal error. Please try again.'),
         status: z.number().int().min(400).max(599).default(500),
         times: z.number().int().positive().optional(),
+        /** Only GETs whose Range header starts with this (e.g. `bytes=8388608-`). */
+        range: z.string().optional(),
+        /** Instead of an error: send the headers and half the body, then close the connection. */
+        truncate: z.boolean().default(false),
       }),
     )
     .default([]),

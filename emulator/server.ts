@@ -56,10 +56,11 @@ async function route(deps: ServerDeps, s3Faults: S3Faults, r: Routed): Promise<A
     );
   }
   if (s3Target) {
-    s3Faults.check(action, s3Target.key);
+    const fault = s3Faults.check(action, s3Target.key, r.req.headers.range);
     return deps.s3.handle(action, {
       method: r.raw.method,
       ...s3Target,
+      ...(fault ? { truncate: true } : {}),
       headers: r.req.headers,
       body: r.raw.body,
       ...(r.call.region === undefined ? {} : { region: r.call.region }),

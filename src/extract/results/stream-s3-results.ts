@@ -1,5 +1,5 @@
 import type { AthenaClient, ColumnInfo } from '@aws-sdk/client-athena';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { awsErrorInfo, FanoutError } from '../../errors.js';
 import { AthenaCsvParser, type CsvRows } from '../csv/athena-csv-parser.js';
@@ -8,6 +8,7 @@ import { type CsvBatchSpec, csvFormatError, csvRowsToBatch, emptyFileError } fro
 import type { CsvDecodePool } from '../csv/csv-decode-pool.js';
 import { pooledCsvBatches } from '../csv/pooled-csv-batches.js';
 import { type ExtraColumn, schemaForColumns } from '../columns/schema-for-columns.js';
+import { openRangedObject } from './ranged-object-stream.js';
 import { fetchColumnInfo, type QueryResultStream, type ReadResultsOptions } from './stream-query-results.js';
 
 export interface S3ResultsOptions extends ReadResultsOptions {
@@ -151,6 +152,10 @@ async function* serialCsvBatches(
   if (!seen.header) throw emptyFileError(spec);
 }
 
+/**
+ * Opens the result file with several ranged GETs in flight (ranged-object-stream.ts), so download
+ * overlaps decoding; its first range is read here, so an unreadable object fails before this returns.
+ */
 async function openObject(
   s3: S3Client,
   url: string,
@@ -159,15 +164,25 @@ async function openObject(
 ): Promise<{ body: AsyncIterable<Uint8Array>; bytes: number | undefined }> {
   const { bucket, key } = parseS3Url(url);
   try {
-    const out = await s3.send(
-      new GetObjectCommand({ Bucket: bucket, Key: key }),
-      signal ? { abortSignal: signal } : {},
-    );
-    if (!out.Body) throw new Error('GetObject returned no body');
-    return { body: out.Body as AsyncIterable<Uint8Array>, bytes: out.ContentLength };
+    const { body, bytes } = await openRangedObject(s3, bucket, key, signal ? { signal } : {});
+    return { body: withContext(body, ctx), bytes };
   } catch (err) {
     if (signal?.aborted) throw cancelled(ctx, err);
+    if (err instanceof FanoutError) {
+      Object.assign(err.context, ctx);
+      throw err;
+    }
     throw readError(err, url, ctx);
+  }
+}
+
+/** A range that fails later names the unit and query too. */
+async function* withContext(body: AsyncIterable<Uint8Array>, ctx: BatchContext): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body;
+  } catch (err) {
+    if (err instanceof FanoutError) Object.assign(err.context, ctx);
+    throw err;
   }
 }
 
