@@ -1,4 +1,5 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../index.js';
 import { BASE, readerCredentials, smallScenario } from './fixture.js';
@@ -19,8 +20,10 @@ afterAll(async () => {
   await emu.close();
 });
 
-const sns = (region = 'eu-west-1', credentials: SNSClient['config']['credentials'] = BASE): SNSClient =>
-  new SNSClient({ endpoint: emu.endpoint, region, credentials, maxAttempts: 1 });
+const sns = (
+  region = 'eu-west-1',
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider = BASE,
+): SNSClient => new SNSClient({ endpoint: emu.endpoint, region, credentials, maxAttempts: 1 });
 
 async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string }> {
   try {
