@@ -44,11 +44,7 @@ const delivery = {
   timeoutSeconds: seconds(1, MAX_NOTIFY_TIMEOUT_SECONDS, '5 minutes')
     .default(10)
     .meta({ description: 'Time limit of each attempt.' }),
-  retries: wholeNumber(
-    0,
-    MAX_NOTIFY_RETRIES,
-    `expected a whole number from 0 to ${MAX_NOTIFY_RETRIES}`,
-  )
+  retries: wholeNumber(0, MAX_NOTIFY_RETRIES, `expected a whole number from 0 to ${MAX_NOTIFY_RETRIES}`)
     .default(3)
     .meta({ description: 'Attempts after the first one fails (full-jitter backoff).' }),
 };
