@@ -31,7 +31,9 @@ async function startHook(mode: { failFirst?: number; hang?: boolean } = {}): Pro
   const server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
-    req.on('data', (d: string) => (body += d));
+    req.on('data', (d: string) => {
+      body += d;
+    });
     req.on('end', () => {
       bodies.push(body);
       if (mode.hang) return;
@@ -77,7 +79,9 @@ async function hook(mode?: Parameters<typeof startHook>[0]): Promise<Hook> {
     () =>
       new Promise<void>((resolve) => {
         h.server.closeAllConnections();
-        h.server.close(() => resolve());
+        h.server.close(() => {
+          resolve();
+        });
       }),
   );
   return h;
