@@ -4,6 +4,7 @@ const layers = [
   ['cli', '^src/(cli\\.ts|cli/)'],
   ['merge', '^src/merge/'],
   ['run', '^src/run/'],
+  ['notify', '^src/notify/'],
   ['plan', '^src/plan/'],
   ['datasets', '^src/datasets/'],
   ['sinks', '^src/sinks/'],
@@ -42,8 +43,18 @@ const extract = extractParts.map(([part, forbidden]) => ({
   to: { path: `^src/extract/(${forbidden.join('|')})/` },
 }));
 
+// notify sits below run and merge, but needs only what a run has finished with: no stage doing the work.
+const notifyOnly = {
+  name: 'notify-imports-little',
+  comment: 'notify imports config, aws, the leaves; never the stages that run queries or write outputs',
+  severity: 'error',
+  from: { path: '^src/notify/' },
+  to: { path: '^src/(plan|datasets|sinks|extract|accounts|auth-chain)/' },
+};
+
 module.exports = {
   forbidden: [
+    notifyOnly,
     {
       name: 'no-circular',
       comment: 'No import circle anywhere, in the tool or the emulator.',

@@ -8,26 +8,9 @@ type AuthFailure = 'missing' | 'unknown' | 'token' | 'signature' | 'expired';
 
 /** Each protocol names the same authentication failure differently; the SDKs map these codes. */
 export const AUTH_ERRORS: Record<Service, Record<AuthFailure, ApiError>> = {
-  sts: {
-    missing: new ApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
-    unknown: new ApiError(
-      'InvalidClientTokenId',
-      'The security token included in the request is invalid.',
-      403,
-    ),
-    token: new ApiError(
-      'InvalidClientTokenId',
-      'The security token included in the request is invalid.',
-      403,
-    ),
-    signature: new ApiError(
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
-      403,
-    ),
-    expired: new ApiError('ExpiredToken', 'The security token included in the request is expired', 400),
-  },
+  sts: queryAuthErrors(),
   athena: jsonAuthErrors(),
+  sns: queryAuthErrors(),
   organizations: jsonAuthErrors(),
   s3: {
     missing: new ApiError('AccessDenied', 'Access Denied', 403),
@@ -45,6 +28,29 @@ export const AUTH_ERRORS: Record<Service, Record<AuthFailure, ApiError>> = {
     expired: new ApiError('ExpiredToken', 'The provided token has expired.', 400),
   },
 };
+
+/** The awsQuery services (STS, SNS) name authentication failures alike. */
+function queryAuthErrors(): Record<AuthFailure, ApiError> {
+  return {
+    missing: new ApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
+    unknown: new ApiError(
+      'InvalidClientTokenId',
+      'The security token included in the request is invalid.',
+      403,
+    ),
+    token: new ApiError(
+      'InvalidClientTokenId',
+      'The security token included in the request is invalid.',
+      403,
+    ),
+    signature: new ApiError(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+      403,
+    ),
+    expired: new ApiError('ExpiredToken', 'The security token included in the request is expired', 400),
+  };
+}
 
 function jsonAuthErrors(): Record<AuthFailure, ApiError> {
   return {

@@ -10,7 +10,13 @@ import { serverPort, startServer } from './server.js';
 
 export { loadScenario };
 export type { Scenario, ScenarioInput };
-export type { EmulatorRecord, RecordedCall, RecordedAssumeRole, RecordedQuery } from './record.js';
+export type {
+  EmulatorRecord,
+  RecordedCall,
+  RecordedAssumeRole,
+  RecordedMessage,
+  RecordedQuery,
+} from './record.js';
 
 export interface RunningEmulator {
   /** `http://127.0.0.1:PORT`: the one endpoint for STS, Organizations, Athena and S3. */

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 
-export type Service = 'sts' | 'organizations' | 'athena' | 's3';
+export type Service = 'sts' | 'organizations' | 'athena' | 's3' | 'sns';
+
+/** The awsQuery services (form in, XML out) and the namespace of their answers. */
+export const QUERY_NAMESPACES: Partial<Record<Service, string>> = {
+  sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
+  sns: 'http://sns.amazonaws.com/doc/2010-03-31/',
+};
 
 /** An error a service answers with; each protocol renders it the way the SDK's deserializer expects. */
 export class ApiError extends Error {
@@ -46,7 +52,7 @@ export function toXml(obj: Record<string, unknown>): string {
   return out;
 }
 
-const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const STS_NS = QUERY_NAMESPACES.sts!;
 
 export function send(res: ServerResponse, service: Service, requestId: string, result: ApiResult): void {
   const headers: Record<string, string> = { 'x-amzn-requestid': requestId, ...result.headers };
@@ -73,9 +79,10 @@ export function sendError(
   err: ApiError,
   method: string,
 ): void {
-  if (service === 'sts') {
+  const namespace = QUERY_NAMESPACES[service];
+  if (namespace !== undefined) {
     const xml =
-      `<ErrorResponse xmlns="${STS_NS}"><Error><Type>Sender</Type><Code>${xmlEscape(err.code)}</Code>` +
+      `<ErrorResponse xmlns="${namespace}"><Error><Type>Sender</Type><Code>${xmlEscape(err.code)}</Code>` +
       `<Message>${xmlEscape(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
     send(res, service, requestId, { status: err.status, xml });
   } else if (service === 's3') {

@@ -50,11 +50,23 @@ export interface RecordedQuery {
   endedAt?: number;
 }
 
+/** A message SNS accepted (Publish). */
+export interface RecordedMessage {
+  at: number;
+  topicArn: string;
+  callerArn: string;
+  messageId: string;
+  message: string;
+  subject?: string;
+}
+
 /** Everything the emulator saw, live: tests assert on it. */
 export interface EmulatorRecord {
   calls: RecordedCall[];
   assumeRoles: RecordedAssumeRole[];
   queries: RecordedQuery[];
+  /** Messages published to SNS topics, in order. */
+  messages: RecordedMessage[];
   maxActiveQueries: number;
   maxActiveQueriesByAccount: Record<string, number>;
   /** QUEUED + RUNNING right now. */
@@ -66,6 +78,7 @@ export function newRecord(): EmulatorRecord {
     calls: [],
     assumeRoles: [],
     queries: [],
+    messages: [],
     maxActiveQueries: 0,
     maxActiveQueriesByAccount: {},
     activeQueries: () => record.queries.filter((q) => q.state === 'QUEUED' || q.state === 'RUNNING').length,

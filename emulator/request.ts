@@ -44,7 +44,13 @@ function detectService(req: IncomingMessage): Service {
     if (service) return service;
   }
   const claimed = parseAuthorization(req.headers.authorization)?.service;
-  if (claimed === 'sts' || claimed === 'athena' || claimed === 'organizations' || claimed === 's3')
+  if (
+    claimed === 'sts' ||
+    claimed === 'sns' ||
+    claimed === 'athena' ||
+    claimed === 'organizations' ||
+    claimed === 's3'
+  )
     return claimed;
   const type = req.headers['content-type'] ?? '';
   return req.method === 'POST' && type.startsWith('application/x-www-form-urlencoded') ? 'sts' : 's3';
@@ -64,7 +70,7 @@ export async function readRequest(req: IncomingMessage): Promise<RawRequest> {
 
 /** The action and parameters in each protocol's encoding: awsQuery form, REST path + query, or JSON. */
 export function parseAction(req: IncomingMessage, raw: RawRequest): ParsedAction {
-  if (raw.service === 'sts') {
+  if (raw.service === 'sts' || raw.service === 'sns') {
     const form = Object.fromEntries(new URLSearchParams(raw.body.toString('utf8')));
     const action = form.Action ?? 'Unknown';
     delete form.Action;

@@ -44,7 +44,7 @@ const roleSchema = z.object({
   trust: z.array(z.string()).min(1),
   externalId: z.string().optional(),
   maxSessionDuration: z.number().int().min(3600).max(43200).default(3600),
-  permissions: z.array(z.enum(['sts', 'organizations', 'athena', 's3'])).optional(),
+  permissions: z.array(z.enum(['sts', 'organizations', 'athena', 's3', 'sns'])).optional(),
   deny: z.array(accountId).default([]),
   /** The trust policy's aws:MultiFactorAuthPresent condition: AssumeRole must carry a valid MFA code. */
   requireMfa: z.boolean().default(false),
@@ -73,6 +73,17 @@ const federationSchema = z.object({
       }),
     )
     .default([]),
+});
+
+/**
+ * An SNS topic Publish may reach. Principals of the topic's account may publish; others only when
+ * `allow` names them (the topic policy: principal ARNs, a role ARN matching its sessions,
+ * `arn:aws:iam::ACCT:root`, `*`). `deny` refuses these exact caller ARNs even from the same account.
+ */
+const topicSchema = z.object({
+  arn: z.string().regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN'),
+  allow: z.array(z.string()).default([]),
+  deny: z.array(z.string()).default([]),
 });
 
 const failQuerySchema = z.object({
@@ -165,6 +176,7 @@ const scenarioSchema = z
     roles: z.array(roleSchema).default([]),
     data: z.record(z.string(), z.array(z.string())).default({}),
     federation: federationSchema.default({ oidc: [], saml: [] }),
+    topics: z.array(topicSchema).default([]),
     knobs: knobsSchema.default(knobsSchema.parse({})),
   })
   .superRefine((s, ctx) => {

@@ -9,6 +9,7 @@ import { parseAction, readRequest, type ParsedAction, type RawRequest } from './
 import type { S3Store } from './s3.js';
 import { S3Faults } from './s3-faults.js';
 import type { Scenario } from './scenario.js';
+import { handleSns } from './sns.js';
 import { FEDERATED_ACTIONS, handleSts } from './sts.js';
 import { throttler } from './throttle.js';
 
@@ -38,7 +39,7 @@ interface Routed {
   requestId: string;
 }
 
-/** Hands the request to its service: STS, S3 (after the failS3 knob) or a JSON service. */
+/** Hands the request to its service: STS, SNS, S3 (after the failS3 knob) or a JSON service. */
 async function route(deps: ServerDeps, s3Faults: S3Faults, r: Routed): Promise<ApiResult> {
   const { service } = r.raw;
   const { action, params, s3Target } = r.parsed;
@@ -54,6 +55,13 @@ async function route(deps: ServerDeps, s3Faults: S3Faults, r: Routed): Promise<A
       r.requestId,
       Date.now(),
     );
+  }
+  if (service === 'sns') {
+    if (!r.caller) throw AUTH_ERRORS.sns.missing;
+    return handleSns(deps.scenario, deps.record, r.caller, action, params as Record<string, string>, {
+      requestId: r.requestId,
+      ...(r.call.region === undefined ? {} : { region: r.call.region }),
+    });
   }
   if (s3Target) {
     const fault = s3Faults.check(action, s3Target.key, r.req.headers.range);

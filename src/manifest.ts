@@ -79,6 +79,28 @@ export interface OutputRecord {
   error?: UnitError;
 }
 
+/** sent: delivered; failed: every attempt failed (the run's status is unchanged); skipped: not sent. */
+export type NotificationState = 'sent' | 'failed' | 'skipped';
+
+/** The outcome of one `notify:` target, in config order. Never holds a webhook URL (a secret). */
+export interface NotificationRecord {
+  type: 'webhook' | 'sns';
+  /** The webhook's host, or the SNS topic ARN. */
+  target: string;
+  state: NotificationState;
+  attempts: number;
+  /** Why it was skipped (the run's status is not in its `on:`; a shard, whose alerts `merge` sends). */
+  reason?: string;
+  /** The webhook's last HTTP status. */
+  httpStatus?: number;
+  /** SNS: AWS's error code of the last attempt. */
+  awsCode?: string;
+  /** The last attempt's failure, in the words of the server or AWS. */
+  error?: string;
+  /** SNS: the id of the published message. */
+  messageId?: string;
+}
+
 export interface GroupTotals {
   units: number;
   succeeded: number;
@@ -131,6 +153,8 @@ export interface Manifest {
   warnings: string[];
   /** HTTP requests to AWS and throttling answers among them (SDK retries included); summed by `merge`. */
   awsCalls?: { requests: number; throttled: number };
+  /** The alerts (`notify:`) and what became of each; the manifest is rewritten once they are sent. */
+  notifications?: NotificationRecord[];
   /** A failure that stopped the run before any unit could run (e.g. the master chain or account listing). */
   error?: UnitError;
 }

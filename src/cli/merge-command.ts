@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, type PipelineConfig } from '../config/index.js';
 import { ConfigError, unitError } from '../errors.js';
 import { finishManifest, summarize, publishMetrics } from '../run/index.js';
 import { writeJsonAtomic, removeSpillArea, setRunLabel } from '../sinks/index.js';
 import { combineManifests, lastEnd, readShardManifests, mergeOutputs } from '../merge/index.js';
+import { notifyRun, registerNotifySecrets } from '../notify/index.js';
+import { scrubStrings } from '../observability/redact.js';
 import { validateRunId } from '../plan/index.js';
+import { buildCredentials } from './build-credentials.js';
 
 /**
  * `athena-fanout merge --run RUN_ID`: one manifest from the shard manifests (a shard that is missing or
@@ -19,6 +22,7 @@ export async function mergeCommand(
 ): Promise<number> {
   validateRunId(runId, 'merge --run');
   const { config } = await loadConfig(configPath ? { configPath } : {});
+  registerNotifySecrets(config.notify);
   const shards = await readShardManifests(config.manifest, runId);
   const draft = combineManifests(runId, shards);
   setRunLabel(runId);
@@ -42,10 +46,28 @@ export async function mergeCommand(
   const manifest = finishManifest(draft, lastEnd(shards.manifests));
   await writeJsonAtomic(config.manifest, manifest);
   await publishMetrics(config, manifest, log);
+  if (config.notify.length > 0) {
+    // The run's alerts, once for all its shards (each shard left them to merge).
+    manifest.notifications = await notifyRun(config.notify, manifest, {
+      manifestPath: config.manifest,
+      log,
+      ...baseCredentials(config, runId, log),
+    });
+    await writeJsonAtomic(config.manifest, scrubStrings(manifest));
+  }
   log.info(
     { status: manifest.status, exitCode: manifest.exitCode, manifest: config.manifest },
     'merge finished',
   );
   process.stdout.write(`${summarize(manifest, config.manifest)}\n`);
   return manifest.exitCode;
+}
+
+/** The base credentials for SNS; when they cannot be built (MFA without a terminal), the SDK chain. */
+function baseCredentials(config: PipelineConfig, runId: string, log: Logger) {
+  try {
+    return { credentials: buildCredentials(config, { runId, log }).base };
+  } catch {
+    return {};
+  }
 }

@@ -20,6 +20,8 @@ export type {
   SinkConfig,
   MetricsConfig,
   ScheduleConfig,
+  AlertStatus,
+  NotifyTarget,
 } from './types.js';
 export type { ConfigIssue } from '../errors.js';
 export { PROVENANCE_FIELDS, type ProvenanceColumn, type ProvenanceField } from './provenance-schema.js';

@@ -4,6 +4,7 @@ import { normaliseAthena } from './normalise-athena.js';
 import { normaliseAuth } from './normalise-auth.js';
 import { normaliseQueries } from './normalise-queries.js';
 import { normaliseSinks } from './normalise-sinks.js';
+import { SNS_TOPIC_ARN } from './notify-schema.js';
 import type { PipelineConfigParsed } from './schema.js';
 import type { MetricsConfig, PipelineConfig } from './types.js';
 import { mapDefined, withoutUndefined } from './without-undefined.js';
@@ -43,6 +44,9 @@ export function normalise(
     manifest: resolve(ctx.baseDir, parsed.manifest),
     ...(parsed.schedule ? { schedule: { ...parsed.schedule } } : {}),
     ...(metrics ? { metrics } : {}),
+    notify: parsed.notify.map((t) =>
+      t.type === 'sns' ? { ...t, region: SNS_TOPIC_ARN.exec(t.topicArn)![1]! } : { ...t },
+    ),
   };
   return { config, warnings };
 }

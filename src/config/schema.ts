@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { accountsSchema } from './accounts-schema.js';
 import { authSchema } from './auth-schema.js';
+import { notifySchema } from './notify-schema.js';
 import { metricsSchema, scheduleSchema } from './operations-schema.js';
 import { provenanceSchema } from './provenance-schema.js';
 import { athenaSchema, queriesSchema } from './queries-schema.js';
@@ -53,6 +54,8 @@ export const pipelineConfigSchema = strict({
   ),
   schedule: scheduleSchema.optional(),
   metrics: metricsSchema.optional(),
+  /** Alerts sent after the manifest is written (never failing the run). */
+  notify: notifySchema.default([]),
 }).superRefine((config, ctx) => {
   const seen = new Map<string, number>();
   config.sinks.forEach((sink, i) => {

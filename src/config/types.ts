@@ -123,7 +123,26 @@ export interface PipelineConfig {
   /** For `athena-fanout schedule`. */
   schedule?: ScheduleConfig;
   metrics?: MetricsConfig;
+  /** Alerts, in config order (empty: none). */
+  notify: NotifyTarget[];
 }
+
+/** A run status an alert is sent on; an interrupted run alerts as `failed`. */
+export type AlertStatus = 'failed' | 'partial' | 'succeeded';
+
+/** Each attempt is limited to `timeoutSeconds`; `retries` more after a failed one. */
+interface NotifyDelivery {
+  on: AlertStatus[];
+  timeoutSeconds: number;
+  retries: number;
+}
+
+export type NotifyTarget = NotifyDelivery &
+  (
+    | { type: 'webhook'; url: string; format: 'json' | 'slack' }
+    /** `region` is the topic ARN's: SNS is called there with the base credentials. */
+    | { type: 'sns'; topicArn: string; region: string }
+  );
 
 export interface ScheduleConfig {
   cron: string;

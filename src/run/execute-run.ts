@@ -4,6 +4,7 @@ import { httpStats } from '../aws/index.js';
 import type { PipelineConfig } from '../config/index.js';
 import { ConfigError, unitError } from '../errors.js';
 import type { Manifest } from '../manifest.js';
+import { notifyRun } from '../notify/index.js';
 import { scrubStrings } from '../observability/redact.js';
 import { type Shard, shardManifestPath } from '../plan/index.js';
 import { removeSpillArea, setRunLabel, writeJsonAtomic } from '../sinks/index.js';
@@ -82,7 +83,7 @@ export async function executeRun(
     await removeSpillArea();
   }
   o.interruption.settled();
-  const finished = await finishRun(o, draft);
+  const finished = await finishRun(o, draft, credentials);
   // The manifest now holds every execution the journal did (a failed write throws and keeps it).
   await resume.journal?.remove().catch(() => undefined);
   return finished;
@@ -134,10 +135,15 @@ async function resumeOf(
   };
 }
 
-/** The manifest (scrubbed of secrets AWS may have echoed) and the metrics, from the run's draft. */
+/**
+ * The manifest (scrubbed of secrets AWS may have echoed), the metrics, then the alerts: the manifest is
+ * written first, so an interrupted run keeps it even if the alerts never end, and rewritten (atomically)
+ * with what became of each alert.
+ */
 async function finishRun(
   { config, runId, log, shard, interruption }: ExecuteRunOptions,
   draft: ManifestDraft,
+  credentials: RunCredentials,
 ): Promise<{ manifest: Manifest; manifestPath: string }> {
   draft.awsCalls = { requests: httpStats.requests, throttled: httpStats.throttled };
   const manifest = finishManifest(draft, new Date(), interruption.signalName());
@@ -145,6 +151,15 @@ async function finishRun(
   // AWS messages sometimes echo a parameter; the manifest is shared more widely than logs.
   await writeJsonAtomic(manifestPath, scrubStrings(manifest));
   await publishMetrics(config, manifest, log, shard);
+  if (config.notify.length > 0) {
+    manifest.notifications = await notifyRun(config.notify, manifest, {
+      manifestPath,
+      log,
+      credentials: credentials.base,
+      shard: shard !== undefined,
+    });
+    await writeJsonAtomic(manifestPath, scrubStrings(manifest));
+  }
   log.info({ status: manifest.status, exitCode: manifest.exitCode, manifest: manifestPath }, 'run finished');
   return { manifest, manifestPath };
 }

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../sinks/index.js';
 import type { Manifest } from '../manifest.js';
 import { pushMetrics, readPreviousMetrics, renderMetrics } from '../observability/metrics.js';
+import { registerNotifySecrets } from '../notify/index.js';
 import { registerSecrets } from '../observability/redact.js';
 import { shardMetricsPath, type Shard } from '../plan/index.js';
 
@@ -16,6 +17,7 @@ export function prepareRun(config: PipelineConfig, log: Logger): void {
   }
   const source = config.auth.credentials;
   if (source?.kind === 'static') registerSecrets(source.secretAccessKey, source.sessionToken);
+  registerNotifySecrets(config.notify);
   // Not the MFA code: six digits would be cut out of account ids and numbers; it expires in seconds anyway.
   // Every query slot may hold a connection to Athena and every fetch slot one (GetQueryResults goes to
   // Athena too) while chains are assumed for other accounts.

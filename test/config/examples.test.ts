@@ -27,7 +27,13 @@ describe('examples/', () => {
       data: Record<string, string>;
     };
     const text = cm.data['pipeline.config.yaml']!;
-    const result = parseConfig(parse(text), { source: text, env: { FANOUT_EXTERNAL_ID: 'ext-123456' } });
+    const result = parseConfig(parse(text), {
+      source: text,
+      env: {
+        FANOUT_EXTERNAL_ID: 'ext-123456',
+        ALERT_WEBHOOK_URL: 'https://hooks.example.com/services/T0/B0/x',
+      },
+    });
     expect(result.ok ? [] : result.issues).toEqual([]);
   });
 

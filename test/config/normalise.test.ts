@@ -127,6 +127,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
         },
       ],
       manifest: '/base/out/manifest.json',
+      notify: [],
     });
   });
 

@@ -36,7 +36,13 @@ function schemaErrors(value: unknown): string[] {
 /** Every `${NAME}` the text uses, set to a value that is valid wherever these configs use one. */
 function envFor(text: string): Record<string, string> {
   const names = [...text.matchAll(/\$\{([A-Za-z_]\w*)\}/g)].map((m) => m[1]!);
-  return Object.fromEntries(names.map((n) => [n, 'fanout-example-value']));
+  // A webhook URL variable must hold a URL.
+  return Object.fromEntries(
+    names.map((n) => [
+      n,
+      n.endsWith('_URL') ? 'https://hooks.example.com/services/T0/B0/x' : 'fanout-example-value',
+    ]),
+  );
 }
 
 function toolIssues(value: unknown, env: Record<string, string>): string[] {
