@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defaultExclude, defineConfig } from 'vitest/config';
 
@@ -16,6 +17,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most test time is spent waiting on the emulator's latencies and on timers, not on the CPU, so at
+    // least two files run at once even on 2 cores (vitest's default there, cores − 1, is one at a time,
+    // which doubles the suite's wall time).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     reporters: ['default', './test/closing-line-reporter.ts'],
     // `vitest run` runs both; `--project unit` (npm run test:unit) the fast suite alone, from source.
     projects: [
