@@ -16,7 +16,17 @@ export interface UnitError {
   retryable?: boolean;
 }
 
-export interface UnitRecord {
+/** An execution's statistics as Athena reports them, kept in each unit's record. */
+export interface QueryStats {
+  dataScannedInBytes?: number;
+  engineExecutionTimeInMillis?: number;
+  queryQueueTimeInMillis?: number;
+  queryPlanningTimeInMillis?: number;
+  serviceProcessingTimeInMillis?: number;
+  totalExecutionTimeInMillis?: number;
+}
+
+export interface UnitRecord extends QueryStats {
   accountId: string;
   accountName?: string;
   /** The region the query ran in: (account, region) is the unit of work. */
@@ -32,12 +42,6 @@ export interface UnitRecord {
   fetchFallback?: string;
   /** fetch: unload: the Parquet parts that could not be deleted after reading. */
   unloadCleanup?: string;
-  dataScannedInBytes?: number;
-  engineExecutionTimeInMillis?: number;
-  queryQueueTimeInMillis?: number;
-  queryPlanningTimeInMillis?: number;
-  serviceProcessingTimeInMillis?: number;
-  totalExecutionTimeInMillis?: number;
   /** Athena answered from a previous query's results (result reuse): nothing scanned or billed. */
   reused?: boolean;
   /**

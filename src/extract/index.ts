@@ -56,3 +56,4 @@ export {
   type UnloadResultsOptions,
 } from './results/unload-results.js';
 export { type UnloadTarget, unloadPrefix, unloadStatement } from './query/unload-statement.js';
+export { getQueryExecutions } from './query/query-executions.js';

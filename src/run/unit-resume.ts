@@ -1,12 +1,9 @@
-import { BatchGetQueryExecutionCommand, type QueryExecution } from '@aws-sdk/client-athena';
+import type { QueryExecution } from '@aws-sdk/client-athena';
 import { awsErrorInfo, FanoutError } from '../errors.js';
-import { attachQuery, executedQueryOf, type ExecutedQuery } from '../extract/index.js';
+import { attachQuery, executedQueryOf, type ExecutedQuery, getQueryExecutions } from '../extract/index.js';
 import type { UnitRecord } from '../manifest.js';
 import type { SpilledResult } from '../sinks/index.js';
 import { readResults, type UnitAttempts } from './unit-attempt.js';
-
-/** Athena's BatchGetQueryExecution limit. */
-const BATCH_MAX = 50;
 
 /**
  * A unit of a resumed run (its run id was run before) whose earlier attempts started executions: what
@@ -41,15 +38,8 @@ export async function resumeUnit(
 
 /** The recorded executions as Athena has them; ids it no longer knows (history is kept 45 days) drop out. */
 async function lookUp(u: UnitAttempts, ids: readonly string[]): Promise<QueryExecution[] | undefined> {
-  const found: QueryExecution[] = [];
   try {
-    for (let i = 0; i < ids.length; i += BATCH_MAX) {
-      const out = await u.athena.send(
-        new BatchGetQueryExecutionCommand({ QueryExecutionIds: ids.slice(i, i + BATCH_MAX) }),
-        { abortSignal: u.signal },
-      );
-      found.push(...(out.QueryExecutions ?? []));
-    }
+    return await getQueryExecutions(u.athena, ids, u.signal);
   } catch (err) {
     if (u.signal.aborted) throw cancelled(u, err);
     // Without the state no execution is reused: a new one gives the rows once all the same.
@@ -59,7 +49,6 @@ async function lookUp(u: UnitAttempts, ids: readonly string[]): Promise<QueryExe
     });
     return undefined;
   }
-  return found;
 }
 
 async function attach(u: UnitAttempts, qe: QueryExecution): Promise<SpilledResult | undefined> {

@@ -1,16 +1,10 @@
 import type { QueryExecution } from '@aws-sdk/client-athena';
 import { type ErrorContext, FanoutError } from '../../errors.js';
+import type { QueryStats } from '../../manifest.js';
 
-/** What a finished execution tells: its statistics, where its results are, or why it failed. */
-export interface QueryStats {
-  dataScannedInBytes?: number;
-  engineExecutionTimeInMillis?: number;
-  queryQueueTimeInMillis?: number;
-  queryPlanningTimeInMillis?: number;
-  serviceProcessingTimeInMillis?: number;
-  totalExecutionTimeInMillis?: number;
-}
+export type { QueryStats } from '../../manifest.js';
 
+/** What a finished execution tells its result readers: statistics, and where its results are. */
 export interface ExecutedQuery {
   queryExecutionId: string;
   stats: QueryStats;

@@ -14,9 +14,8 @@ import {
   pollDelay,
   staggeredFirstDelay,
 } from './poll-schedule.js';
+import { BATCH_GET_MAX } from './query-executions.js';
 
-/** Athena's BatchGetQueryExecution limit. */
-const BATCH_MAX = 50;
 // A check due this soon rides along with one being made now: one call instead of two.
 const COALESCE_MS = 300;
 // The SDK already retried each throttled call; throttling says nothing about the query, so keep waiting.
@@ -157,7 +156,7 @@ export class StatusPoller {
     try {
       const horizon = Date.now() + COALESCE_MS;
       const due = [...this.waiters].filter(([, w]) => w.due <= horizon).map(([id]) => id);
-      for (let i = 0; i < due.length; i += BATCH_MAX) await this.check(due.slice(i, i + BATCH_MAX));
+      for (let i = 0; i < due.length; i += BATCH_GET_MAX) await this.check(due.slice(i, i + BATCH_GET_MAX));
     } finally {
       this.ticking = false;
       this.arm();
