@@ -35,3 +35,4 @@ export {
   type MarkerContext,
   type TemplateMarker,
 } from './sql-template.js';
+export { tableReferences, type TableReference } from './sql-tables.js';
