@@ -26,12 +26,19 @@ export function registerInspectionCommands(
     });
   program
     .command('iam-policy')
-    .description("print every chain role's trust policy and least-privilege permission policy (JSON)")
+    .description(
+      "print every chain role's trust policy and least-privilege permission policy (JSON), checked against IAM's action list and size limits",
+    )
     .option('-c, --config <file>', 'config file')
     .option('--base-principal <arn>', 'the identity the chains start from (trusted by their first hops)')
     .option('--out <dir>', 'also write one file per policy into this directory')
+    .option(
+      '--discover',
+      "read each table's data location, Lake Formation registration and KMS keys from Glue, S3 and Athena through the account chains (read-only calls)",
+    )
+    .option('--discover-accounts <n>', 'with --discover: read only the first N selected accounts (a sample)')
     .action(async (opts: IamPolicyOptions) => {
-      setCode(await iamPolicyCommand(opts));
+      setCode(await iamPolicyCommand(opts, logger()));
     });
   program
     .command('validate')

@@ -22,6 +22,7 @@ export type {
   ScheduleConfig,
   AlertStatus,
   NotifyTarget,
+  IamSettings,
 } from './types.js';
 export type { ConfigIssue } from '../errors.js';
 export { PROVENANCE_FIELDS, type ProvenanceColumn, type ProvenanceField } from './provenance-schema.js';

@@ -47,6 +47,14 @@ export function normalise(
     notify: parsed.notify.map((t) =>
       t.type === 'sns' ? { ...t, region: SNS_TOPIC_ARN.exec(t.topicArn)![1]! } : { ...t },
     ),
+    ...(parsed.iam
+      ? {
+          iam: {
+            dataLocations: parsed.iam.dataLocations ?? [],
+            kmsKeys: { data: parsed.iam.kmsKeys?.data ?? [], results: parsed.iam.kmsKeys?.results ?? [] },
+          },
+        }
+      : {}),
   };
   return { config, warnings };
 }

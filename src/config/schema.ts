@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { accountsSchema } from './accounts-schema.js';
 import { authSchema } from './auth-schema.js';
+import { iamSchema } from './iam-schema.js';
 import { notifySchema } from './notify-schema.js';
 import { metricsSchema, scheduleSchema } from './operations-schema.js';
 import { provenanceSchema } from './provenance-schema.js';
@@ -56,6 +57,8 @@ export const pipelineConfigSchema = strict({
   metrics: metricsSchema.optional(),
   /** Alerts sent after the manifest is written (never failing the run). */
   notify: notifySchema.default([]),
+  /** What `iam-policy` can't read from the rest of the config: data locations, KMS keys. */
+  iam: iamSchema.optional(),
 }).superRefine((config, ctx) => {
   const seen = new Map<string, number>();
   config.sinks.forEach((sink, i) => {

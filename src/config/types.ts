@@ -125,6 +125,14 @@ export interface PipelineConfig {
   metrics?: MetricsConfig;
   /** Alerts, in config order (empty: none). */
   notify: NotifyTarget[];
+  /** `iam:`, for `iam-policy` only; may contain `<accountId>` and `<region>`. */
+  iam?: IamSettings;
+}
+
+/** What the policies can't learn from the rest of the config. */
+export interface IamSettings {
+  dataLocations: string[];
+  kmsKeys: { data: string[]; results: string[] };
 }
 
 /** A run status an alert is sent on; an interrupted run alerts as `failed`. */

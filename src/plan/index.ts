@@ -1,6 +1,10 @@
 export { type AccessCheck, checkAccess, formatAccessCheck, formatStopped } from './check-access.js';
-export { iamPolicies } from './iam-policy/iam-policies.js';
+export { iamPolicies, type IamPolicies, type RolePolicies } from './iam-policy/iam-policies.js';
 export type { PolicyDocument, PolicyStatement } from './iam-policy/policy-document.js';
+export type { CatalogFacts } from './iam-policy/catalog-facts.js';
+export { checkPolicies, policyProblems } from './iam-policy/check-policies.js';
+export { discoverCatalog } from './iam-policy/discover-catalog.js';
+export { POLICY_LIMITS, policySize } from './iam-policy/policy-size.js';
 export { buildPlan, formatPlan, type Plan } from './plan.js';
 export { resolveAccounts } from './resolve-accounts.js';
 export { makeRunId, validateRunId } from './run-id.js';

@@ -28,8 +28,8 @@ athena:
   database: inventory
   outputLocation: s3://results-<accountId>/<region>/fanout/
 queries:
-  - { name: inventory, sql: SELECT 1 }
-  - { name: costs, sql: SELECT 2, regions: [ap-south-1], database: billing, workgroup: finance, outputLocation: 's3://finance-results/athena/', encryption: SSE_KMS, kmsKey: 1234abcd-12ab-34cd-56ef-1234567890ab }
+  - { name: inventory, sql: 'SELECT * FROM items i JOIN warehouse.stock s ON i.id = s.item' }
+  - { name: costs, sql: 'SELECT * FROM line_items', regions: [ap-south-1], database: billing, workgroup: finance, outputLocation: 's3://finance-results/athena/', encryption: SSE_KMS, kmsKey: 1234abcd-12ab-34cd-56ef-1234567890ab }
 sinks:
   - { type: parquet, path: '{query}.parquet' }
 `;
@@ -52,7 +52,9 @@ function expectValid(d: PolicyDocument): void {
     expect(s.Sid).toMatch(/^[A-Za-z0-9]+$/);
     expect(s.Effect).toBe('Allow');
     expect(s.Action.length).toBeGreaterThan(0);
-    for (const a of s.Action) expect(a).toMatch(/^(sts|organizations|athena|glue|s3|kms):[A-Za-z]+$/);
+    for (const a of s.Action) {
+      expect(a).toMatch(/^(sts|organizations|athena|glue|s3|kms|lambda|lakeformation):[A-Za-z]+$/);
+    }
     expect(s.Resource !== undefined || s.Principal !== undefined).toBe(true);
   }
 }
@@ -123,7 +125,7 @@ describe('iam-policy', () => {
     ]);
   });
 
-  it("gives the account role Athena on exactly the config's workgroups and regions, Glue reads on its databases, S3 on its output locations", () => {
+  it("gives the account role Athena on exactly the config's workgroups and regions, Glue reads on exactly the tables its SQL reads, S3 on its output locations", () => {
     const p = asJson(athena!.permissionPolicy);
     expect(statement(p, 'AthenaWorkgroups').Resource).toEqual([
       'arn:aws:athena:ap-south-1:<accountId>:workgroup/finance',
@@ -134,16 +136,34 @@ describe('iam-policy', () => {
     expect(statement(p, 'GlueCatalogReads').Resource).toEqual([
       'arn:aws:glue:ap-south-1:<accountId>:catalog',
       'arn:aws:glue:ap-south-1:<accountId>:database/billing',
-      'arn:aws:glue:ap-south-1:<accountId>:table/billing/*',
+      'arn:aws:glue:ap-south-1:<accountId>:table/billing/line_items',
       'arn:aws:glue:eu-west-1:<accountId>:catalog',
       'arn:aws:glue:eu-west-1:<accountId>:database/inventory',
-      'arn:aws:glue:eu-west-1:<accountId>:table/inventory/*',
+      'arn:aws:glue:eu-west-1:<accountId>:database/warehouse',
+      'arn:aws:glue:eu-west-1:<accountId>:table/inventory/items',
+      'arn:aws:glue:eu-west-1:<accountId>:table/warehouse/stock',
       'arn:aws:glue:us-east-1:<accountId>:catalog',
       'arn:aws:glue:us-east-1:<accountId>:database/inventory',
-      'arn:aws:glue:us-east-1:<accountId>:table/inventory/*',
+      'arn:aws:glue:us-east-1:<accountId>:database/warehouse',
+      'arn:aws:glue:us-east-1:<accountId>:table/inventory/items',
+      'arn:aws:glue:us-east-1:<accountId>:table/warehouse/stock',
     ]);
-    expect(statement(p, 'GlueCatalogReads').Action.every((a) => /^glue:(Get|BatchGet)/.test(a))).toBe(true);
+    expect(statement(p, 'GlueCatalogReads').Action).toEqual([
+      'glue:BatchGetPartition',
+      'glue:GetDatabase',
+      'glue:GetPartition',
+      'glue:GetPartitions',
+      'glue:GetTable',
+    ]);
     const s3 = p.Statement.filter((s) => s.Sid.startsWith('AthenaResults'));
+    // GetBucketLocation carries no s3:prefix: it has a statement of its own, without the condition.
+    expect(statement(p, 'S3BucketLocation')).toEqual({
+      Sid: 'S3BucketLocation',
+      Effect: 'Allow',
+      Action: ['s3:GetBucketLocation'],
+      Resource: ['arn:aws:s3:::*', 'arn:aws:s3:::finance-results', 'arn:aws:s3:::results-<accountId>'],
+    });
+    for (const s of p.Statement.filter((x) => x.Condition)) expect(s.Action).toEqual(['s3:ListBucket']);
     expect(s3.map((s) => [s.Sid, s.Resource, s.Condition])).toEqual([
       [
         'AthenaResultsBucket1',
@@ -169,7 +189,15 @@ describe('iam-policy', () => {
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: ['arn:aws:kms:ap-south-1:<accountId>:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
     });
-    // nothing beyond Athena, Glue, the results key and the output buckets
+    // Without discovery the tables' data locations are unknown: every bucket, and a note says why.
+    expect([statement(p, 'TableDataBucket1'), statement(p, 'TableDataObjects1')]).toEqual([
+      { Sid: 'TableDataBucket1', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::*'] },
+      { Sid: 'TableDataObjects1', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::*/*'] },
+    ]);
+    expect(athena!.statementNotes.TableDataBucket1?.join()).toMatch(
+      /every bucket: .*Glue Data Catalog.*--discover/,
+    );
+    // nothing beyond Athena, Glue, the results key, the output buckets and the tables' data
     expect(p.Statement.map((s) => s.Sid)).toEqual([
       'AthenaWorkgroups',
       'GlueCatalogReads',
@@ -178,7 +206,12 @@ describe('iam-policy', () => {
       'AthenaResultsObjects1',
       'AthenaResultsBucket2',
       'AthenaResultsObjects2',
+      'TableDataBucket1',
+      'TableDataObjects1',
+      'S3BucketLocation',
     ]);
+    expect(athena!.policyKind).toBe('inline');
+    expect(athena!.permissionPolicies).toEqual([athena!.permissionPolicy]);
   });
 
   it('the management account queried through the master chain gets the query permissions there', () => {
@@ -228,7 +261,7 @@ sinks: [{ type: parquet, path: '{query}.parquet' }]
 region: eu-west-1
 auth: { accountRoleChain: ['arn:aws:iam::<accountId>:role/AthenaReader'] }
 athena: { workgroup: analytics }
-queries: [{ name: q, sql: SELECT 1 }]
+queries: [{ name: q, sql: SELECT * FROM t }]
 sinks: [{ type: parquet, path: q.parquet }]
 `);
     const base = iamPolicies(config, { basePrincipal: 'arn:aws:iam::999999999999:role/ci' }).base;
@@ -238,10 +271,17 @@ sinks: [{ type: parquet, path: q.parquet }]
       'OrganizationsListing',
       'AthenaWorkgroups',
       'GlueCatalogReads',
+      'TableDataBucket1',
+      'TableDataObjects1',
+      'S3BucketLocation',
     ]);
     expect(statement(p, 'AthenaWorkgroups').Resource).toEqual([
       'arn:aws:athena:eu-west-1:999999999999:workgroup/analytics',
     ]);
+    // no database: Athena's default one
+    expect(statement(p, 'GlueCatalogReads').Resource).toContain(
+      'arn:aws:glue:eu-west-1:999999999999:table/default/t',
+    );
     expect(base.notes).toContain('also queries the management account (managementAccountChain: master)');
   });
 

@@ -9,45 +9,93 @@ import {
   type PolicyDocument,
   type PolicyStatement,
 } from './policy-document.js';
+import type { CatalogFacts } from './catalog-facts.js';
+import { lakeFormationGrants } from './lake-formation-grants.js';
+import { sizedPermissions, trustSizeWarnings } from './policy-size.js';
 import { queryNotes } from './query-notes.js';
 import { queryStatements } from './query-statements.js';
 import { trustPolicy } from './trust-policy.js';
 
-export interface RolePolicies {
+/** A permission policy as IAM takes it: whole, and as the documents to attach. */
+export interface SizedPolicy {
+  /** Every statement in one document (what the role is allowed). */
+  permissionPolicy: PolicyDocument;
+  /** What to attach: the one inline policy, or managed policies when the whole is over IAM's size limit. */
+  permissionPolicies: PolicyDocument[];
+  policyKind: 'inline' | 'managed';
+  /** By statement Sid: why a statement is as wide as it is, or what it leaves to the user. */
+  statementNotes: Record<string, string[]>;
+  notes: string[];
+}
+
+export interface RolePolicies extends SizedPolicy {
   roleArn: string;
   chain: 'master' | 'account';
   hop: number;
   trustPolicy: PolicyDocument;
-  permissionPolicy: PolicyDocument;
-  notes: string[];
+  /** Lake Formation grants the operator must make for this role (not IAM), one instruction each. */
+  lakeFormationGrants: string[];
 }
 
 export interface IamPolicies {
   /** Where the chains start: what the base credentials themselves must be allowed. */
-  base: { principal: string; permissionPolicy: PolicyDocument; notes: string[] };
+  base: SizedPolicy & { principal: string };
   roles: RolePolicies[];
+  /** Size limits the output had to work around. */
+  warnings: string[];
+  /** What `--discover` read, when it ran. */
+  discovered?: CatalogFacts;
+}
+
+export interface IamPolicyOptions {
+  basePrincipal?: string;
+  /** What `--discover` read from the accounts' catalogs. */
+  discovered?: CatalogFacts;
 }
 
 /** A role's permission statements and the notes on what they leave to the user. */
 interface Permissions {
   statements: PolicyStatement[];
+  statementNotes: Record<string, string[]>;
   notes: string[];
+}
+
+function sized(who: string, p: Permissions, warnings: string[]): SizedPolicy {
+  const permissionPolicy = policyDocument(p.statements);
+  const size = sizedPermissions(who, permissionPolicy);
+  warnings.push(...size.warnings);
+  return {
+    permissionPolicy,
+    permissionPolicies: size.documents,
+    policyKind: size.kind,
+    statementNotes: p.statementNotes,
+    notes: p.notes,
+  };
 }
 
 /**
  * The trust policy and least-privilege permission policy of every role of both chains, from the config
- * alone. Roles of the account chain are templates: `<accountId>` stands for each member account.
+ * (and what discovery read from the catalogs). Roles of the account chain are templates: `<accountId>`
+ * stands for each member account.
  */
-export function iamPolicies(config: PipelineConfig, opts: { basePrincipal?: string } = {}): IamPolicies {
+export function iamPolicies(config: PipelineConfig, opts: IamPolicyOptions = {}): IamPolicies {
   const base = basePrincipal(config, opts.basePrincipal);
-  const { statements, notes } = basePermissions(config, base.principal);
+  const permissions = basePermissions(config, base.principal, opts.discovered);
+  const warnings: string[] = [];
+  const roles = [
+    ...masterRoles(config, base.principal, opts.discovered, warnings),
+    ...accountRoles(config, base.principal, opts.discovered, warnings),
+  ];
+  const basePolicy = sized(
+    'base identity',
+    { ...permissions, notes: [...base.notes, ...permissions.notes] },
+    warnings,
+  );
   return {
-    base: {
-      principal: base.principal,
-      permissionPolicy: policyDocument(statements),
-      notes: [...base.notes, ...notes],
-    },
-    roles: [...masterRoles(config, base.principal), ...accountRoles(config, base.principal)],
+    base: { principal: base.principal, ...basePolicy },
+    roles,
+    warnings,
+    ...(opts.discovered ? { discovered: opts.discovered } : {}),
   };
 }
 
@@ -73,16 +121,20 @@ function basePrincipal(
 }
 
 /** Assuming the first hops; with no master chain, also the master chain's work: list and query. */
-function basePermissions(config: PipelineConfig, principal: string): Permissions {
+function basePermissions(
+  config: PipelineConfig,
+  principal: string,
+  discovered: CatalogFacts | undefined,
+): Permissions {
   const { masterRoleChain: master, accountRoleChain: account } = config.auth;
   const statements: PolicyStatement[] = [];
   if (master[0]) statements.push({ ...assumeNextHop(master[0], false), Sid: 'AssumeMasterChain' });
   if (account[0] && !accountChainStartsAtMaster(config.auth)) {
     statements.push({ ...assumeNextHop(account[0], true), Sid: 'AssumeAccountChain' });
   }
-  if (master.length > 0) return { statements, notes: [] };
-  const end = masterChainEnd(config, principal);
-  return { statements: [...statements, ...end.statements], notes: end.notes };
+  if (master.length > 0) return { statements, statementNotes: {}, notes: [] };
+  const end = masterChainEnd(config, principal, discovered);
+  return { ...end, statements: [...statements, ...end.statements] };
 }
 
 /**
@@ -90,9 +142,14 @@ function basePermissions(config: PipelineConfig, principal: string): Permissions
  * assuming the account chain when it starts here, and querying the management account when the run
  * sends it through the master chain.
  */
-function masterChainEnd(config: PipelineConfig, arn: string): Permissions {
+function masterChainEnd(
+  config: PipelineConfig,
+  arn: string,
+  discovered: CatalogFacts | undefined,
+): Permissions {
   const statements: PolicyStatement[] = [];
   const notes: string[] = [];
+  let statementNotes: Record<string, string[]> = {};
   const first = config.auth.accountRoleChain[0];
   if (config.accounts.source === 'organization') statements.push(organizationsListing(config));
   if (first && accountChainStartsAtMaster(config.auth)) statements.push(assumeNextHop(first, true));
@@ -103,30 +160,52 @@ function masterChainEnd(config: PipelineConfig, arn: string): Permissions {
       ...queryNotes(queries),
     );
     // Athena runs in the account of the credentials, whichever account the run meant.
-    statements.push(...queryStatements(queries, partitionOf(arn), accountOf(arn) || '<baseAccountId>'));
+    const query = queryStatements({
+      queries,
+      partition: partitionOf(arn),
+      account: accountOf(arn) || '<baseAccountId>',
+      vars: config.vars,
+      iam: config.iam,
+      discovered,
+    });
+    statements.push(...query.statements);
+    statementNotes = query.statementNotes;
   }
-  return { statements, notes };
+  return { statements, statementNotes, notes };
 }
 
-function masterRoles(config: PipelineConfig, principal: string): RolePolicies[] {
+function masterRoles(
+  config: PipelineConfig,
+  principal: string,
+  discovered: CatalogFacts | undefined,
+  warnings: string[],
+): RolePolicies[] {
   const master = config.auth.masterRoleChain;
   return master.map((hop, i) => {
     const next = master[i + 1];
-    const { statements, notes } = next
-      ? { statements: [assumeNextHop(next, false)], notes: [] }
-      : masterChainEnd(config, hop.arn);
+    const permissions = next
+      ? { statements: [assumeNextHop(next, false)], statementNotes: {}, notes: [] }
+      : masterChainEnd(config, hop.arn, discovered);
+    const trust = trustPolicy(hop, i === 0 ? principal : master[i - 1]!.arn, i === 0 && mfaAtBase(config));
+    warnings.push(...trustSizeWarnings(hop.arn, trust));
+    const queries = permissions.statements.some((s) => s.Sid === 'AthenaWorkgroups');
     return {
       roleArn: hop.arn,
       chain: 'master',
       hop: i,
-      trustPolicy: trustPolicy(hop, i === 0 ? principal : master[i - 1]!.arn, i === 0 && mfaAtBase(config)),
-      permissionPolicy: policyDocument(statements),
-      notes,
+      trustPolicy: trust,
+      ...sized(hop.arn, permissions, warnings),
+      lakeFormationGrants: queries ? lakeFormationGrants(hop.arn, discovered?.lakeFormationTables ?? []) : [],
     };
   });
 }
 
-function accountRoles(config: PipelineConfig, principal: string): RolePolicies[] {
+function accountRoles(
+  config: PipelineConfig,
+  principal: string,
+  discovered: CatalogFacts | undefined,
+  warnings: string[],
+): RolePolicies[] {
   const { masterRoleChain: master, accountRoleChain: account } = config.auth;
   const fromMaster = accountChainStartsAtMaster(config.auth);
   return account.map((hop, i) => {
@@ -134,18 +213,30 @@ function accountRoles(config: PipelineConfig, principal: string): RolePolicies[]
       i === 0 ? ['a template: create it in every member account, <accountId> being that account'] : [];
     const next = account[i + 1];
     if (!next) notes.push(...queryNotes(config.queries));
-    const statements = next
-      ? [assumeNextHop(next, false)]
-      : queryStatements(config.queries, partitionOf(hop.arn), '<accountId>');
+    const permissions: Permissions = next
+      ? { statements: [assumeNextHop(next, false)], statementNotes: {}, notes }
+      : {
+          ...queryStatements({
+            queries: config.queries,
+            partition: partitionOf(hop.arn),
+            account: '<accountId>',
+            vars: config.vars,
+            iam: config.iam,
+            discovered,
+          }),
+          notes,
+        };
     const previous = i > 0 ? account[i - 1]!.arn : fromMaster ? master.at(-1)!.arn : principal;
+    // MFA is asked only for hops assumed straight from the base credentials.
+    const trust = trustPolicy(hop, previous, i === 0 && !fromMaster && mfaAtBase(config));
+    warnings.push(...trustSizeWarnings(hop.arn, trust));
     return {
       roleArn: hop.arn,
       chain: 'account',
       hop: i,
-      // MFA is asked only for hops assumed straight from the base credentials.
-      trustPolicy: trustPolicy(hop, previous, i === 0 && !fromMaster && mfaAtBase(config)),
-      permissionPolicy: policyDocument(statements),
-      notes,
+      trustPolicy: trust,
+      ...sized(hop.arn, permissions, warnings),
+      lakeFormationGrants: next ? [] : lakeFormationGrants(hop.arn, discovered?.lakeFormationTables ?? []),
     };
   });
 }
