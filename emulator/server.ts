@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AUTH_ERRORS, authenticate, authorize } from './auth.js';
 import type { IdentityStore, Principal } from './identity.js';
-import { enforce, permissionsFor } from './iam/request-permissions.js';
+import { enforce, permissionsFor, refuseMissingObject } from './iam/request-permissions.js';
 import { ApiError, newRequestId, send, sendError, type ApiResult } from './protocol.js';
 import type { EmulatorRecord, RecordedCall } from './record.js';
 import { parseAction, readRequest, type ParsedAction, type RawRequest } from './request.js';
@@ -43,7 +43,9 @@ function authorizeRequest(deps: ServerDeps, r: Omit<Routed, 'requestId'>): void 
     authorize(r.caller, service, action);
     return;
   }
-  const requests = permissionsFor(deps, r.caller, {
+  // The fast path: no policies and no service list, nothing to map.
+  if (r.caller.policies === undefined && r.caller.permissions === undefined) return;
+  const facts = {
     service,
     action,
     params,
@@ -51,10 +53,12 @@ function authorizeRequest(deps: ServerDeps, r: Omit<Routed, 'requestId'>): void 
     region: r.call.region,
     body: r.raw.body,
     ...(s3Target === undefined ? {} : { s3Target }),
-  });
+  };
+  const requests = permissionsFor(deps, r.caller, facts);
   // Requests that map to no resource (unknown executions, unimplemented actions): the coarse list only.
   if (requests.length === 0) authorize(r.caller, service, action);
   else enforce(r.caller, service, requests);
+  if (service === 's3') refuseMissingObject(deps, r.caller, facts);
 }
 
 /** One authenticated request on its way to the service that answers it. */

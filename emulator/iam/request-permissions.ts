@@ -182,6 +182,22 @@ function kmsRequests(
   return actions.map((action) => ({ action, resource: keyArn, context }));
 }
 
+/**
+ * A read of a key that does not exist: S3 says NoSuchKey (404) only to callers that may list the bucket,
+ * and a plain 403 Access Denied to the others, so that absence is not disclosed.
+ */
+export function refuseMissingObject(deps: PermissionDeps, caller: Principal, f: RequestFacts): void {
+  if (f.action !== 'GetObject' && f.action !== 'HeadObject') return;
+  const { bucket, key } = f.s3Target!;
+  if (deps.s3.get(bucket, key) !== undefined) return;
+  const list = {
+    action: 's3:ListBucket',
+    resource: bucketArn(bucket, f.region),
+    context: { 'aws:RequestedRegion': f.region ?? 'us-east-1', ...s3Context(deps, f, bucket) },
+  };
+  if (!checkPermission(caller, list).allowed) throw new ApiError('AccessDenied', 'Access Denied', 403);
+}
+
 /** DeleteObjects is authorized key by key (s3:DeleteObject on each object). */
 function deletedKeys(f: RequestFacts): string[] {
   const body = f.body ?? Buffer.alloc(0);
