@@ -432,6 +432,12 @@ describe('decision cache', () => {
 });
 
 describe('policy validation at load', () => {
+  it('names the field of an invalid bucket', async () => {
+    const bad = scenario();
+    bad.buckets = [{ name: 'data-{accountId}', region: 'Europe' }];
+    await expect(loadScenario(bad)).rejects.toThrow(/buckets\.0\.region: must be a region/);
+  });
+
   it('names the field of an invalid policy document', async () => {
     const bad = scenario();
     bad.roles!.push({
