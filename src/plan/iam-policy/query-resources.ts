@@ -41,8 +41,6 @@ export interface QueryResources {
   notes: Map<NoteTopic, Set<string>>;
 }
 
-export const isGlueCatalog = (q: QueryConfig): boolean => isGlueCatalogName(q.catalog ?? 'AwsDataCatalog');
-
 export function queryResources(inputs: QueryInputs): QueryResources {
   const found: QueryResources = {
     workgroups: [],
@@ -187,7 +185,7 @@ function addLocations(
 const asFolder = (url: string): string =>
   url.endsWith('/') || !url.slice(5).includes('/') ? url : `${url}/`;
 
-export function addPrefix(buckets: BucketPrefixes, url: string): void {
+function addPrefix(buckets: BucketPrefixes, url: string): void {
   const [bucket = '', ...rest] = url.slice('s3://'.length).split('/');
   const prefixes = buckets.get(bucket) ?? new Set<string>();
   prefixes.add(rest.join('/'));
