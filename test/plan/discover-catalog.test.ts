@@ -11,7 +11,15 @@ let emu: RunningEmulator;
 const saved = process.env.AWS_ENDPOINT_URL;
 
 beforeAll(async () => {
-  emu = await startEmulator({ scenario: catalogOrgScenario() });
+  const scenario = catalogOrgScenario();
+  // A workgroup that puts results where it says, whatever the query asks.
+  scenario.workgroups = {
+    all: [
+      ...(scenario.workgroups?.all ?? []),
+      { name: 'central', outputLocation: 's3://central-results-{accountId}/wg/', enforce: true },
+    ],
+  };
+  emu = await startEmulator({ scenario });
   process.env.AWS_ENDPOINT_URL = emu.endpoint;
 });
 afterAll(async () => {
@@ -20,7 +28,7 @@ afterAll(async () => {
   await emu.close();
 });
 
-function load(ids: string[]): PipelineConfig {
+function load(ids: string[], workgroup = 'analytics'): PipelineConfig {
   const result = parseConfig(
     parse(`version: 1
 region: us-east-1
@@ -31,7 +39,7 @@ auth:
   accountRoleChain: ['arn:aws:iam::<accountId>:role/AthenaReader']
   accountChainFrom: master
 accounts: { source: list, ids: ${JSON.stringify(ids)} }
-athena: { workgroup: analytics, database: inventory, outputLocation: 's3://results-<accountId>/athena/' }
+athena: { workgroup: ${workgroup}, database: inventory, outputLocation: 's3://results-<accountId>/athena/' }
 queries:
   - { name: inv, sql: SELECT * FROM inventory }
   - { name: ev, sql: 'SELECT * FROM events e JOIN governed g ON true', accounts: ['222222222222'] }
@@ -63,6 +71,7 @@ describe('iam-policy --discover against the emulated Glue, S3 and Athena', () =>
       ],
       dataKmsKeys: ['arn:aws:kms:us-east-1:<accountId>:key/lake'],
       resultsKmsKeys: ['arn:aws:kms:us-east-1:<accountId>:key/results'],
+      resultsLocations: [],
       lakeFormationTables: [{ region: 'us-east-1', database: 'inventory', table: 'governed' }],
       catalogs: [
         {
@@ -119,5 +128,19 @@ describe('iam-policy --discover against the emulated Glue, S3 and Athena', () =>
     expect(locked.dataLocations).toEqual(['s3://lake-<accountId>/inventory/']);
     expect(locked.failures.length).toBeGreaterThan(0);
     for (const f of locked.failures) expect(f).toMatch(/^account 555555555555.*AccessDenied/);
+  });
+
+  it('a workgroup that enforces its own output location: results granted there too', async () => {
+    const config = load(['333333333333'], 'central');
+    const facts = await discover(config);
+    expect(facts.resultsLocations).toEqual(['s3://central-results-<accountId>/wg/']);
+    const p = iamPolicies(config, { discovered: facts }).roles.at(-1)!.permissionPolicy;
+    const results = p.Statement.filter((s) => s.Sid.startsWith('AthenaResultsObjects')).flatMap(
+      (s) => s.Resource,
+    );
+    expect(results).toEqual([
+      'arn:aws:s3:::central-results-<accountId>/wg/*',
+      'arn:aws:s3:::results-<accountId>/athena/*',
+    ]);
   });
 });

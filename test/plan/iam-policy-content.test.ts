@@ -44,6 +44,7 @@ const FACTS: CatalogFacts = {
   dataLocations: ['s3://lake-<accountId>/sales', 's3://shared-lake/ref/countries/'],
   dataKmsKeys: ['arn:aws:kms:eu-west-1:<accountId>:key/data-key'],
   resultsKmsKeys: ['arn:aws:kms:eu-west-1:<accountId>:key/results-key'],
+  resultsLocations: [],
   lakeFormationTables: [],
   catalogs: [],
   notes: [],

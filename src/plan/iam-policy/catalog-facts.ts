@@ -12,6 +12,8 @@ export interface CatalogFacts {
   dataKmsKeys: string[];
   /** Key ARNs of the results: the workgroups' encryption and the results buckets' defaults. */
   resultsKmsKeys: string[];
+  /** The workgroups' own output locations, where they enforce them or the queries name none. */
+  resultsLocations: string[];
   /** Tables registered with Lake Formation, by Glue table ARN (`<accountId>` generalised). */
   lakeFormationTables: LakeFormationTable[];
   /** Athena data catalogs other than AwsDataCatalog, as GetDataCatalog describes them. */

@@ -20,6 +20,7 @@ interface AccountFacts extends AccountTables {
   accountId: string;
   dataKmsKeys: Set<string>;
   resultsKmsKeys: Set<string>;
+  resultsLocations: Set<string>;
 }
 
 const partition = (r: AccountReader): string =>
@@ -48,7 +49,7 @@ async function bucketKey(
     );
     const key = rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
     if (!key) return undefined;
-    return keyArn(key, partition(r), region, r.account.id);
+    return keyArn(r, facts, `bucket ${bucket}`, key, region);
   } catch (err) {
     if (awsCode(err) === 'ServerSideEncryptionConfigurationNotFoundError') return undefined;
     facts.failures.push(
@@ -58,13 +59,25 @@ async function bucketKey(
   }
 }
 
-/** IAM matches key ARNs; a bucket may name its key by id (alias ARNs can't be resolved here: kept, noted). */
-function keyArn(key: string, partition: string, region: string, account: string): string {
-  return key.startsWith('arn:') ? key : `arn:${partition}:kms:${region}:${account}:key/${key}`;
+/**
+ * IAM matches key ARNs; a bucket or workgroup may name its key by id. An alias can't be resolved without
+ * KMS permissions the policies don't need: it is a failure naming where to give the key instead.
+ */
+function keyArn(r: AccountReader, facts: AccountFacts, where: string, key: string, region: string) {
+  if (key.startsWith('alias/') || key.includes(':alias/')) {
+    facts.failures.push(
+      `account ${r.account.id}: ${where} names its KMS key by alias (${key}): give the key ARN in iam.kmsKeys`,
+    );
+    return undefined;
+  }
+  return key.startsWith('arn:') ? key : `arn:${partition(r)}:kms:${region}:${r.account.id}:key/${key}`;
 }
 
-/** The workgroups' result encryption keys: Athena writes with them under the caller's permissions. */
-async function workgroupKeys(r: AccountReader, facts: AccountFacts): Promise<void> {
+/**
+ * The workgroups' result locations (when they enforce their own, or the query names none) and
+ * encryption keys: Athena writes there, with that key, under the caller's permissions.
+ */
+async function workgroupResults(r: AccountReader, facts: AccountFacts): Promise<void> {
   const seen = new Set<string>();
   for (const q of r.config.queries) {
     if (q.accounts && !q.accounts.includes(r.account.id)) continue;
@@ -77,19 +90,20 @@ async function workgroupKeys(r: AccountReader, facts: AccountFacts): Promise<voi
           new GetWorkGroupCommand({ WorkGroup: q.workgroup }),
           r.signal ? { abortSignal: r.signal } : {},
         );
-        const enc = res.WorkGroup?.Configuration?.ResultConfiguration?.EncryptionConfiguration;
-        if (enc?.KmsKey && enc.EncryptionOption !== 'SSE_S3') {
-          facts.resultsKmsKeys.add(keyArn(enc.KmsKey, partition(r), region, r.account.id));
+        const config = res.WorkGroup?.Configuration;
+        const enc = config?.ResultConfiguration?.EncryptionConfiguration;
+        const key = enc?.KmsKey && enc.EncryptionOption !== 'SSE_S3' ? enc.KmsKey : undefined;
+        const arn = key && keyArn(r, facts, `workgroup ${q.workgroup}`, key, region);
+        if (arn) facts.resultsKmsKeys.add(arn);
+        const own = config?.ResultConfiguration?.OutputLocation;
+        if (own && (config.EnforceWorkGroupConfiguration === true || !q.outputLocation)) {
+          facts.resultsLocations.add(own);
         }
       } catch (err) {
         facts.failures.push(
           `account ${r.account.id}: Athena GetWorkGroup ${q.workgroup} in ${region}: ${awsWords(err)}`,
         );
       }
-      if (!q.outputLocation) continue;
-      const out = fillPlaceholders(q.outputLocation, { accountId: r.account.id, region });
-      const key = await bucketKey(r, facts, bucketOf(out), region);
-      if (key) facts.resultsKmsKeys.add(key);
     }
   }
 }
@@ -101,13 +115,25 @@ async function readAccount(r: AccountReader): Promise<AccountFacts> {
     accountId: r.account.id,
     dataKmsKeys: new Set(),
     resultsKmsKeys: new Set(),
+    resultsLocations: new Set(),
   };
   const region = r.config.queries[0]?.regions[0] ?? r.config.region;
   for (const bucket of new Set([...tables.dataLocations].map(bucketOf))) {
     const key = await bucketKey(r, facts, bucket, region);
     if (key) facts.dataKmsKeys.add(key);
   }
-  await workgroupKeys(r, facts);
+  await workgroupResults(r, facts);
+  const resultBuckets = new Set([...facts.resultsLocations].map(bucketOf));
+  for (const q of r.config.queries) {
+    for (const location of [q.outputLocation, q.fetch === 'unload' ? q.unload.location : undefined]) {
+      if (location)
+        resultBuckets.add(bucketOf(fillPlaceholders(location, { accountId: r.account.id, region })));
+    }
+  }
+  for (const bucket of resultBuckets) {
+    const key = await bucketKey(r, facts, bucket, region);
+    if (key) facts.resultsKmsKeys.add(key);
+  }
   return facts;
 }
 
@@ -133,6 +159,7 @@ function merge(all: AccountFacts[], selected: number): CatalogFacts {
     dataLocations: union((f) => f.dataLocations),
     dataKmsKeys: union((f) => f.dataKmsKeys),
     resultsKmsKeys: union((f) => f.resultsKmsKeys),
+    resultsLocations: union((f) => f.resultsLocations),
     lakeFormationTables: [...lf.values()],
     catalogs: [...catalogs.values()],
     notes: all.flatMap((f) => f.notes),

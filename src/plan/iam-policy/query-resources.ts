@@ -78,6 +78,10 @@ export function queryResources(inputs: QueryInputs): QueryResources {
       for (const l of inputs.iam?.dataLocations ?? []) addPrefix(found.data, asFolder(fill(l)));
     }
   }
+  // Where a workgroup puts results itself, Athena writes and the tool reads there.
+  for (const l of inputs.discovered?.resultsLocations ?? []) {
+    addPrefix(found.buckets, fillPlaceholders(l, { accountId: account }));
+  }
   if (readsTables) addDiscovered(found, inputs);
   return found;
 }
