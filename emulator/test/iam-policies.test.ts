@@ -8,6 +8,7 @@ import {
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
   GetBucketEncryptionCommand,
   GetBucketLocationCommand,
   GetObjectCommand,
@@ -99,6 +100,11 @@ function scenario(): ScenarioInput {
                   Effect: 'Allow',
                   Action: 'kms:GenerateDataKey',
                   Resource: 'arn:aws:kms:*:<accountId>:key/*',
+                },
+                {
+                  Effect: 'Allow',
+                  Action: 's3:DeleteObject',
+                  Resource: 'arn:aws:s3:::results-<accountId>/tmp/*',
                 },
               ],
             },
@@ -258,6 +264,26 @@ describe('IAM identity policies: S3', () => {
       /^User: arn:aws:sts::222222222222:assumed-role\/Writer\/writer is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:222222222222:key\/[0-9a-f-]{36} because no identity-based policy allows the kms:Decrypt action$/,
     );
     expect(emu.record.calls.some((c) => c.action === 'CreateMultipartUpload' && c.status === 200)).toBe(true);
+    s3.destroy();
+  });
+
+  it('decides DeleteObjects key by key: refused keys come back as AccessDenied errors and stay', async () => {
+    const admin = s3Client(BASE);
+    for (const Key of ['tmp/a', 'keep/b']) {
+      await admin.send(new PutObjectCommand({ Bucket: 'results-222222222222', Key, Body: 'x' }));
+    }
+    const s3 = s3Client(dataReader('222222222222', 'writer', 'Writer'));
+    const out = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: 'results-222222222222',
+        Delete: { Objects: [{ Key: 'tmp/a' }, { Key: 'keep/b' }] },
+      }),
+    );
+    expect(out.Deleted?.map((d) => d.Key)).toEqual(['tmp/a']);
+    expect(out.Errors).toEqual([{ Key: 'keep/b', Code: 'AccessDenied', Message: 'Access Denied' }]);
+    expect(emu.s3.keys('results-222222222222')).toContain('keep/b');
+    expect(emu.s3.keys('results-222222222222')).not.toContain('tmp/a');
+    admin.destroy();
     s3.destroy();
   });
 
