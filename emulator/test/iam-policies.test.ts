@@ -457,6 +457,30 @@ describe('decision cache', () => {
   });
 });
 
+describe('decisions shared by a template’s copies', () => {
+  it('decides a request once for every account’s copy of a role template', async () => {
+    const list = (account: string) =>
+      new ListObjectsV2Command({ Bucket: `data-${account}`, Prefix: 'tables/t/' });
+    const first = s3Client(dataReader('222222222222', 'shared'));
+    await first.send(list('222222222222'));
+    const before = simulationCount();
+    for (const account of ['333333333333', '555555555555']) {
+      const s3 = s3Client(dataReader(account, 'shared'));
+      expect((await s3.send(list(account))).KeyCount).toBe(0);
+      // Still its own account's resources only.
+      const err = await errorOf(s3.send(list('222222222222')));
+      expect(err.message).toContain(
+        `assumed-role/DataReader/shared is not authorized to perform: s3:ListBucket`,
+      );
+      s3.destroy();
+    }
+    // Only the refused request of 333333333333 needed a simulation: 555555555555's is the same request
+    // once each caller's own account id is renamed away, and the allowed ones match 222222222222's.
+    expect(simulationCount() - before).toBe(1);
+    first.destroy();
+  });
+});
+
 describe('policy validation at load', () => {
   it('names the field of an invalid bucket', async () => {
     const bad = scenario();
