@@ -32,6 +32,8 @@ export function simulationCount(): number {
   return simulations;
 }
 
+const COARSE = new Set(['organizations', 'athena', 's3', 'sns']);
+
 const isDigit = (code: number): boolean => code >= 48 && code <= 57;
 
 /** `text` with every `account` replaced by `#`; undefined if one is part of a longer number. */
@@ -122,13 +124,16 @@ function simulate(caller: Principal, request: PermissionRequest): PermissionDeci
 }
 
 /**
- * Whether `caller` may make `request`: the role's coarse `permissions` service list first, then its IAM
+ * Whether `caller` may make `request`: the role's coarse `permissions` service list first (for the
+ * services it can name), then its IAM
  * identity policies evaluated by iam-simulate (explicit deny wins; no matching Allow is an implicit
  * deny). A principal without `policies` may do anything the coarse list allows.
  */
 export function checkPermission(caller: Principal, request: PermissionRequest): PermissionDecision {
   const service = request.action.slice(0, request.action.indexOf(':')).toLowerCase();
-  if (caller.permissions !== undefined && service !== 'sts' && !caller.permissions.includes(service)) {
+  // The coarse list names the services the emulator served before IAM policies (sts always allowed);
+  // KMS, Glue and the rest are left to the policies.
+  if (caller.permissions !== undefined && COARSE.has(service) && !caller.permissions.includes(service)) {
     return IMPLICIT_DENY;
   }
   const set = caller.policies;

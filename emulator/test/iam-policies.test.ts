@@ -86,6 +86,7 @@ function scenario(): ScenarioInput {
     roles: [
       ...base.roles!,
       { arn: 'arn:aws:iam::111111111111:role/OpenA', trust: ['*'] },
+      { arn: 'arn:aws:iam::<accountId>:role/S3Only', trust: ['*'], permissions: ['s3'] },
       { arn: 'arn:aws:iam::111111111111:role/OpenB', trust: ['*'] },
       {
         arn: 'arn:aws:iam::<accountId>:role/Writer',
@@ -434,6 +435,23 @@ describe('IAM identity policies: Athena, Organizations, SNS, STS', () => {
       'User: arn:aws:iam::111111111111:user/limited is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111111111111:role/OpenB because no identity-based policy allows the sts:AssumeRole action',
     );
     sts.destroy();
+  });
+});
+
+describe('the coarse permissions list', () => {
+  it('still refuses other services, and leaves S3’s KMS calls alone', async () => {
+    const creds = dataReader('222222222222', 'coarse', 'S3Only');
+    const s3 = s3Client(creds);
+    const got = await s3.send(
+      new GetObjectCommand({ Bucket: 'data-222222222222', Key: 'tables/other-key/part-0' }),
+    );
+    expect(await got.Body!.transformToString()).toBe('rows');
+    const athena = new AthenaClient({ ...clientConfig(), credentials: creds });
+    const err = await errorOf(athena.send(new GetWorkGroupCommand({ WorkGroup: 'primary' })));
+    expect(err.name).toBe('AccessDeniedException');
+    expect(err.message).toContain('is not authorized to perform: athena:GetWorkGroup');
+    s3.destroy();
+    athena.destroy();
   });
 });
 
