@@ -1,5 +1,6 @@
 import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import type { Principal } from '../identity.js';
+import type { PolicySet } from './policy-set.js';
 
 /** One IAM authorization question: may this caller perform `action` on `resource`? */
 export interface PermissionRequest {
@@ -29,6 +30,34 @@ let simulations = 0;
 /** How many decisions needed a simulation (cache misses), for tests and benchmarks. */
 export function simulationCount(): number {
   return simulations;
+}
+
+const COARSE = new Set(['organizations', 'athena', 's3', 'sns']);
+
+const isDigit = (code: number): boolean => code >= 48 && code <= 57;
+
+/** `text` with every `account` replaced by `#`; undefined if one is part of a longer number. */
+function renameWhole(text: string, account: string): string | undefined {
+  let out = '';
+  let from = 0;
+  for (let i = text.indexOf(account); i >= 0; i = text.indexOf(account, i + account.length)) {
+    if (isDigit(text.charCodeAt(i - 1)) || isDigit(text.charCodeAt(i + account.length))) return undefined;
+    out += `${text.slice(from, i)}#`;
+    from = i + account.length;
+  }
+  return out + text.slice(from);
+}
+
+/**
+ * The cache key. A template's copies in 10,000 accounts decide alike once the account id is renamed
+ * away, so when the set allows it (PolicySet.shared) and the account id appears in the request only
+ * as a whole number, the account id is replaced and every account shares one decision.
+ */
+function cacheKey(caller: Principal, set: PolicySet, request: PermissionRequest): string {
+  const rest = `${caller.arn}\n${request.action}\n${request.resource}\n${contextKey(request.context)}`;
+  if (set.shared === undefined) return `${set.id}\n${rest}`;
+  const renamed = renameWhole(rest, set.shared.accountId);
+  return renamed === undefined ? `${set.id}\n${rest}` : `shared:${set.shared.id}\n${renamed}`;
 }
 
 function contextKey(context: Record<string, string | string[]> | undefined): string {
@@ -80,7 +109,6 @@ function simulate(caller: Principal, request: PermissionRequest): PermissionDeci
         contextVariables: {
           'aws:PrincipalArn': principalArn(caller),
           'aws:PrincipalAccount': caller.accountId,
-          'aws:userid': caller.userId,
           ...request.context,
         },
       },
@@ -96,18 +124,21 @@ function simulate(caller: Principal, request: PermissionRequest): PermissionDeci
 }
 
 /**
- * Whether `caller` may make `request`: the role's coarse `permissions` service list first, then its IAM
+ * Whether `caller` may make `request`: the role's coarse `permissions` service list first (for the
+ * services it can name), then its IAM
  * identity policies evaluated by iam-simulate (explicit deny wins; no matching Allow is an implicit
  * deny). A principal without `policies` may do anything the coarse list allows.
  */
 export function checkPermission(caller: Principal, request: PermissionRequest): PermissionDecision {
   const service = request.action.slice(0, request.action.indexOf(':')).toLowerCase();
-  if (caller.permissions !== undefined && service !== 'sts' && !caller.permissions.includes(service)) {
+  // The coarse list names the services the emulator served before IAM policies (sts always allowed);
+  // KMS, Glue and the rest are left to the policies.
+  if (caller.permissions !== undefined && COARSE.has(service) && !caller.permissions.includes(service)) {
     return IMPLICIT_DENY;
   }
   const set = caller.policies;
   if (set === undefined) return ALLOWED;
-  const key = `${set.id}\n${caller.arn}\n${request.action}\n${request.resource}\n${contextKey(request.context)}`;
+  const key = cacheKey(caller, set, request);
   let decision = cache.get(key);
   if (decision === undefined) {
     decision = simulate(caller, request);

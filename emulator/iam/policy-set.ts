@@ -8,12 +8,18 @@ export interface ScenarioPolicy {
 }
 
 /**
- * The identity policies of one principal, with `<accountId>` instantiated. `id` identifies the set's
- * content, so decisions can be cached per set rather than per session.
+ * The identity policies of one principal, with `<accountId>` instantiated (on first use: most sessions
+ * only hit the decision cache). `id` identifies the set's content, so decisions are cached per set
+ * rather than per session.
  */
 export interface PolicySet {
   id: string;
-  policies: { name: string; policy: unknown }[];
+  readonly policies: { name: string; policy: unknown }[];
+  /**
+   * Set when the decisions of this set may be shared with every other account's copy of the same
+   * template: `id` names the template, `accountId` the account substituted (see checkPermission).
+   */
+  shared?: { id: string; accountId: string };
 }
 
 function substitute(value: unknown, accountId: string): unknown {
@@ -25,25 +31,58 @@ function substitute(value: unknown, accountId: string): unknown {
   return value;
 }
 
+const instantiate = (policies: readonly ScenarioPolicy[], accountId: string) =>
+  policies.map((p, i) => ({ name: p.name ?? `policy-${i}`, policy: substitute(p.document, accountId) }));
+
+/** A template's policies, serialized and hashed once however many accounts it is instantiated in. */
+interface Template {
+  policies: readonly ScenarioPolicy[];
+  raw: string;
+  hash: string;
+  /**
+   * Renaming the account id in a request cannot change what these policies decide: they have
+   * `<accountId>`, no digit next to a wildcard (`data-2*` would match some accounts and not others)
+   * and compare no numbers, dates or addresses. (Per account: and they name no account id literally.)
+   */
+  renamable: boolean;
+}
+
+function template(policies: readonly ScenarioPolicy[]): Template {
+  const raw = JSON.stringify(policies);
+  return {
+    policies,
+    raw,
+    hash: createHash('sha256').update(raw).digest('base64url').slice(0, 22),
+    renamable:
+      raw.includes('<accountId>') && !/\d[*?]|[*?]\d/.test(raw) && !/Numeric|Date|IpAddress|Binary/.test(raw),
+  };
+}
+
+function setOf(t: Template, accountId: string): PolicySet {
+  let policies: { name: string; policy: unknown }[] | undefined;
+  return {
+    id: `${t.hash}:${accountId}`,
+    get policies() {
+      return (policies ??= instantiate(t.policies, accountId));
+    },
+    ...(t.renamable && !t.raw.includes(accountId) ? { shared: { id: t.hash, accountId } } : {}),
+  };
+}
+
 export function policySet(policies: readonly ScenarioPolicy[], accountId: string): PolicySet {
-  const instantiated = policies.map((p, i) => ({
-    name: p.name ?? `policy-${i}`,
-    policy: substitute(p.document, accountId),
-  }));
-  const id = createHash('sha256').update(JSON.stringify(instantiated)).digest('base64url').slice(0, 22);
-  return { id, policies: instantiated };
+  return setOf(template(policies), accountId);
 }
 
 /** One policy set per (role template, account): 10,000 accounts share one template without copies per session. */
 export class PolicySets {
-  private readonly byOwner = new WeakMap<object, Map<string, PolicySet>>();
+  private readonly byOwner = new WeakMap<object, { template: Template; sets: Map<string, PolicySet> }>();
 
   for(owner: { policies?: ScenarioPolicy[] | undefined }, accountId: string): PolicySet | undefined {
     if (owner.policies === undefined) return undefined;
-    let sets = this.byOwner.get(owner);
-    if (!sets) this.byOwner.set(owner, (sets = new Map<string, PolicySet>()));
-    let set = sets.get(accountId);
-    if (!set) sets.set(accountId, (set = policySet(owner.policies, accountId)));
+    let entry = this.byOwner.get(owner);
+    if (!entry) this.byOwner.set(owner, (entry = { template: template(owner.policies), sets: new Map() }));
+    let set = entry.sets.get(accountId);
+    if (!set) entry.sets.set(accountId, (set = setOf(entry.template, accountId)));
     return set;
   }
 }

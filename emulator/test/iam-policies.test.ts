@@ -8,6 +8,7 @@ import {
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
   GetBucketEncryptionCommand,
   GetBucketLocationCommand,
   GetObjectCommand,
@@ -85,6 +86,7 @@ function scenario(): ScenarioInput {
     roles: [
       ...base.roles!,
       { arn: 'arn:aws:iam::111111111111:role/OpenA', trust: ['*'] },
+      { arn: 'arn:aws:iam::<accountId>:role/S3Only', trust: ['*'], permissions: ['s3'] },
       { arn: 'arn:aws:iam::111111111111:role/OpenB', trust: ['*'] },
       {
         arn: 'arn:aws:iam::<accountId>:role/Writer',
@@ -99,6 +101,11 @@ function scenario(): ScenarioInput {
                   Effect: 'Allow',
                   Action: 'kms:GenerateDataKey',
                   Resource: 'arn:aws:kms:*:<accountId>:key/*',
+                },
+                {
+                  Effect: 'Allow',
+                  Action: 's3:DeleteObject',
+                  Resource: 'arn:aws:s3:::results-<accountId>/tmp/*',
                 },
               ],
             },
@@ -261,6 +268,26 @@ describe('IAM identity policies: S3', () => {
     s3.destroy();
   });
 
+  it('decides DeleteObjects key by key: refused keys come back as AccessDenied errors and stay', async () => {
+    const admin = s3Client(BASE);
+    for (const Key of ['tmp/a', 'keep/b']) {
+      await admin.send(new PutObjectCommand({ Bucket: 'results-222222222222', Key, Body: 'x' }));
+    }
+    const s3 = s3Client(dataReader('222222222222', 'writer', 'Writer'));
+    const out = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: 'results-222222222222',
+        Delete: { Objects: [{ Key: 'tmp/a' }, { Key: 'keep/b' }] },
+      }),
+    );
+    expect(out.Deleted?.map((d) => d.Key)).toEqual(['tmp/a']);
+    expect(out.Errors).toEqual([{ Key: 'keep/b', Code: 'AccessDenied', Message: 'Access Denied' }]);
+    expect(emu.s3.keys('results-222222222222')).toContain('keep/b');
+    expect(emu.s3.keys('results-222222222222')).not.toContain('tmp/a');
+    admin.destroy();
+    s3.destroy();
+  });
+
   it('answers a missing key with 403 unless the caller may list the bucket', async () => {
     const reader = s3Client(dataReader('222222222222'));
     const denied = await errorOf(
@@ -411,6 +438,23 @@ describe('IAM identity policies: Athena, Organizations, SNS, STS', () => {
   });
 });
 
+describe('the coarse permissions list', () => {
+  it('still refuses other services, and leaves S3’s KMS calls alone', async () => {
+    const creds = dataReader('222222222222', 'coarse', 'S3Only');
+    const s3 = s3Client(creds);
+    const got = await s3.send(
+      new GetObjectCommand({ Bucket: 'data-222222222222', Key: 'tables/other-key/part-0' }),
+    );
+    expect(await got.Body!.transformToString()).toBe('rows');
+    const athena = new AthenaClient({ ...clientConfig(), credentials: creds });
+    const err = await errorOf(athena.send(new GetWorkGroupCommand({ WorkGroup: 'primary' })));
+    expect(err.name).toBe('AccessDeniedException');
+    expect(err.message).toContain('is not authorized to perform: athena:GetWorkGroup');
+    s3.destroy();
+    athena.destroy();
+  });
+});
+
 describe('decision cache', () => {
   it('does not carry one principal’s decision over to another, and reuses its own', async () => {
     const request = new GetObjectCommand({ Bucket: 'data-222222222222', Key: 'tables/t/part-0' });
@@ -428,6 +472,30 @@ describe('decision cache', () => {
     const open = s3Client(readerCredentials(emu.endpoint, '222222222222'));
     expect(await (await open.send(request)).Body!.transformToString()).toBe('rows');
     for (const c of [mine, other, open]) c.destroy();
+  });
+});
+
+describe('decisions shared by a template’s copies', () => {
+  it('decides a request once for every account’s copy of a role template', async () => {
+    const list = (account: string) =>
+      new ListObjectsV2Command({ Bucket: `data-${account}`, Prefix: 'tables/t/' });
+    const first = s3Client(dataReader('222222222222', 'shared'));
+    await first.send(list('222222222222'));
+    const before = simulationCount();
+    for (const account of ['333333333333', '555555555555']) {
+      const s3 = s3Client(dataReader(account, 'shared'));
+      expect((await s3.send(list(account))).KeyCount).toBe(0);
+      // Still its own account's resources only.
+      const err = await errorOf(s3.send(list('222222222222')));
+      expect(err.message).toContain(
+        `assumed-role/DataReader/shared is not authorized to perform: s3:ListBucket`,
+      );
+      s3.destroy();
+    }
+    // Only the refused request of 333333333333 needed a simulation: 555555555555's is the same request
+    // once each caller's own account id is renamed away, and the allowed ones match 222222222222's.
+    expect(simulationCount() - before).toBe(1);
+    first.destroy();
   });
 });
 
