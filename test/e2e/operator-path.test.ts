@@ -62,6 +62,8 @@ function withPolicies(docs: Record<Holder, PolicyDocument>): ScenarioInput {
   ];
   return {
     ...s,
+    // Athena uses the output location as the caller too (GetBucketLocation, PutObject, GenerateDataKey).
+    knobs: { ...s.knobs, checkResultsAccess: true },
     identities: s.identities.map((i) => ({ ...i, policies: install(docs.identity) })),
     roles: (s.roles ?? []).map((r) => {
       const name = r.arn.split('/').at(-1) as Holder;
@@ -133,9 +135,11 @@ describe('the operator path: iam-policy --discover → policies installed → ru
     'OrgHub AssumeNextHop': /sts:AssumeRole/,
     'AthenaReader AthenaWorkgroups': /athena:StartQueryExecution/,
     'AthenaReader GlueCatalogReads': /glue:GetTable/,
-    'AthenaReader ResultsKmsKey': /kms:Decrypt on resource: arn:aws:kms:us-east-1:\d+:key\/results/,
+    'AthenaReader ResultsKmsKey': /Access denied when writing output to url: s3:\/\/results-\d+\/athena\//,
     'AthenaReader TableDataKmsKeys': /kms:Decrypt on resource: arn:aws:kms:us-east-1:\d+:key\/lake/,
-    'AthenaReader AthenaResultsObjects1': /s3:GetObject/,
+    'AthenaReader AthenaResultsObjects1':
+      /Access denied when writing output to url: s3:\/\/results-\d+\/athena\//,
+    'AthenaReader S3BucketLocation': /Unable to verify\/create output bucket results-\d+/,
     'AthenaReader TableDataBucket1':
       /Permission denied on S3 path: s3:\/\/archive-222222222222\/events\/day=1/,
     'AthenaReader TableDataObjects1':
@@ -146,8 +150,6 @@ describe('the operator path: iam-policy --discover → policies installed → ru
   };
   /** Statements the emulator has no request for (real AWS does): kept, and said so here. */
   const NOT_MODELLED = new Set([
-    // Athena calls GetBucketLocation on the output bucket; the emulated Athena does not.
-    'AthenaReader S3BucketLocation',
     // The s3 fetch path reads the result object by name; nothing lists the results prefix here.
     'AthenaReader AthenaResultsBucket1',
   ]);
