@@ -30,10 +30,15 @@ export interface ReportInput {
 /** The cost charts show this many groups, the most expensive; the tables below them show all. */
 const CHART_GROUPS = 25;
 
+/** A chart's axis leaves the bars little room beside a long label; the tables keep the whole name. */
+function shorten(label: string, max = 40): string {
+  return label.length <= max ? label : `${label.slice(0, max - 1)}…`;
+}
+
 function costSeries(rows: GroupRow[], label: (r: GroupRow) => string): CostSeries {
   const top = rows.slice(0, CHART_GROUPS);
   return {
-    labels: top.map(label),
+    labels: top.map((r) => shorten(label(r))),
     cost: top.map((r) => r.estimatedCostUSD),
     bytes: top.map((r) => r.dataScannedInBytes),
   };
