@@ -31,14 +31,15 @@ export interface ReportInput {
 const CHART_GROUPS = 25;
 
 /** A chart's axis leaves the bars little room beside a long label; the tables keep the whole name. */
-function shorten(label: string, max = 40): string {
-  return label.length <= max ? label : `${label.slice(0, max - 1)}…`;
+function shorten(label: string, max: number, keep: 'start' | 'end' = 'start'): string {
+  if (label.length <= max) return label;
+  return keep === 'start' ? `${label.slice(0, max - 1)}…` : `…${label.slice(label.length - max + 1)}`;
 }
 
 function costSeries(rows: GroupRow[], label: (r: GroupRow) => string): CostSeries {
   const top = rows.slice(0, CHART_GROUPS);
   return {
-    labels: top.map((r) => shorten(label(r))),
+    labels: top.map(label),
     cost: top.map((r) => r.estimatedCostUSD),
     bytes: top.map((r) => r.dataScannedInBytes),
   };
@@ -108,8 +109,9 @@ export function renderReport(input: ReportInput): string {
   const ous = byOu(m);
   const charts: ChartsData = {
     timeline: timelineData(m),
-    accounts: costSeries(accounts, (r) => (r.label ? `${r.label} (${r.key})` : r.key)),
-    ous: costSeries(ous, (r) => r.key),
+    accounts: costSeries(accounts, (r) => (r.label ? `${shorten(r.label, 28)} (${r.key})` : r.key)),
+    // An OU path's end names the OU; its start is the same Root for all.
+    ous: costSeries(ous, (r) => shorten(r.key, 40, 'end')),
     ...(trendSeries(input.history.runs) ? { trend: trendSeries(input.history.runs)! } : {}),
   };
   const boot =

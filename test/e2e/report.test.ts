@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import type { Manifest } from '../../src/manifest.js';
 import { emulatorEnv, repoRoot, runCli } from '../helpers/cli.js';
 import { drawnPixels, hasChromium, CHROMIUM, openOffline } from '../helpers/headless-chromium.js';
@@ -45,6 +46,25 @@ afterAll(async () => {
 });
 
 describe('athena-fanout report', () => {
+  it('records each unit’s OU path and the times of its phases, in order, as the schema documents', async () => {
+    for (const u of manifest.units.filter((x) => x.state === 'succeeded')) {
+      expect(u.ouPath).toMatch(/^Root/);
+      const stamps = [u.startedAt, u.submittedAt, u.completedAt, u.readStartedAt, u.endedAt];
+      const times = stamps.map((s) => Date.parse(s ?? ''));
+      expect(
+        times.every((t) => !Number.isNaN(t)),
+        JSON.stringify(u),
+      ).toBe(true);
+      expect([...times].sort((a, b) => a - b)).toEqual(times);
+    }
+    const schema = z.fromJSONSchema(
+      JSON.parse(
+        await readFile(`${repoRoot}docs/manifest.schema.json`, 'utf8'),
+      ) as z.core.JSONSchema.JSONSchema,
+    );
+    expect(schema.safeParse(manifest).error?.issues).toBeUndefined();
+  });
+
   it('writes one HTML file beside the manifest, with the trend of the runs kept', async () => {
     expect(reportOut.code, reportOut.stderr).toBe(0);
     const path = join(setup.dir, 'out/report.html');
