@@ -84,6 +84,23 @@ describe('renderReport', () => {
     expect(html).toMatch(/<td>Root\/Dev<\/td>/);
   });
 
+  it('reports a run that stopped before any unit ran, with its error and no empty charts', () => {
+    const html = renderReport({
+      manifest: fixtureManifest([], {
+        status: 'failed',
+        exitCode: 3,
+        error: { message: 'AccessDenied <on> ListAccounts', stage: 'accounts' },
+      }),
+      manifestPath: 'out/manifest.json',
+      history: { runs: [], source: 'out' },
+      library: '',
+    });
+    expect(html).toContain('Run failed: no unit succeeded');
+    expect(html).toContain('AccessDenied &lt;on&gt; ListAccounts');
+    expect(html).toContain('No unit ran.');
+    expect(html).not.toMatch(/<canvas/);
+  });
+
   it('inlines Chart.js from the installed package, without its source map reference', async () => {
     const lib = await chartLibrary();
     expect(lib).toMatch(/^\/\*!\n \* Chart\.js v4/);
