@@ -28,7 +28,7 @@ export function partitionIssues(config: PipelineConfig): FieldIssue[] {
     if (p === home) return;
     issues.push({
       path,
-      message: `is in partition ${p}, but region ${config.region} is in ${home}: use a ${p} region (e.g. ${example(p)}) or a role in arn:${home}:`,
+      message: `is in partition ${p}, but region ${config.region} is in ${home}: use a region of ${p} (e.g. ${example(p)}) or a role in arn:${home}:`,
     });
   };
   const region = (value: string, path: (string | number)[]) => {

@@ -129,3 +129,31 @@ overrides:
     ]);
   });
 });
+
+describe('partitions', () => {
+  const CN = MINIMAL.replace('region: eu-west-1', 'region: cn-north-1').replace('arn:aws:iam', 'arn:aws-cn:iam');
+
+  it('accepts aws-cn and aws-us-gov role ARNs with a region of their partition', () => {
+    expect(load(CN).auth.accountRoleChain[0]?.arn).toBe('arn:aws-cn:iam::<accountId>:role/AthenaReader');
+    const gov = MINIMAL.replace('region: eu-west-1', 'region: us-gov-west-1').replace('arn:aws:iam', 'arn:aws-us-gov:iam');
+    expect(load(`${gov}regions: [us-gov-west-1, us-gov-east-1]\n`).regions).toEqual(['us-gov-west-1', 'us-gov-east-1']);
+  });
+
+  it('refuses a role or a region of another partition than the home region, naming the field', () => {
+    const found = issues(`${CN}regions: [cn-north-1, eu-west-1]
+overrides:
+  - { set: { regions: [us-gov-west-1] } }
+`);
+    expect(found.map((i) => [i.path, i.message])).toEqual([
+      ['regions.1', 'eu-west-1 is in partition aws, but the home region cn-north-1 is in aws-cn: one run stays in one partition'],
+      ['overrides.0.set.regions.0', 'us-gov-west-1 is in partition aws-us-gov, but the home region cn-north-1 is in aws-cn: one run stays in one partition'],
+    ]);
+    expect(issues(MINIMAL.replace('arn:aws:iam', 'arn:aws-cn:iam'))).toEqual([
+      expect.objectContaining({
+        path: 'auth.accountRoleChain.0',
+        message:
+          'is in partition aws-cn, but region eu-west-1 is in aws: use a region of aws-cn (e.g. cn-north-1) or a role in arn:aws:',
+      }),
+    ]);
+  });
+});
