@@ -1,5 +1,12 @@
 import { ApiError, STS_NS, toXml, type ApiResult } from './protocol.js';
-import { partitionOfArn, partitionOfRegion, resolveRole, trusts, type IdentityStore, type Principal } from './identity.js';
+import {
+  partitionOfArn,
+  partitionOfRegion,
+  resolveRole,
+  trusts,
+  type IdentityStore,
+  type Principal,
+} from './identity.js';
 import type { EmulatorRecord, RecordedAssumeRole } from './record.js';
 import type { Scenario } from './scenario.js';
 import { assumeRoleWithSaml, assumeRoleWithWebIdentity, FEDERATED_ACTIONS } from './sts-federation.js';

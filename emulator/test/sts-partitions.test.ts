@@ -30,7 +30,11 @@ describe('STS in the aws-cn partition', () => {
     const hub = fromTemporaryCredentials({
       clientConfig,
       masterCredentials: BASE,
-      params: { RoleArn: 'arn:aws-cn:iam::111111111111:role/OrgHub', RoleSessionName: 'hub', ExternalId: EXT },
+      params: {
+        RoleArn: 'arn:aws-cn:iam::111111111111:role/OrgHub',
+        RoleSessionName: 'hub',
+        ExternalId: EXT,
+      },
     });
     const reader = fromTemporaryCredentials({
       clientConfig,
@@ -46,7 +50,7 @@ describe('STS in the aws-cn partition', () => {
     expect(emu.record.calls.filter((c) => c.service === 'sts').map((c) => c.region)).toContain('cn-north-1');
   });
 
-  it('refuses an aws-cn role from a region of another partition, as a partition\'s STS does', async () => {
+  it("refuses an aws-cn role from a region of another partition, as a partition's STS does", async () => {
     const err = await sts('us-east-1', BASE)
       .send(
         new AssumeRoleCommand({

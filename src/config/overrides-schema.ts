@@ -19,7 +19,7 @@ const tagValues = z.union([z.string(), z.array(z.string()).min(1)], {
  * A setting that may hold `{{accountId}}`, `{{accountName}}` or `{{tags.KEY}}` (each with an optional
  * `| default`): its markers are checked, then every way it can come out is checked as `field` would be.
  */
-function templated(field: z.ZodType<unknown>) {
+function templated(field: z.ZodType) {
   return z.string().superRefine((value, ctx) => {
     const problem = settingTemplateProblem(value);
     if (problem !== undefined) {
@@ -60,7 +60,7 @@ const set = strict({
       z.union([z.string(), z.number(), z.boolean()]).transform(String).pipe(templated(z.string())),
     )
     .optional(),
-}).refine((s) => Object.values(s).some((v) => v !== undefined), {
+}).refine((s) => Object.keys(s).length > 0, {
   error: 'sets nothing: give at least one of workgroup, catalog, database, outputLocation, regions, vars',
 });
 

@@ -53,7 +53,10 @@ export function partitionIssues(config: PipelineConfig): FieldIssue[] {
     q.regions.forEach((r, j) => {
       if (seen.has(r)) return;
       seen.add(r);
-      region(r, config.regions.includes(r) ? ['regions', config.regions.indexOf(r)] : ['queries', i, 'regions', j]);
+      region(
+        r,
+        config.regions.includes(r) ? ['regions', config.regions.indexOf(r)] : ['queries', i, 'regions', j],
+      );
     });
   });
   config.overrides.forEach((o, i) => {
@@ -65,5 +68,7 @@ export function partitionIssues(config: PipelineConfig): FieldIssue[] {
 }
 
 function example(partition: string): string {
-  return { 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1', aws: 'us-east-1' }[partition] ?? 'its region';
+  return (
+    { 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1', aws: 'us-east-1' }[partition] ?? 'its region'
+  );
 }

@@ -48,7 +48,11 @@ function appliesTo(o: AccountOverride, account: Account, query: QueryConfig): bo
 const TEXT_FIELDS = ['workgroup', 'catalog', 'database', 'outputLocation'] as const;
 
 /** The effective settings of `query` (as in `config.queries`) for `account`. */
-export function querySettingsFor(config: PipelineConfig, account: Account, query: QueryConfig): AccountSettings {
+export function querySettingsFor(
+  config: PipelineConfig,
+  account: Account,
+  query: QueryConfig,
+): AccountSettings {
   const effective: QueryConfig = { ...query };
   const vars = { ...config.vars };
   const applied: string[] = [];

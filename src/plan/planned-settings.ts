@@ -19,7 +19,11 @@ export interface PlannedSettings {
 }
 
 /** The accounts whose settings for `query` an override changed, each resolved. */
-export function plannedSettings(config: PipelineConfig, query: QueryConfig, accounts: Account[]): PlannedSettings[] {
+export function plannedSettings(
+  config: PipelineConfig,
+  query: QueryConfig,
+  accounts: Account[],
+): PlannedSettings[] {
   return accounts.flatMap((account) => {
     const s = querySettingsFor(config, account, query);
     if (s.applied.length === 0) return [];
@@ -42,7 +46,12 @@ export function plannedSettings(config: PipelineConfig, query: QueryConfig, acco
 }
 
 /** `Where` a query runs, as one line: workgroup, catalog, database, output location. */
-export function whereText(q: { workgroup: string; catalog?: string; database?: string; outputLocation?: string }): string {
+export function whereText(q: {
+  workgroup: string;
+  catalog?: string;
+  database?: string;
+  outputLocation?: string;
+}): string {
   return [
     `workgroup ${q.workgroup}`,
     q.catalog ? `catalog ${q.catalog}` : '',

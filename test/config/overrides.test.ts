@@ -79,18 +79,19 @@ describe('overrides:', () => {
   - set: {}
 `);
     const byPath = Object.fromEntries(found.map((i) => [i.path, i.message]));
-    expect(byPath).toMatchObject({
-      'overrides.0.match.accounts.0': expect.stringContaining('12-digit account id'),
-      'overrides.0.match.ou.0': 'expected an OU path from the root, e.g. Root/Prod',
-      'overrides.0.match.colour': 'unknown key "colour"; allowed here: accounts, ou, tags',
-      'overrides.0.set.workgroup': expect.stringContaining('expected a workgroup name'),
-      'overrides.0.set.outputLocation': expect.stringContaining('must end with "/"'),
-      'overrides.0.set.database': 'has an unclosed {{ or a stray }}',
-      'overrides.0.set.catalog': expect.stringContaining('unknown template variable {{runId}}'),
-      'overrides.0.set.regions.0': 'expected an AWS region name like eu-west-1',
-      'overrides.0.set.vars.bad-name': expect.any(String),
-      'overrides.1.set': expect.stringContaining('sets nothing'),
-    });
+    const expected: [string, string][] = [
+      ['overrides.0.match.accounts.0', '12-digit account id'],
+      ['overrides.0.match.ou.0', 'expected an OU path from the root, e.g. Root/Prod'],
+      ['overrides.0.match.colour', 'unknown key "colour"; allowed here: accounts, ou, tags'],
+      ['overrides.0.set.workgroup', 'expected a workgroup name'],
+      ['overrides.0.set.outputLocation', 'must end with "/"'],
+      ['overrides.0.set.database', 'has an unclosed {{ or a stray }}'],
+      ['overrides.0.set.catalog', 'unknown template variable {{runId}}'],
+      ['overrides.0.set.regions.0', 'expected an AWS region name like eu-west-1'],
+      ['overrides.0.set.vars.bad-name', ''],
+      ['overrides.1.set', 'sets nothing'],
+    ];
+    for (const [path, message] of expected) expect(byPath[path], path).toContain(message);
     expect(found.find((i) => i.path === 'overrides.0.set.workgroup')?.line).toBe(14);
   });
 
@@ -99,7 +100,10 @@ describe('overrides:', () => {
   - { queries: [q, nope], set: { database: x } }
 `);
     expect(found).toEqual([
-      expect.objectContaining({ path: 'overrides.0.queries.1', message: 'no query is named "nope" (queries: q, r)' }),
+      expect.objectContaining({
+        path: 'overrides.0.queries.1',
+        message: 'no query is named "nope" (queries: q, r)',
+      }),
     ]);
   });
 
@@ -107,12 +111,8 @@ describe('overrides:', () => {
     const found = issues(`${MINIMAL}overrides:
   - set: { workgroup: '{{tags.wg | not a name}}' }
 `);
-    expect(found).toEqual([
-      expect.objectContaining({
-        path: 'overrides.0.set.workgroup',
-        message: expect.stringContaining('(as "not a name")'),
-      }),
-    ]);
+    expect(found.map((i) => i.path)).toEqual(['overrides.0.set.workgroup']);
+    expect(found[0]?.message).toContain('(as "not a name")');
   });
 
   it('refuses OU and tag matches, and tag templates without a default, for accounts from a list', () => {
@@ -131,12 +131,21 @@ overrides:
 });
 
 describe('partitions', () => {
-  const CN = MINIMAL.replace('region: eu-west-1', 'region: cn-north-1').replace('arn:aws:iam', 'arn:aws-cn:iam');
+  const CN = MINIMAL.replace('region: eu-west-1', 'region: cn-north-1').replace(
+    'arn:aws:iam',
+    'arn:aws-cn:iam',
+  );
 
   it('accepts aws-cn and aws-us-gov role ARNs with a region of their partition', () => {
     expect(load(CN).auth.accountRoleChain[0]?.arn).toBe('arn:aws-cn:iam::<accountId>:role/AthenaReader');
-    const gov = MINIMAL.replace('region: eu-west-1', 'region: us-gov-west-1').replace('arn:aws:iam', 'arn:aws-us-gov:iam');
-    expect(load(`${gov}regions: [us-gov-west-1, us-gov-east-1]\n`).regions).toEqual(['us-gov-west-1', 'us-gov-east-1']);
+    const gov = MINIMAL.replace('region: eu-west-1', 'region: us-gov-west-1').replace(
+      'arn:aws:iam',
+      'arn:aws-us-gov:iam',
+    );
+    expect(load(`${gov}regions: [us-gov-west-1, us-gov-east-1]\n`).regions).toEqual([
+      'us-gov-west-1',
+      'us-gov-east-1',
+    ]);
   });
 
   it('refuses a role or a region of another partition than the home region, naming the field', () => {
@@ -145,8 +154,14 @@ overrides:
   - { set: { regions: [us-gov-west-1] } }
 `);
     expect(found.map((i) => [i.path, i.message])).toEqual([
-      ['regions.1', 'eu-west-1 is in partition aws, but the home region cn-north-1 is in aws-cn: one run stays in one partition'],
-      ['overrides.0.set.regions.0', 'us-gov-west-1 is in partition aws-us-gov, but the home region cn-north-1 is in aws-cn: one run stays in one partition'],
+      [
+        'regions.1',
+        'eu-west-1 is in partition aws, but the home region cn-north-1 is in aws-cn: one run stays in one partition',
+      ],
+      [
+        'overrides.0.set.regions.0',
+        'us-gov-west-1 is in partition aws-us-gov, but the home region cn-north-1 is in aws-cn: one run stays in one partition',
+      ],
     ]);
     expect(issues(MINIMAL.replace('arn:aws:iam', 'arn:aws-cn:iam'))).toEqual([
       expect.objectContaining({

@@ -12,7 +12,10 @@ let emulator: RunningEmulator;
 let dir: string;
 let cleanup: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  ({ emulator, dir, cleanup } = await emulatorDir({ scenario: overridesScenario(), prefix: 'fanout-overrides-' }));
+  ({ emulator, dir, cleanup } = await emulatorDir({
+    scenario: overridesScenario(),
+    prefix: 'fanout-overrides-',
+  }));
 });
 afterAll(() => cleanup?.());
 
@@ -49,7 +52,11 @@ describe('accounts that differ (overrides:)', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .sort((a, b) => `${String(a.account_id)}${String(a.region)}`.localeCompare(`${String(b.account_id)}${String(b.region)}`));
+      .sort((a, b) =>
+        `${String(a.account_id)}${String(a.region)}`.localeCompare(
+          `${String(b.account_id)}${String(b.region)}`,
+        ),
+      );
     expect(rows).toEqual([
       { account_id: MGMT, region: 'eu-west-1', owner: MGMT, db: 'shop', n: 1, label: 'default' },
       { account_id: WEB, region: 'eu-west-1', owner: WEB, db: 'sales_web', n: 20, label: 'prod' },
@@ -57,7 +64,11 @@ describe('accounts that differ (overrides:)', () => {
       { account_id: DEV, region: 'eu-west-1', owner: DEV, db: 'shop', n: 1, label: 'dev' },
     ]);
     // Athena was asked with each account's settings
-    const asked = emulator.record.queries.map((q) => [q.accountId, q.database, q.outputLocation?.replace(/[^/]+$/, '')]);
+    const asked = emulator.record.queries.map((q) => [
+      q.accountId,
+      q.database,
+      q.outputLocation?.replace(/[^/]+$/, ''),
+    ]);
     expect(asked).toEqual(
       expect.arrayContaining([
         [MGMT, 'shop', `s3://athena-results-${MGMT}/fanout/`],
@@ -66,12 +77,14 @@ describe('accounts that differ (overrides:)', () => {
       ]),
     );
     const manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
-    expect(manifest.units.map((u) => `${u.accountId}/${u.region}/${u.state}`).sort()).toEqual([
-      `${MGMT}/eu-west-1/succeeded`,
-      `${WEB}/eu-west-1/succeeded`,
-      `${DEV}/eu-central-1/succeeded`,
-      `${DEV}/eu-west-1/succeeded`,
-    ].sort());
+    expect(manifest.units.map((u) => `${u.accountId}/${u.region}/${u.state}`).sort()).toEqual(
+      [
+        `${MGMT}/eu-west-1/succeeded`,
+        `${WEB}/eu-west-1/succeeded`,
+        `${DEV}/eu-central-1/succeeded`,
+        `${DEV}/eu-west-1/succeeded`,
+      ].sort(),
+    );
   });
 
   it('plan shows each overridden account resolved, in text and JSON, without running a query', async () => {
@@ -109,7 +122,10 @@ describe('accounts that differ (overrides:)', () => {
         vars: { label: 'dev' },
       },
     ]);
-    const text = await cli(['plan'], CONFIG.replace('athena-workgroup | primary', 'athena-workgroup | analytics'));
+    const text = await cli(
+      ['plan'],
+      CONFIG.replace('athena-workgroup | primary', 'athena-workgroup | analytics'),
+    );
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(
       `    overridden for:\n      ${MGMT} (overrides.2): in eu-west-1; workgroup analytics, database shop, output s3://athena-results-<accountId>/fanout/\n      ${WEB} (overrides.0): in eu-west-1; workgroup primary, database sales_web, output s3://prod-results/<accountId>/, vars label=prod\n`,
@@ -133,8 +149,18 @@ describe('accounts that differ (overrides:)', () => {
       ['failed', 0, expect.stringContaining(`account ${DEV} has no tag catalog`)],
       ['failed', 0, expect.stringContaining(`account ${DEV} has no tag catalog`)],
     ]);
-    expect(manifest.units.filter((u) => u.state === 'succeeded').map((u) => u.accountId).sort()).toEqual([MGMT, WEB]);
+    expect(
+      manifest.units
+        .filter((u) => u.state === 'succeeded')
+        .map((u) => u.accountId)
+        .sort(),
+    ).toEqual([MGMT, WEB]);
     // nothing was sent to Athena for the account that could not be resolved
-    expect(emulator.record.queries.slice(queries).map((q) => q.accountId).sort()).toEqual([MGMT, WEB]);
+    expect(
+      emulator.record.queries
+        .slice(queries)
+        .map((q) => q.accountId)
+        .sort(),
+    ).toEqual([MGMT, WEB]);
   });
 });

@@ -28,13 +28,19 @@ sinks:
       .map((r) => r.owner)
       .sort();
     expect(rows).toEqual([MGMT, WEB, DEV].sort());
-    const regionsOf = (service: string) =>
-      [...new Set(emulator.record.calls.filter((c) => c.service === service).map((c) => c.region))];
+    const regionsOf = (service: string) => [
+      ...new Set(emulator.record.calls.filter((c) => c.service === service).map((c) => c.region)),
+    ];
     // Organizations answers in the partition's one region; STS and Athena are called in the run's region
     expect(regionsOf('organizations')).toEqual([orgRegion]);
     expect(regionsOf('sts')).toEqual([region]);
     expect(regionsOf('athena')).toEqual([region]);
-    expect(emulator.record.assumeRoles.filter((a) => a.ok).map((a) => a.roleArn).sort()).toEqual([
+    expect(
+      emulator.record.assumeRoles
+        .filter((a) => a.ok)
+        .map((a) => a.roleArn)
+        .sort(),
+    ).toEqual([
       `arn:${partition}:iam::${MGMT}:role/AthenaReader`,
       `arn:${partition}:iam::${MGMT}:role/OrgReader`,
       `arn:${partition}:iam::${WEB}:role/AthenaReader`,
@@ -42,7 +48,9 @@ sinks:
     ]);
     expect(emulator.record.queries.every((q) => q.callerArn.startsWith(`arn:${partition}:sts::`))).toBe(true);
     const manifest = JSON.parse(await readFile(join(dir, 'out/manifest.json'), 'utf8')) as Manifest;
-    expect(new Set(manifest.units.map((u) => `${u.region}/${u.state}`))).toEqual(new Set([`${region}/succeeded`]));
+    expect(new Set(manifest.units.map((u) => `${u.region}/${u.state}`))).toEqual(
+      new Set([`${region}/succeeded`]),
+    );
   } finally {
     await cleanup();
   }

@@ -32,7 +32,10 @@ export function overridesScenario(partition = 'aws'): ScenarioInput {
       },
     ],
     roles: [
-      { arn: `arn:${partition}:iam::${MGMT}:role/OrgReader`, trust: [`arn:${partition}:iam::${MGMT}:user/ci`] },
+      {
+        arn: `arn:${partition}:iam::${MGMT}:role/OrgReader`,
+        trust: [`arn:${partition}:iam::${MGMT}:user/ci`],
+      },
       {
         arn: `arn:${partition}:iam::<accountId>:role/AthenaReader`,
         trust: [`arn:${partition}:iam::${MGMT}:role/OrgReader`],

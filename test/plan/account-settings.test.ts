@@ -59,24 +59,27 @@ describe('querySettingsFor', () => {
     set: { outputLocation: 's3://dev-results/<accountId>/' }
 `);
     const s = querySettingsFor(config, web, q(config));
-    expect(s).toEqual({
-      query: expect.objectContaining({
-        name: 'q',
-        workgroup: 'prod-wg',
-        database: 'sales_eu',
-        outputLocation: 's3://results/<accountId>/',
-        regions: ['eu-west-1', 'us-east-1'],
-      }),
-      vars: { env: 'prod', limit: '5' },
-      applied: ['overrides.0', 'overrides.1'],
+    expect(s.query).toMatchObject({
+      name: 'q',
+      workgroup: 'prod-wg',
+      database: 'sales_eu',
+      outputLocation: 's3://results/<accountId>/',
+      regions: ['eu-west-1', 'us-east-1'],
     });
+    expect(s.vars).toEqual({ env: 'prod', limit: '5' });
+    expect(s.applied).toEqual(['overrides.0', 'overrides.1']);
+    expect(s.error).toBeUndefined();
     const d = querySettingsFor(config, dev, q(config));
-    expect(d.query).toMatchObject({ workgroup: 'primary', database: 'main', outputLocation: 's3://dev-results/<accountId>/' });
+    expect(d.query).toMatchObject({
+      workgroup: 'primary',
+      database: 'main',
+      outputLocation: 's3://dev-results/<accountId>/',
+    });
     expect(d.vars).toEqual({ env: 'dev', limit: '5' });
     expect(d.applied).toEqual(['overrides.2']);
   });
 
-  it('overrides win over a query\'s own setting, and `queries:` narrows an override to those queries', () => {
+  it("overrides win over a query's own setting, and `queries:` narrows an override to those queries", () => {
     const config = load(`  - match: { accounts: ['222222222222'] }
     queries: [q]
     set: { database: only_q }
@@ -104,7 +107,7 @@ describe('querySettingsFor', () => {
     });
   });
 
-  it('a missing tag without a default is that account\'s error, naming the field, the account and the tag', () => {
+  it("a missing tag without a default is that account's error, naming the field, the account and the tag", () => {
     const config = load(`  - set: { workgroup: '{{tags.athena-workgroup}}' }
 `);
     expect(querySettingsFor(config, web, q(config)).error).toBeUndefined();
@@ -113,7 +116,9 @@ describe('querySettingsFor', () => {
     );
     // planned all the same: each of its units fails alone with that error, the others run
     const units = planUnits(config, [web, dev]);
-    expect(units.map((u) => [u.account.id, u.query.name, u.query.workgroup, u.settingsError !== undefined])).toEqual([
+    expect(
+      units.map((u) => [u.account.id, u.query.name, u.query.workgroup, u.settingsError !== undefined]),
+    ).toEqual([
       ['222222222222', 'q', 'web-wg', false],
       ['222222222222', 'r', 'web-wg', false],
       ['333333333333', 'q', 'primary', true],
@@ -121,7 +126,7 @@ describe('querySettingsFor', () => {
     ]);
   });
 
-  it('a tag value that is no valid setting is the account\'s error too', () => {
+  it("a tag value that is no valid setting is the account's error too", () => {
     const config = load(`  - set: { outputLocation: 's3://{{tags.env}}-results/' }
 `);
     const bad: Account = { ...dev, tags: { env: 'Dev_Team' } };
@@ -130,7 +135,7 @@ describe('querySettingsFor', () => {
     );
   });
 
-  it('plans each account\'s units in its own regions', () => {
+  it("plans each account's units in its own regions", () => {
     const config = load(`  - match: { accounts: ['333333333333'] }
     set: { regions: [us-east-1, ap-south-1] }
 `);

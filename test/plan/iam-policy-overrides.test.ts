@@ -41,7 +41,9 @@ describe('iam-policy with overrides:', () => {
     const s3 = role.permissionPolicy.Statement.filter((s) => s.Sid.startsWith('AthenaResults')).flatMap(
       (s) => s.Resource ?? [],
     );
-    expect(s3).toEqual(expect.arrayContaining(['arn:aws:s3:::prod-results', 'arn:aws:s3:::results-<accountId>']));
+    expect(s3).toEqual(
+      expect.arrayContaining(['arn:aws:s3:::prod-results', 'arn:aws:s3:::results-<accountId>']),
+    );
     expect(role.notes).toContain(
       'overrides.1 takes "{{tags.athena-db | inventory}}" from each account: the policy uses * in its place',
     );

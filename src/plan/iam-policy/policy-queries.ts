@@ -31,11 +31,26 @@ export function policyQueries(config: PipelineConfig, queries: QueryConfig[]): Q
     if (own.length === 0) return [q];
     const text = (v: string | undefined) => (v === undefined ? undefined : asResource(v));
     const out: QueryConfig[] = [];
-    for (const regions of values(q.regions, own.map((s) => s.regions)))
-      for (const workgroup of values(q.workgroup, own.map((s) => text(s.workgroup))))
-        for (const catalog of values(q.catalog, own.map((s) => text(s.catalog))))
-          for (const database of values(q.database, own.map((s) => text(s.database))))
-            for (const outputLocation of values(q.outputLocation, own.map((s) => text(s.outputLocation)))) {
+    for (const regions of values(
+      q.regions,
+      own.map((s) => s.regions),
+    ))
+      for (const workgroup of values(
+        q.workgroup,
+        own.map((s) => text(s.workgroup)),
+      ))
+        for (const catalog of values(
+          q.catalog,
+          own.map((s) => text(s.catalog)),
+        ))
+          for (const database of values(
+            q.database,
+            own.map((s) => text(s.database)),
+          ))
+            for (const outputLocation of values(
+              q.outputLocation,
+              own.map((s) => text(s.outputLocation)),
+            )) {
               const variant: QueryConfig = { ...q, regions, workgroup };
               if (catalog !== undefined) variant.catalog = catalog;
               if (database !== undefined) variant.database = database;
