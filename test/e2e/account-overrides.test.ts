@@ -133,6 +133,18 @@ describe('accounts that differ (overrides:)', () => {
     expect(emulator.record.queries.length).toBe(before);
   });
 
+  it("plan --check-access checks each account's own workgroup and regions", async () => {
+    const yaml = config(`  - match: { accounts: ['${DEV}'] }\n    set: { workgroup: analytics }\n`);
+    const result = await cli(['plan', '--check-access'], yaml);
+    expect(result.code, result.stderr).toBe(1);
+    const line = (id: string) => result.stdout.split('\n').find((l) => l.includes(` ${id} `)) ?? '';
+    expect(line(MGMT)).toMatch(/^OK .* workgroups: primary@eu-west-1$/);
+    expect(line(WEB)).toMatch(/^OK .* workgroups: primary@eu-west-1$/);
+    // the emulator knows only the primary workgroup: the override is what was asked for
+    expect(line(DEV)).toContain('FAIL  333333333333 data-dev  GetWorkGroup analytics in eu-west-1');
+    expect(line(DEV)).toContain('WorkGroup analytics is not found.');
+  });
+
   it('an account missing a tag a template needs fails alone, named; the others run', async () => {
     const yaml = config(`  - match: { accounts: ['${DEV}'] }\n    set: { catalog: '{{tags.catalog}}' }\n`);
     const plan = await cli(['plan'], yaml);
