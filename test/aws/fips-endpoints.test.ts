@@ -17,8 +17,12 @@ const credentials = { accessKeyId: 'AKIAFIPSTEST00000001', secretAccessKey: 'not
 
 /** The host a real call of `client` would go to: the request is stopped once built, never sent. */
 async function endpointOf(client: AthenaClient | STSClient | OrganizationsClient): Promise<string> {
-  client.middlewareStack.add(
-    (_next) => (args: unknown) => {
+  // The three clients' stacks differ only in their types.
+  const stack = client.middlewareStack as unknown as {
+    add(mw: (next: unknown) => (args: unknown) => never, opts: { step: 'build' }): void;
+  };
+  stack.add(
+    () => (args: unknown) => {
       const { hostname } = (args as { request: { hostname: string } }).request;
       throw new Error(`host:${hostname}`);
     },
