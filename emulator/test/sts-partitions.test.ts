@@ -13,7 +13,7 @@ beforeAll(async () => {
     scenario: {
       ...s,
       identities: s.identities.map((i) => ({ ...i, arn: cn(i.arn) })),
-      roles: s.roles.map((r) => ({ ...r, arn: cn(r.arn), trust: r.trust.map(cn) })),
+      roles: (s.roles ?? []).map((r) => ({ ...r, arn: cn(r.arn), trust: r.trust.map(cn) })),
     },
   });
 });
