@@ -62,7 +62,8 @@ export function querySettingsFor(
     ...(account.name === undefined ? {} : { accountName: account.name }),
     ...(account.tags === undefined ? {} : { tags: account.tags }),
   };
-  const fill = (template: string, field: string): string | undefined => {
+  /** `kind`: the setting whose rule the filled value must meet (none for vars). */
+  const fill = (template: string, field: string, kind?: string): string | undefined => {
     const out = renderSetting(template, values);
     if (out.missing) {
       const what = out.missing.name.startsWith('tags.')
@@ -73,8 +74,7 @@ export function querySettingsFor(
       );
       return undefined;
     }
-    const last = field.slice(field.lastIndexOf('.') + 1);
-    const problem = out.value === template ? undefined : settingProblem(last, out.value);
+    const problem = out.value === template || !kind ? undefined : settingProblem(kind, out.value);
     if (problem !== undefined) {
       errors.push(`${field}: for account ${account.id} "${template}" is "${out.value}": ${problem}`);
       return undefined;
@@ -87,7 +87,7 @@ export function querySettingsFor(
     for (const key of TEXT_FIELDS) {
       const template = o.set[key];
       if (template === undefined) continue;
-      const value = fill(template, `${o.field}.set.${key}`);
+      const value = fill(template, `${o.field}.set.${key}`, key);
       if (value !== undefined) effective[key] = value;
     }
     if (o.set.regions) effective.regions = [...o.set.regions];

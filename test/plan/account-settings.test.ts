@@ -157,3 +157,13 @@ describe('needsTags', () => {
     expect(needsTags(load(`  - set: { vars: { team: '{{tags.team | none}}' } }\n`))).toBe(true);
   });
 });
+
+describe('vars from templates', () => {
+  it('are free text, whatever the var is called', () => {
+    const config = load(`  - set: { vars: { workgroup: '{{accountName | no name}}' } }
+`);
+    expect(querySettingsFor(config, web, q(config))).toMatchObject({ vars: { workgroup: 'web-prod' } });
+    expect(querySettingsFor(config, dev, q(config)).vars.workgroup).toBe('no name');
+    expect(querySettingsFor(config, dev, q(config)).error).toBeUndefined();
+  });
+});
