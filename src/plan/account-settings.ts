@@ -66,12 +66,11 @@ export function querySettingsFor(
   const fill = (template: string, field: string, kind?: string): string | undefined => {
     const out = renderSetting(template, values);
     if (out.missing) {
-      const what = out.missing.name.startsWith('tags.')
-        ? `has no tag ${out.missing.name.slice('tags.'.length)}`
-        : `has no ${out.missing.name}`;
-      errors.push(
-        `${field}: account ${account.id} ${what} (${out.missing.text} declares no default: tag the account, or write {{${out.missing.name} | default}})`,
-      );
+      const { name, text } = out.missing;
+      const tag = name.startsWith('tags.');
+      const what = tag ? `has no tag ${name.slice('tags.'.length)}` : `has no ${name}`;
+      const fix = `${tag ? 'tag the account, or ' : ''}write {{${name} | default}}`;
+      errors.push(`${field}: account ${account.id} ${what} (${text} declares no default: ${fix})`);
       return undefined;
     }
     const problem = out.value === template || !kind ? undefined : settingProblem(kind, out.value);
