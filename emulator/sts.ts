@@ -1,5 +1,12 @@
 import { ApiError, STS_NS, toXml, type ApiResult } from './protocol.js';
-import { resolveRole, trusts, type IdentityStore, type Principal } from './identity.js';
+import {
+  partitionOfArn,
+  partitionOfRegion,
+  resolveRole,
+  trusts,
+  type IdentityStore,
+  type Principal,
+} from './identity.js';
 import type { EmulatorRecord, RecordedAssumeRole } from './record.js';
 import type { Scenario } from './scenario.js';
 import { assumeRoleWithSaml, assumeRoleWithWebIdentity, FEDERATED_ACTIONS } from './sts-federation.js';
@@ -60,6 +67,7 @@ function assumeRole(
   params: Record<string, string>,
   now: number,
   entry: RecordedAssumeRole,
+  region?: string,
 ): Record<string, unknown> {
   const roleArn = params.RoleArn ?? '';
   const sessionName = params.RoleSessionName ?? '';
@@ -67,6 +75,10 @@ function assumeRole(
     throw validation(
       `1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20`,
     );
+  }
+  // Each partition's STS knows only its own roles: an aws-cn role from a us-east-1 endpoint is refused.
+  if (region !== undefined && partitionOfArn(roleArn) !== partitionOfRegion(region)) {
+    throw validation(`Partition "${partitionOfArn(roleArn)}" is not valid for resource "${roleArn}".`);
   }
   checkSessionName(sessionName);
   const duration = checkDuration(params.DurationSeconds);
@@ -118,6 +130,8 @@ export function handleSts(
   params: Record<string, string>,
   requestId: string,
   now: number,
+  /** The SigV4 region the request was signed for. */
+  region?: string,
 ): ApiResult {
   if (action === 'GetCallerIdentity' && caller) {
     return {
@@ -145,7 +159,7 @@ export function handleSts(
       } else if (action === 'AssumeRoleWithSAML') {
         result = assumeRoleWithSaml(scenario, identities, params, now, entry);
       } else {
-        result = assumeRole(scenario, identities, caller!, params, now, entry);
+        result = assumeRole(scenario, identities, caller!, params, now, entry, region);
       }
       entry.ok = true;
       return { xml: wrap(action, result, requestId) };

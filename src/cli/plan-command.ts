@@ -43,8 +43,10 @@ export async function planCommand(opts: PlanOptions, log?: Logger): Promise<numb
   const plan = buildPlan(config, resolved, warnings, runId);
   if (!opts.checkAccess) {
     process.stdout.write(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
-    // A query whose template cannot be rendered would fail in every account.
-    return plan.queries.some((q) => q.renderError) ? EXIT.usage : EXIT.ok;
+    // A query whose template cannot be rendered would fail in every account; an account whose
+    // overrides cannot be filled (a missing tag) would fail alone.
+    if (plan.queries.some((q) => q.renderError)) return EXIT.usage;
+    return plan.queries.some((q) => q.overridden?.some((s) => s.error)) ? EXIT.partial : EXIT.ok;
   }
   if (!opts.json) {
     process.stdout.write(

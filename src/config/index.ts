@@ -7,7 +7,14 @@ export {
   DEFAULT_DURATION_SECONDS,
   type PipelineConfigInput,
 } from './schema.js';
+export { partitionOfArn, partitionOfRegion } from './partition-rules.js';
+export { overrideNeedsTags, overrideTemplateTexts } from './normalise-overrides.js';
+export { renderSetting, type SettingValues } from './setting-template.js';
+export { settingProblem } from './setting-problem.js';
 export type {
+  AccountMatch,
+  AccountOverride,
+  OverrideSettings,
   AccountsConfig,
   AthenaDefaults,
   LoadConfigOptions,

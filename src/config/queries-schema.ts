@@ -22,7 +22,7 @@ const MAX_SQL_BYTES = 262_144;
 /** Stands in for `<region>` when checking an output location. */
 const SAMPLE_REGION = 'eu-west-1';
 
-const s3Location = text((location) => {
+export const s3Location = text((location) => {
   const url = fillPlaceholders(location, { accountId: SAMPLE_ACCOUNT_ID, region: SAMPLE_REGION });
   if (!url.startsWith('s3://')) return 'expected an S3 location like s3://bucket/prefix/';
   const bucket = url.slice('s3://'.length).split('/')[0] ?? '';
@@ -33,10 +33,10 @@ const s3Location = text((location) => {
   return undefined;
 });
 
-const workgroup = z
+export const workgroup = z
   .string()
   .regex(WORKGROUP, { error: 'expected a workgroup name: 1 to 128 characters of letters, digits and ._-' });
-const name = z.string().min(1);
+export const name = z.string().min(1);
 
 // How results are read: auto = the result CSV from S3 when readable, else GetQueryResults;
 // unload = the query wrapped in UNLOAD to Parquet, read back from S3.

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { accountsSchema } from './accounts-schema.js';
 import { authSchema } from './auth-schema.js';
 import { notifySchema } from './notify-schema.js';
+import { checkOverrides, overridesSchema } from './overrides-schema.js';
 import { metricsSchema, scheduleSchema } from './operations-schema.js';
 import { provenanceSchema } from './provenance-schema.js';
 import { athenaSchema, queriesSchema } from './queries-schema.js';
@@ -45,6 +46,8 @@ export const pipelineConfigSchema = strict({
     )
     .default({}),
   queries: queriesSchema,
+  /** Settings that differ by account (matched by id, OU or tag, or filled from tags), later wins. */
+  overrides: overridesSchema,
   sinks: sinksSchema,
   /** Columns naming where each row came from (account_id on by default). */
   provenance: provenanceSchema.prefault({}),
@@ -57,6 +60,7 @@ export const pipelineConfigSchema = strict({
   /** Alerts sent after the manifest is written (never failing the run). */
   notify: notifySchema.default([]),
 }).superRefine((config, ctx) => {
+  checkOverrides(config, ctx);
   const seen = new Map<string, number>();
   config.sinks.forEach((sink, i) => {
     // A partitioned dataset puts each query under query=<name>/ itself.

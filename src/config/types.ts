@@ -57,6 +57,35 @@ export interface QueryConfig extends AthenaDefaults {
   provenance: ProvenanceColumn[];
 }
 
+/** Which accounts an override applies to: every key given must match (absent keys match anything). */
+export interface AccountMatch {
+  accounts?: string[];
+  /** OU paths, each a whole subtree (`Root/Prod` matches `Root/Prod/Web`). */
+  ou?: string[];
+  /** Every key must match one of its values. */
+  tags?: Record<string, string[]>;
+}
+
+/** What an override sets; text values may hold `{{accountId}}`, `{{accountName}}`, `{{tags.KEY | default}}`. */
+export interface OverrideSettings {
+  workgroup?: string;
+  catalog?: string;
+  database?: string;
+  /** May also hold `<accountId>` and `<region>`. */
+  outputLocation?: string;
+  regions?: string[];
+  vars?: Record<string, string>;
+}
+
+export interface AccountOverride {
+  /** Where it was written (`overrides.2`), for plan and error messages. */
+  field: string;
+  match: AccountMatch;
+  /** Only these queries; absent: every query. */
+  queries?: string[];
+  set: OverrideSettings;
+}
+
 /** What a run does when the output file exists: replace it atomically, fail that output, or keep it. */
 export type IfExists = 'overwrite' | 'error' | 'skip';
 
@@ -114,8 +143,10 @@ export interface PipelineConfig {
   failFast: boolean;
   /** `vars:`, every value as text. */
   vars: Record<string, string>;
-  /** Athena defaults merged in. */
+  /** Athena defaults merged in; `overrides` are applied per account (plan/account-settings). */
   queries: QueryConfig[];
+  /** Per-account settings, in config order: a later match wins. */
+  overrides: AccountOverride[];
   /** Absolute path templates, `{query}` still in place. */
   sinks: SinkConfig[];
   /** Absolute. */

@@ -1,6 +1,7 @@
 export { type AccessCheck, checkAccess, formatAccessCheck, formatStopped } from './check-access.js';
 export { iamPolicies } from './iam-policy/iam-policies.js';
 export type { PolicyDocument, PolicyStatement } from './iam-policy/policy-document.js';
+export { accountMatches, querySettingsFor, type AccountSettings } from './account-settings.js';
 export { buildPlan, formatPlan, type Plan } from './plan.js';
 export { resolveAccounts } from './resolve-accounts.js';
 export { makeRunId, validateRunId } from './run-id.js';
