@@ -54,6 +54,8 @@ export interface UnitRecord extends QueryStats {
   estimatedCostUSD?: number;
   /** Starts refused by the account's concurrent query quota before one was accepted. */
   quotaRefusals?: number;
+  /** An incremental query: the window this unit read (`since` inclusive, `until` exclusive, UTC). */
+  window?: { since: string; until: string };
   startedAt?: string;
   endedAt?: string;
   error?: UnitError;

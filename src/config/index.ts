@@ -9,7 +9,9 @@ export {
 } from './schema.js';
 export type {
   AccountsConfig,
+  AppendMode,
   AthenaDefaults,
+  IncrementalConfig,
   LoadConfigOptions,
   LoadedConfig,
   ParquetCompression,
@@ -35,3 +37,4 @@ export {
   type MarkerContext,
   type TemplateMarker,
 } from './sql-template.js';
+export { parseInstant } from './incremental-schema.js';

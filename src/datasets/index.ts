@@ -11,3 +11,11 @@ export {
   withoutColumn,
   writePartitioned,
 } from './write-partitioned.js';
+export {
+  readWatermarks,
+  type UnitWatermark,
+  watermarkKey,
+  watermarkLocation,
+  type WatermarkState,
+  writeWatermarks,
+} from './watermark-state.js';

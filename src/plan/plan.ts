@@ -5,6 +5,7 @@ import { renderSql } from '../extract/index.js';
 import { describeError } from '../errors.js';
 import type { ResolvedAccounts } from './resolve-accounts.js';
 import { planUnits } from './units.js';
+import { formatWindows, type PlannedWindow } from './plan-windows.js';
 
 /** A hop as plan shows it: the ExternalId is a shared secret, so only whether one is sent. */
 export interface PlannedHop {
@@ -53,6 +54,8 @@ export interface Plan {
   }[];
   /** (account, region, query) units a run would start. */
   units: number;
+  /** Each incremental unit's window, from the state beside the outputs. */
+  windows?: PlannedWindow[];
   warnings: string[];
 }
 
@@ -80,9 +83,18 @@ function plannedAccount(a: Account): PlannedAccount {
 
 type QueryConfig = PipelineConfig['queries'][number];
 
-function renderFor(config: PipelineConfig, q: QueryConfig, account: Account | undefined, runId: string) {
+function renderFor(
+  config: PipelineConfig,
+  q: QueryConfig,
+  account: Account | undefined,
+  runId: string,
+  windows: PlannedWindow[] | undefined,
+) {
   if (!account) return {};
   const region = q.regions[0] ?? config.region;
+  const window = windows?.find(
+    (w) => w.query === q.name && w.accountId === account.id && w.region === region,
+  );
   try {
     const sql = renderSql(
       q.sql,
@@ -96,6 +108,7 @@ function renderFor(config: PipelineConfig, q: QueryConfig, account: Account | un
         ...(account.ouPath === undefined ? {} : { ouPath: account.ouPath }),
         ...(account.tags === undefined ? {} : { tags: account.tags }),
         vars: config.vars,
+        ...(window ? { window } : {}),
       },
       q.name,
     );
@@ -111,6 +124,7 @@ export function buildPlan(
   resolved: ResolvedAccounts,
   warnings: string[],
   runId = 'plan',
+  windows?: PlannedWindow[],
 ): Plan {
   const runs = (q: QueryConfig) =>
     q.accounts ? resolved.selected.filter((a) => q.accounts!.includes(a.id)) : resolved.selected;
@@ -135,10 +149,11 @@ export function buildPlan(
       ...(q.catalog ? { catalog: q.catalog } : {}),
       ...(q.outputLocation ? { outputLocation: q.outputLocation } : {}),
       sql: q.sql,
-      ...renderFor(config, q, runs(q)[0], runId),
+      ...renderFor(config, q, runs(q)[0], runId, windows),
       accounts: runs(q).length,
     })),
     units: planUnits(config, resolved.selected).length,
+    ...(windows ? { windows } : {}),
     warnings: [...warnings, ...resolved.warnings],
   };
 }
@@ -191,6 +206,7 @@ export function formatPlan(plan: Plan): string {
     ].filter(Boolean);
     out.push(`  ${q.name} in ${q.regions.join(', ')} for ${q.accounts} accounts; ${where.join(', ')}`);
     if (q.renderError) out.push(`    cannot render: ${q.renderError}`);
+    out.push(...formatWindows(plan.windows, q.name));
     const sql = q.rendered?.sql ?? q.sql;
     if (q.rendered && q.rendered.sql !== q.sql) {
       out.push(`    as sent for ${q.rendered.accountId} in ${q.rendered.region}:`);
