@@ -19,3 +19,10 @@ export {
   type WatermarkState,
   writeWatermarks,
 } from './watermark-state.js';
+export {
+  type AppendManifest,
+  isRunPart,
+  partitionsToDrop,
+  runPartition,
+  writeAppendPartition,
+} from './append-partition.js';
