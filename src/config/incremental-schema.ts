@@ -88,8 +88,8 @@ export function checkIncremental(
       message: `${idMarker}: since and until are timestamps, not identifiers; write {{since}} / {{until}}`,
     });
   }
-  const column = q.incremental.column.split('.').at(-1)!.toLowerCase();
-  if (!q.sql.toLowerCase().includes(column)) {
+  const column = q.incremental.column.split('.').at(-1)!;
+  if (!new RegExp(`(^|[^\\w])${column}($|[^\\w])`, 'i').test(q.sql)) {
     ctx.addIssue({
       code: 'custom',
       path: ['incremental', 'column'],
