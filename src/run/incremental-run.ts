@@ -31,7 +31,7 @@ async function withS3<T>(config: PipelineConfig, use: (s3: () => S3Client) => Pr
  * unit's outputs are all written; appending partitions would also need `merge` to keep them.
  */
 export function refuseShardedIncremental(config: PipelineConfig, shard: Shard | undefined): void {
-  if (!shard || shard.count <= 1) return;
+  if (!shard) return;
   const issues = [
     ...config.queries.flatMap((q, i) =>
       q.incremental
