@@ -56,6 +56,8 @@ export interface UnitRecord extends QueryStats {
   quotaRefusals?: number;
   /** The account's OU path (`Root/Prod/Web`) when it was found in the organization's OU tree. */
   ouPath?: string;
+  /** An incremental query: the window this unit read (`since` inclusive, `until` exclusive, UTC). */
+  window?: { since: string; until: string };
   /** When the unit's task began (its role chain, then a query slot, came next). */
   startedAt?: string;
   /** When the last attempt's StartQueryExecution was answered: the query was queued in Athena. */

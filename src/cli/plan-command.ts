@@ -13,11 +13,14 @@ import {
   resolveAccounts,
   makeRunId,
 } from '../plan/index.js';
+import { windowsForPlan } from './plan-windows-option.js';
 
 export interface PlanOptions {
   config?: string;
   json?: boolean;
   checkAccess?: boolean;
+  /** Show the windows a `run --full-refresh` would read. */
+  fullRefresh?: boolean;
 }
 
 /**
@@ -40,7 +43,8 @@ export async function planCommand(opts: PlanOptions, log?: Logger): Promise<numb
     }
     return opts.checkAccess ? EXIT.partial : EXIT.nothing;
   }
-  const plan = buildPlan(config, resolved, warnings, runId);
+  const windows = await windowsForPlan(config, resolved.selected, runId, opts.fullRefresh === true);
+  const plan = buildPlan(config, resolved, warnings, runId, windows);
   if (!opts.checkAccess) {
     process.stdout.write(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
     // A query whose template cannot be rendered would fail in every account; an account whose

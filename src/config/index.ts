@@ -16,7 +16,9 @@ export type {
   AccountOverride,
   OverrideSettings,
   AccountsConfig,
+  AppendMode,
   AthenaDefaults,
+  IncrementalConfig,
   LoadConfigOptions,
   LoadedConfig,
   ParquetCompression,
@@ -43,3 +45,4 @@ export {
   type TemplateMarker,
 } from './sql-template.js';
 export { tableReferences, type TableReference } from './sql-tables.js';
+export { parseInstant } from './incremental-schema.js';

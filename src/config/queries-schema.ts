@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { fillPlaceholders } from './placeholders.js';
+import { checkIncremental, incrementalSchema } from './incremental-schema.js';
 import { misplacedMarkers } from './sql-template.js';
 import { regions } from './region-schema.js';
 import {
@@ -122,7 +123,11 @@ const querySchema = strict({
     .optional(),
   /** Values for the SQL's `?` placeholders, sent as ExecutionParameters (templates allowed). */
   parameters: z.array(text(misplacedMarkers)).optional(),
-}).superRefine(checkKmsKey);
+  /** `{{since}}` / `{{until}}`: the window since the last run that succeeded for the unit. */
+  incremental: incrementalSchema.optional(),
+})
+  .superRefine(checkKmsKey)
+  .superRefine(checkIncremental);
 
 export const queriesSchema = z
   .array(querySchema, { error: whenMissing('a list of queries, each { name, sql }') })

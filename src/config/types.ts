@@ -55,6 +55,21 @@ export interface QueryConfig extends AthenaDefaults {
   parameters?: string[];
   /** The top-level `provenance:` columns, in output order (account_id first unless switched off). */
   provenance: ProvenanceColumn[];
+  /** `{{since}}` / `{{until}}` windows per unit, from the state beside the outputs. */
+  incremental?: IncrementalConfig;
+}
+
+export interface IncrementalConfig {
+  /** The column the window is on (as written; shown by `plan`). */
+  column: string;
+  /** Where a unit's first window starts: ISO 8601 in UTC (`2026-01-01T00:00:00.000Z`). */
+  initial: string;
+}
+
+/** A partitioned sink in `mode: append`: a partition per run, the newest `retention` kept (absent: all). */
+export interface AppendMode {
+  partitionBy: 'runDate' | 'runId';
+  retention?: number;
 }
 
 /** Which accounts an override applies to: every key given must match (absent keys match anything). */
@@ -111,7 +126,10 @@ export type SinkConfig = SinkS3Options &
         layout: SinkLayout;
       }
     | { type: 'arrow' | 'arrow-stream' | 'ndjson'; path: string; ifExists: IfExists; layout: SinkLayout }
-  );
+  ) & {
+    /** `mode: append` (layout partitioned only); absent: the dataset is replaced each run. */
+    append?: AppendMode;
+  };
 
 /** The validated, normalised configuration: every default applied, every path absolute. */
 export interface PipelineConfig {

@@ -18,3 +18,13 @@ export {
   unitsOfShard,
 } from './shard.js';
 export { planUnits, type UnitSpec } from './units.js';
+export {
+  readQueryStates,
+  type UnitWindow,
+  unitWindow,
+  unitWindows,
+  type WindowOptions,
+  type WindowSource,
+  windowKey,
+} from './unit-windows.js';
+export { formatWindows, type PlannedWindow, plannedWindows } from './plan-windows.js';

@@ -7,6 +7,7 @@ import type { ResolvedAccounts } from './resolve-accounts.js';
 import { querySettingsFor } from './account-settings.js';
 import { type PlannedSettings, plannedSettings, settingsLines, whereText } from './planned-settings.js';
 import { planUnits } from './units.js';
+import { formatWindows, type PlannedWindow } from './plan-windows.js';
 
 /** A hop as plan shows it: the ExternalId is a shared secret, so only whether one is sent. */
 export interface PlannedHop {
@@ -57,6 +58,8 @@ export interface Plan {
   }[];
   /** (account, region, query) units a run would start. */
   units: number;
+  /** Each incremental unit's window, from the state beside the outputs. */
+  windows?: PlannedWindow[];
   warnings: string[];
 }
 
@@ -84,10 +87,19 @@ function plannedAccount(a: Account): PlannedAccount {
 
 type QueryConfig = PipelineConfig['queries'][number];
 
-function renderFor(config: PipelineConfig, q: QueryConfig, account: Account | undefined, runId: string) {
+function renderFor(
+  config: PipelineConfig,
+  q: QueryConfig,
+  account: Account | undefined,
+  runId: string,
+  windows: PlannedWindow[] | undefined,
+) {
   if (!account) return {};
   const { query, vars } = querySettingsFor(config, account, q);
   const region = query.regions[0] ?? config.region;
+  const window = windows?.find(
+    (w) => w.query === q.name && w.accountId === account.id && w.region === region,
+  );
   try {
     const sql = renderSql(
       q.sql,
@@ -101,6 +113,7 @@ function renderFor(config: PipelineConfig, q: QueryConfig, account: Account | un
         ...(account.ouPath === undefined ? {} : { ouPath: account.ouPath }),
         ...(account.tags === undefined ? {} : { tags: account.tags }),
         vars,
+        ...(window ? { window } : {}),
       },
       q.name,
     );
@@ -116,6 +129,7 @@ export function buildPlan(
   resolved: ResolvedAccounts,
   warnings: string[],
   runId = 'plan',
+  windows?: PlannedWindow[],
 ): Plan {
   const units = planUnits(config, resolved.selected);
   const runs = (q: QueryConfig) =>
@@ -141,11 +155,12 @@ export function buildPlan(
       ...(q.catalog ? { catalog: q.catalog } : {}),
       ...(q.outputLocation ? { outputLocation: q.outputLocation } : {}),
       sql: q.sql,
-      ...renderFor(config, q, runs(q)[0], runId),
+      ...renderFor(config, q, runs(q)[0], runId, windows),
       accounts: runs(q).length,
       ...overriddenFor(config, q, runs(q)),
     })),
     units: units.length,
+    ...(windows ? { windows } : {}),
     warnings: [...warnings, ...resolved.warnings],
   };
 }
@@ -198,6 +213,7 @@ export function formatPlan(plan: Plan): string {
     out.push(`  ${q.name} in ${q.regions.join(', ')} for ${q.accounts} accounts; ${whereText(q)}`);
     if (q.overridden) out.push('    overridden for:', ...settingsLines(q.overridden).map((l) => `  ${l}`));
     if (q.renderError) out.push(`    cannot render: ${q.renderError}`);
+    out.push(...formatWindows(plan.windows, q.name));
     const sql = q.rendered?.sql ?? q.sql;
     if (q.rendered && q.rendered.sql !== q.sql) {
       out.push(`    as sent for ${q.rendered.accountId} in ${q.rendered.region}:`);

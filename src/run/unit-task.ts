@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { FanoutError, unitError } from '../errors.js';
 import type { PipelineConfig } from '../config/index.js';
-import type { UnitSpec } from '../plan/index.js';
+import { type UnitSpec, type UnitWindow, windowKey } from '../plan/index.js';
 import type { FanOutTask, Semaphore } from '../scheduler/index.js';
 import { type JournalExecution, unitKey } from './run-journal.js';
 import type { RunProgress } from './run-progress.js';
@@ -31,6 +31,8 @@ export interface UnitTaskContext {
   prior?: ReadonlyMap<string, readonly string[]>;
   /** Told every execution a unit relies on (the run's journal). */
   onExecution?: (e: JournalExecution) => void;
+  /** Incremental queries: each unit's window, by windowKey. */
+  windows?: ReadonlyMap<string, UnitWindow>;
 }
 
 /** The scheduler's task for one unit, grouped by its (account, region). */
@@ -48,6 +50,7 @@ export function unitTask(spec: UnitSpec, ctx: UnitTaskContext): FanOutTask<UnitV
       if (spec.settingsError !== undefined) return settingsFailure(spec, spec.settingsError);
       const t = await ctx.targets.get(account.id, region);
       const prior = ctx.prior?.get(unitKey(account.id, region, query.name));
+      const window = ctx.windows?.get(windowKey(query.name, account.id, region));
       const value = await runUnit(t.athena, account, query, signal, region, {
         runId: ctx.runId,
         runStarted: ctx.runStarted,
@@ -63,6 +66,7 @@ export function unitTask(spec: UnitSpec, ctx: UnitTaskContext): FanOutTask<UnitV
           progress.queryStarted(id, qid);
         },
         ...(prior?.length ? { priorExecutionIds: prior } : {}),
+        ...(window ? { window: { since: window.since, until: window.until } } : {}),
         onExecution: (queryExecutionId, attempt, how) => {
           ctx.onExecution?.({
             accountId: account.id,
