@@ -68,7 +68,8 @@ describe('unitWindows: per account, region and query, from the state file', () =
       ({ name, regions: ['eu-west-1', 'us-east-1'], ...(incremental ? { incremental } : {}) }) as QueryConfig;
     const config = {
       region: 'eu-west-1',
-      queries: [query('events', INC), query('plain')],
+      sinks: [{ type: 'parquet', path: join(dir, '{query}.parquet'), layout: 'merged' }],
+      overrides: [],
       sinks: [{ type: 'parquet', path: join(dir, '{query}.parquet'), layout: 'merged' }],
     } as unknown as PipelineConfig;
     const accounts = ['111111111111', '222222222222'].map((id): Account => ({ id, state: 'ACTIVE' }));
