@@ -68,7 +68,7 @@ describe('unitWindows: per account, region and query, from the state file', () =
       ({ name, regions: ['eu-west-1', 'us-east-1'], ...(incremental ? { incremental } : {}) }) as QueryConfig;
     const config = {
       region: 'eu-west-1',
-      sinks: [{ type: 'parquet', path: join(dir, '{query}.parquet'), layout: 'merged' }],
+      queries: [query('events', INC), query('plain')],
       overrides: [],
       sinks: [{ type: 'parquet', path: join(dir, '{query}.parquet'), layout: 'merged' }],
     } as unknown as PipelineConfig;
