@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { PolicySets, type PolicySet } from './iam/policy-set.js';
 import type { Scenario, ScenarioRole } from './scenario.js';
 
 /** Who is calling: derived from the access key of a verified request. */
@@ -10,6 +11,8 @@ export interface Principal {
   roleArn?: string;
   /** Services the principal may call (sts always); undefined = all. */
   permissions?: readonly string[];
+  /** IAM identity policies (the role's, for sessions); undefined = everything allowed. */
+  policies?: PolicySet;
   /** The identity's MFA device, for AssumeRole with SerialNumber/TokenCode. */
   mfa?: { serialNumber: string; code: string };
   /** Set once in a chain, it sticks to every session assumed from it (sts:SourceIdentity). */
@@ -57,6 +60,7 @@ function randomKey(prefix: string, length: number): string {
 
 export class IdentityStore {
   private readonly byKey = new Map<string, StoredCredential>();
+  private readonly policySets = new PolicySets();
 
   constructor(scenario: Scenario) {
     for (const id of scenario.identities) {
@@ -74,6 +78,8 @@ export class IdentityStore {
           }
         : { arn: id.arn, accountId, userId: id.arn.endsWith(':root') ? accountId : fakeId('AIDA', id.arn) };
       if (id.mfa) principal.mfa = id.mfa;
+      const policies = this.policySets.for(id, accountId);
+      if (policies) principal.policies = policies;
       this.byKey.set(id.accessKeyId, {
         accessKeyId: id.accessKeyId,
         secretAccessKey: id.secretAccessKey,
@@ -104,6 +110,7 @@ export class IdentityStore {
   ): StoredCredential {
     const accountId = accountOfArn(roleArn)!;
     const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+    const policies = this.policySets.for(role, accountId);
     const cred: StoredCredential = {
       accessKeyId: randomKey('ASIA', 20),
       secretAccessKey: randomBytes(30).toString('base64').slice(0, 40),
@@ -115,6 +122,7 @@ export class IdentityStore {
         userId: `${fakeId('AROA', roleArn)}:${sessionName}`,
         roleArn,
         permissions: role.permissions,
+        ...(policies === undefined ? {} : { policies }),
         ...(sourceIdentity === undefined ? {} : { sourceIdentity }),
       },
     };
