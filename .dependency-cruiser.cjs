@@ -2,6 +2,7 @@
 // import the folders below it, never one above or beside it; the leaves import no stage.
 const layers = [
   ['cli', '^src/(cli\\.ts|cli/)'],
+  ['report', '^src/report/'],
   ['merge', '^src/merge/'],
   ['run', '^src/run/'],
   ['notify', '^src/notify/'],
@@ -52,9 +53,19 @@ const notifyOnly = {
   to: { path: '^src/(plan|datasets|sinks|extract|accounts|auth-chain)/' },
 };
 
+// report sits just below cli but reads finished manifests only: no stage that runs anything.
+const reportOnly = {
+  name: 'report-imports-leaves',
+  comment: 'report imports manifest.ts, errors.ts and observability/; no stage',
+  severity: 'error',
+  from: { path: '^src/report/' },
+  to: { path: '^src/', pathNot: '^src/(report/|errors\\.ts|manifest\\.ts|observability/)' },
+};
+
 module.exports = {
   forbidden: [
     notifyOnly,
+    reportOnly,
     {
       name: 'no-circular',
       comment: 'No import circle anywhere, in the tool or the emulator.',

@@ -31,6 +31,16 @@ export interface StoredCredential {
 const ASSUMED_ROLE = /^arn:aws[\w-]*:sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
 const IAM_ARN = /^arn:aws[\w-]*:iam::(\d{12}):(.+)$/;
 
+/** `aws`, `aws-cn`, `aws-us-gov`, ...: sessions and `:root` principals stay in their role's partition. */
+export const partitionOfArn = (arn: string): string => arn.split(':')[1] ?? 'aws';
+
+/** The partition a SigV4 region belongs to. */
+export function partitionOfRegion(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
 export function accountOfArn(arn: string): string | undefined {
   return ASSUMED_ROLE.exec(arn)?.[1] ?? IAM_ARN.exec(arn)?.[1];
 }
@@ -58,12 +68,13 @@ export class IdentityStore {
       if (accountId === undefined)
         throw new Error(`identity ${id.accessKeyId}: cannot tell the account of ${id.arn}`);
       const session = ASSUMED_ROLE.exec(id.arn);
+      const role = session && `arn:${partitionOfArn(id.arn)}:iam::${accountId}:role/${session[2]!}`;
       const principal: Principal = session
         ? {
             arn: id.arn,
             accountId,
-            userId: `${fakeId('AROA', `arn:aws:iam::${accountId}:role/${session[2]!}`)}:${session[3]!}`,
-            roleArn: `arn:aws:iam::${accountId}:role/${session[2]!}`,
+            userId: `${fakeId('AROA', role!)}:${session[3]!}`,
+            roleArn: role!,
           }
         : { arn: id.arn, accountId, userId: id.arn.endsWith(':root') ? accountId : fakeId('AIDA', id.arn) };
       if (id.mfa) principal.mfa = id.mfa;
@@ -106,7 +117,7 @@ export class IdentityStore {
       sessionToken: `EMU${randomBytes(48).toString('base64')}`,
       expiresAt,
       principal: {
-        arn: `arn:${roleArn.split(':')[1]!}:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
+        arn: `arn:${partitionOfArn(roleArn)}:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
         accountId,
         userId: `${fakeId('AROA', roleArn)}:${sessionName}`,
         roleArn,
@@ -127,7 +138,7 @@ export class IdentityStore {
 export function trusts(trust: readonly string[], caller: Principal): boolean {
   return trust.some((t) => {
     if (t === '*' || t === caller.arn) return true;
-    if (t === `arn:aws:iam::${caller.accountId}:root`) return true;
+    if (t === `arn:${partitionOfArn(caller.arn)}:iam::${caller.accountId}:root`) return true;
     return caller.roleArn !== undefined && t === caller.roleArn;
   });
 }

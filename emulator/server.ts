@@ -96,6 +96,7 @@ async function route(deps: ServerDeps, s3Faults: S3Faults, r: Routed): Promise<A
       form,
       r.requestId,
       Date.now(),
+      r.call.region,
     );
   }
   if (service === 'sns') {

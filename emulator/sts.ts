@@ -1,6 +1,13 @@
 import { ApiError, STS_NS, toXml, type ApiResult } from './protocol.js';
 import { checkPermission, deniedMessage } from './iam/check-permission.js';
-import { resolveRole, trusts, type IdentityStore, type Principal } from './identity.js';
+import {
+  partitionOfArn,
+  partitionOfRegion,
+  resolveRole,
+  trusts,
+  type IdentityStore,
+  type Principal,
+} from './identity.js';
 import type { EmulatorRecord, RecordedAssumeRole } from './record.js';
 import type { Scenario } from './scenario.js';
 import { assumeRoleWithSaml, assumeRoleWithWebIdentity, FEDERATED_ACTIONS } from './sts-federation.js';
@@ -61,6 +68,7 @@ function assumeRole(
   params: Record<string, string>,
   now: number,
   entry: RecordedAssumeRole,
+  region?: string,
 ): Record<string, unknown> {
   const roleArn = params.RoleArn ?? '';
   const sessionName = params.RoleSessionName ?? '';
@@ -68,6 +76,10 @@ function assumeRole(
     throw validation(
       `1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20`,
     );
+  }
+  // Each partition's STS knows only its own roles: an aws-cn role from a us-east-1 endpoint is refused.
+  if (region !== undefined && partitionOfArn(roleArn) !== partitionOfRegion(region)) {
+    throw validation(`Partition "${partitionOfArn(roleArn)}" is not valid for resource "${roleArn}".`);
   }
   checkSessionName(sessionName);
   const duration = checkDuration(params.DurationSeconds);
@@ -123,6 +135,8 @@ export function handleSts(
   params: Record<string, string>,
   requestId: string,
   now: number,
+  /** The SigV4 region the request was signed for. */
+  region?: string,
 ): ApiResult {
   if (action === 'GetCallerIdentity' && caller) {
     return {
@@ -150,7 +164,7 @@ export function handleSts(
       } else if (action === 'AssumeRoleWithSAML') {
         result = assumeRoleWithSaml(scenario, identities, params, now, entry);
       } else {
-        result = assumeRole(scenario, identities, caller!, params, now, entry);
+        result = assumeRole(scenario, identities, caller!, params, now, entry, region);
       }
       entry.ok = true;
       return { xml: wrap(action, result, requestId) };

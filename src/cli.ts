@@ -10,6 +10,7 @@ import { EXIT } from './manifest.js';
 import { registerRunCommand } from './cli/run-command.js';
 import { registerOperationsCommands } from './cli/operations-commands.js';
 import { registerInspectionCommands } from './cli/inspection-commands.js';
+import { registerReportCommand } from './cli/report-command.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -52,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRunCommand(cli, logger, setCode);
   registerOperationsCommands(cli, logger, setCode);
   registerInspectionCommands(cli, logger, setCode);
+  registerReportCommand(cli, setCode);
   try {
     await cli.parseAsync(argv);
   } catch (err) {

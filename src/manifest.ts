@@ -54,7 +54,18 @@ export interface UnitRecord extends QueryStats {
   estimatedCostUSD?: number;
   /** Starts refused by the account's concurrent query quota before one was accepted. */
   quotaRefusals?: number;
+  /** The account's OU path (`Root/Prod/Web`) when it was found in the organization's OU tree. */
+  ouPath?: string;
+  /** An incremental query: the window this unit read (`since` inclusive, `until` exclusive, UTC). */
+  window?: { since: string; until: string };
+  /** When the unit's task began (its role chain, then a query slot, came next). */
   startedAt?: string;
+  /** When the last attempt's StartQueryExecution was answered: the query was queued in Athena. */
+  submittedAt?: string;
+  /** When the last attempt's execution was seen to end (its terminal state, as polled). */
+  completedAt?: string;
+  /** When reading the results began (a read slot taken); reading ended at `endedAt`. */
+  readStartedAt?: string;
   endedAt?: string;
   error?: UnitError;
 }

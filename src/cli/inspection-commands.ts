@@ -21,6 +21,7 @@ export function registerInspectionCommands(
       '--check-access',
       "assume every account's chain and call GetCallerIdentity and Athena GetWorkGroup; exit 1 if any fails",
     )
+    .option('--full-refresh', 'show the windows of incremental queries as `run --full-refresh` reads them')
     .action(async (opts: PlanOptions) => {
       setCode(await planCommand(opts, logger()));
     });

@@ -13,11 +13,14 @@ import {
   resolveAccounts,
   makeRunId,
 } from '../plan/index.js';
+import { windowsForPlan } from './plan-windows-option.js';
 
 export interface PlanOptions {
   config?: string;
   json?: boolean;
   checkAccess?: boolean;
+  /** Show the windows a `run --full-refresh` would read. */
+  fullRefresh?: boolean;
 }
 
 /**
@@ -40,11 +43,14 @@ export async function planCommand(opts: PlanOptions, log?: Logger): Promise<numb
     }
     return opts.checkAccess ? EXIT.partial : EXIT.nothing;
   }
-  const plan = buildPlan(config, resolved, warnings, runId);
+  const windows = await windowsForPlan(config, resolved.selected, runId, opts.fullRefresh === true);
+  const plan = buildPlan(config, resolved, warnings, runId, windows);
   if (!opts.checkAccess) {
     process.stdout.write(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
-    // A query whose template cannot be rendered would fail in every account.
-    return plan.queries.some((q) => q.renderError) ? EXIT.usage : EXIT.ok;
+    // A query whose template cannot be rendered would fail in every account; an account whose
+    // overrides cannot be filled (a missing tag) would fail alone.
+    if (plan.queries.some((q) => q.renderError)) return EXIT.usage;
+    return plan.queries.some((q) => q.overridden?.some((s) => s.error)) ? EXIT.partial : EXIT.ok;
   }
   if (!opts.json) {
     process.stdout.write(

@@ -17,6 +17,8 @@ export interface RunOptions {
   shard?: Shard;
   /** Shared by every shard of one run. */
   runId?: string;
+  /** Incremental queries read from `initial`, ignoring their state. */
+  fullRefresh?: boolean;
 }
 
 /** `athena-fanout run`: the whole job; returns the exit code. */
@@ -39,6 +41,7 @@ export async function runCommand(
     interruption: interruption(log, opts),
     ...(opts.shard ? { shard: opts.shard } : {}),
     resumable: opts.runId !== undefined,
+    ...(opts.fullRefresh ? { fullRefresh: true } : {}),
   });
   process.stdout.write(scrubText(`${summarize(manifest, manifestPath)}\n`));
   return manifest.exitCode;
@@ -95,7 +98,21 @@ export function registerRunCommand(
         '-c, --config <file>',
         'config file (default: pipeline.config.yaml found from the current directory)',
       ),
-  ).action(async (opts: { config?: string; shard?: string; shardCount?: string; runId?: string }) => {
-    setCode(await runCommand(opts.config, logger(), shardRunOptions(opts)));
-  });
+  )
+    .option(
+      '--full-refresh',
+      'incremental queries read from their `initial`, ignoring (then rewriting) their state',
+    )
+    .action(
+      async (opts: {
+        config?: string;
+        shard?: string;
+        shardCount?: string;
+        runId?: string;
+        fullRefresh?: boolean;
+      }) => {
+        const fullRefresh = opts.fullRefresh ? { fullRefresh: true } : {};
+        setCode(await runCommand(opts.config, logger(), { ...shardRunOptions(opts), ...fullRefresh }));
+      },
+    );
 }

@@ -7,9 +7,18 @@ export {
   DEFAULT_DURATION_SECONDS,
   type PipelineConfigInput,
 } from './schema.js';
+export { partitionOfArn, partitionOfRegion } from './partition-rules.js';
+export { overrideNeedsTags, overrideTemplateTexts } from './normalise-overrides.js';
+export { renderSetting, type SettingValues } from './setting-template.js';
+export { settingProblem } from './setting-problem.js';
 export type {
+  AccountMatch,
+  AccountOverride,
+  OverrideSettings,
   AccountsConfig,
+  AppendMode,
   AthenaDefaults,
+  IncrementalConfig,
   LoadConfigOptions,
   LoadedConfig,
   ParquetCompression,
@@ -37,3 +46,4 @@ export {
   type TemplateMarker,
 } from './sql-template.js';
 export { tableReferences, type TableReference } from './sql-tables.js';
+export { parseInstant } from './incremental-schema.js';

@@ -1,4 +1,5 @@
 import { canonicalLocation } from './canonical-placeholders.js';
+import { parseInstant } from './incremental-schema.js';
 import { encryptionOf } from './normalise-athena.js';
 import { provenanceColumns } from './provenance-schema.js';
 import type { PipelineConfigParsed } from './schema.js';
@@ -32,6 +33,10 @@ export function normaliseQueries(
       resultReuseMinutes: q.resultReuseMinutes ?? athena.resultReuseMinutes,
       accounts: q.accounts,
       parameters: q.parameters,
+      incremental: mapDefined(q.incremental, (i) => ({
+        column: i.column,
+        initial: parseInstant(i.initial)!,
+      })),
     }),
   );
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { PipelineConfigParsed } from './schema.js';
-import type { SinkConfig } from './types.js';
+import type { AppendMode, SinkConfig } from './types.js';
 import { withoutUndefined } from './without-undefined.js';
 
 /** Sinks with local paths made absolute against the config's directory. */
@@ -20,6 +20,7 @@ export function normaliseSinks(sinks: PipelineConfigParsed['sinks'], baseDir: st
             sse: sink.sse,
             kmsKeyId: sink.kmsKeyId,
             bucketKey: sink.bucketKey,
+            append: appendMode(sink),
           }
         : {
             type: sink.type,
@@ -29,7 +30,14 @@ export function normaliseSinks(sinks: PipelineConfigParsed['sinks'], baseDir: st
             sse: sink.sse,
             kmsKeyId: sink.kmsKeyId,
             bucketKey: sink.bucketKey,
+            append: appendMode(sink),
           },
     ),
   );
+}
+
+/** `mode: append` with its partitioning (by run date unless told); undefined in replace mode. */
+function appendMode(sink: PipelineConfigParsed['sinks'][number]): AppendMode | undefined {
+  if (sink.mode !== 'append') return undefined;
+  return withoutUndefined({ partitionBy: sink.partitionBy ?? 'runDate', retention: sink.retention });
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { normaliseAccounts } from './normalise-accounts.js';
 import { normaliseAthena } from './normalise-athena.js';
 import { normaliseAuth } from './normalise-auth.js';
+import { normaliseOverrides } from './normalise-overrides.js';
 import { normaliseQueries } from './normalise-queries.js';
 import { normaliseSinks } from './normalise-sinks.js';
 import { SNS_TOPIC_ARN } from './notify-schema.js';
@@ -40,6 +41,7 @@ export function normalise(
     failFast: parsed.failFast,
     vars: { ...parsed.vars },
     queries: normaliseQueries(parsed, athena, regions),
+    overrides: normaliseOverrides(parsed.overrides),
     sinks: normaliseSinks(parsed.sinks, ctx.baseDir),
     manifest: resolve(ctx.baseDir, parsed.manifest),
     ...(parsed.schedule ? { schedule: { ...parsed.schedule } } : {}),

@@ -4,6 +4,7 @@ import { dotted, interpolateEnv } from './interpolate.js';
 import { literalSecretIssues } from './literal-secrets.js';
 import { genericErrorMap } from './messages.js';
 import { normalise } from './normalise.js';
+import { partitionIssues } from './partition-rules.js';
 import { REGION, pipelineConfigSchema } from './schema.js';
 import { parseSource, type SourceLocator } from './source-locator.js';
 import type { ParseConfigOptions, ParseConfigResult } from './types.js';
@@ -72,6 +73,8 @@ export function validateConfig(
     baseDir,
     ...(file === undefined ? {} : { configFile: file }),
   });
+  const partitions = partitionIssues(config);
+  if (partitions.length > 0) return { ok: false, issues: sortByPosition(partitions.map(toIssue)) };
   return { ok: true, config, warnings: warnings.map((w) => formatConfigIssue(toIssue(w))) };
 }
 

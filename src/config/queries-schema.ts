@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { fillPlaceholders } from './placeholders.js';
+import { checkIncremental, incrementalSchema } from './incremental-schema.js';
 import { misplacedMarkers } from './sql-template.js';
 import { regions } from './region-schema.js';
 import {
@@ -22,7 +23,7 @@ const MAX_SQL_BYTES = 262_144;
 /** Stands in for `<region>` when checking an output location. */
 const SAMPLE_REGION = 'eu-west-1';
 
-const s3Location = text((location) => {
+export const s3Location = text((location) => {
   const url = fillPlaceholders(location, { accountId: SAMPLE_ACCOUNT_ID, region: SAMPLE_REGION });
   if (!url.startsWith('s3://')) return 'expected an S3 location like s3://bucket/prefix/';
   const bucket = url.slice('s3://'.length).split('/')[0] ?? '';
@@ -33,10 +34,10 @@ const s3Location = text((location) => {
   return undefined;
 });
 
-const workgroup = z
+export const workgroup = z
   .string()
   .regex(WORKGROUP, { error: 'expected a workgroup name: 1 to 128 characters of letters, digits and ._-' });
-const name = z.string().min(1);
+export const name = z.string().min(1);
 
 // How results are read: auto = the result CSV from S3 when readable, else GetQueryResults;
 // unload = the query wrapped in UNLOAD to Parquet, read back from S3.
@@ -122,7 +123,11 @@ const querySchema = strict({
     .optional(),
   /** Values for the SQL's `?` placeholders, sent as ExecutionParameters (templates allowed). */
   parameters: z.array(text(misplacedMarkers)).optional(),
-}).superRefine(checkKmsKey);
+  /** `{{since}}` / `{{until}}`: the window since the last run that succeeded for the unit. */
+  incremental: incrementalSchema.optional(),
+})
+  .superRefine(checkKmsKey)
+  .superRefine(checkIncremental);
 
 export const queriesSchema = z
   .array(querySchema, { error: whenMissing('a list of queries, each { name, sql }') })

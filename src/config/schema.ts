@@ -3,6 +3,7 @@ import { accountsSchema } from './accounts-schema.js';
 import { authSchema } from './auth-schema.js';
 import { iamSchema } from './iam-schema.js';
 import { notifySchema } from './notify-schema.js';
+import { checkOverrides, overridesSchema } from './overrides-schema.js';
 import { metricsSchema, scheduleSchema } from './operations-schema.js';
 import { provenanceSchema } from './provenance-schema.js';
 import { athenaSchema, queriesSchema } from './queries-schema.js';
@@ -46,6 +47,8 @@ export const pipelineConfigSchema = strict({
     )
     .default({}),
   queries: queriesSchema,
+  /** Settings that differ by account (matched by id, OU or tag, or filled from tags), later wins. */
+  overrides: overridesSchema,
   sinks: sinksSchema,
   /** Columns naming where each row came from (account_id on by default). */
   provenance: provenanceSchema.prefault({}),
@@ -60,6 +63,7 @@ export const pipelineConfigSchema = strict({
   /** What `iam-policy` can't read from the rest of the config: data locations, KMS keys. */
   iam: iamSchema.optional(),
 }).superRefine((config, ctx) => {
+  checkOverrides(config, ctx);
   const seen = new Map<string, number>();
   config.sinks.forEach((sink, i) => {
     // A partitioned dataset puts each query under query=<name>/ itself.

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { datasetModeFields, datasetModeIssues } from './incremental-schema.js';
 import { MAX_ROW_GROUP_SIZE, count, sinkPath, strict, whenMissing } from './schema-parts.js';
 
 // What a run does when a sink's file is already there: replace it atomically, fail that output, or keep it.
@@ -19,6 +20,9 @@ const s3Options = {
   bucketKey: z.boolean().optional(),
 };
 
+// Every type's options: S3 encryption and, for partitioned sinks, replace or append.
+const sinkOptions = { ...datasetModeFields, ...s3Options };
+
 export const sinksSchema = z
   .array(
     z.discriminatedUnion(
@@ -31,14 +35,21 @@ export const sinksSchema = z
           rowGroupSize: count(MAX_ROW_GROUP_SIZE).optional(),
           ifExists,
           layout,
-          ...s3Options,
+          ...sinkOptions,
         }),
-        strict({ type: z.literal('arrow'), path: sinkPath, ifExists, layout, ...s3Options }),
-        strict({ type: z.literal('arrow-stream'), path: sinkPath, ifExists, layout, ...s3Options }),
-        strict({ type: z.literal('ndjson'), path: sinkPath, ifExists, layout, ...s3Options }),
+        strict({ type: z.literal('arrow'), path: sinkPath, ifExists, layout, ...sinkOptions }),
+        strict({ type: z.literal('arrow-stream'), path: sinkPath, ifExists, layout, ...sinkOptions }),
+        strict({ type: z.literal('ndjson'), path: sinkPath, ifExists, layout, ...sinkOptions }),
       ],
       { error: 'expected type: parquet, arrow, arrow-stream or ndjson' },
     ),
     { error: whenMissing('a list of outputs, e.g. { type: parquet, path: out/{query}.parquet }') },
   )
-  .min(1, { error: 'needs at least one sink, e.g. { type: parquet, path: out/{query}.parquet }' });
+  .min(1, { error: 'needs at least one sink, e.g. { type: parquet, path: out/{query}.parquet }' })
+  .superRefine((sinks, ctx) => {
+    sinks.forEach((sink, i) => {
+      for (const { key, message } of datasetModeIssues(sink)) {
+        ctx.addIssue({ code: 'custom', path: [i, key], message });
+      }
+    });
+  });

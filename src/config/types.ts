@@ -55,6 +55,50 @@ export interface QueryConfig extends AthenaDefaults {
   parameters?: string[];
   /** The top-level `provenance:` columns, in output order (account_id first unless switched off). */
   provenance: ProvenanceColumn[];
+  /** `{{since}}` / `{{until}}` windows per unit, from the state beside the outputs. */
+  incremental?: IncrementalConfig;
+}
+
+export interface IncrementalConfig {
+  /** The column the window is on (as written; shown by `plan`). */
+  column: string;
+  /** Where a unit's first window starts: ISO 8601 in UTC (`2026-01-01T00:00:00.000Z`). */
+  initial: string;
+}
+
+/** A partitioned sink in `mode: append`: a partition per run, the newest `retention` kept (absent: all). */
+export interface AppendMode {
+  partitionBy: 'runDate' | 'runId';
+  retention?: number;
+}
+
+/** Which accounts an override applies to: every key given must match (absent keys match anything). */
+export interface AccountMatch {
+  accounts?: string[];
+  /** OU paths, each a whole subtree (`Root/Prod` matches `Root/Prod/Web`). */
+  ou?: string[];
+  /** Every key must match one of its values. */
+  tags?: Record<string, string[]>;
+}
+
+/** What an override sets; text values may hold `{{accountId}}`, `{{accountName}}`, `{{tags.KEY | default}}`. */
+export interface OverrideSettings {
+  workgroup?: string;
+  catalog?: string;
+  database?: string;
+  /** May also hold `<accountId>` and `<region>`. */
+  outputLocation?: string;
+  regions?: string[];
+  vars?: Record<string, string>;
+}
+
+export interface AccountOverride {
+  /** Where it was written (`overrides.2`), for plan and error messages. */
+  field: string;
+  match: AccountMatch;
+  /** Only these queries; absent: every query. */
+  queries?: string[];
+  set: OverrideSettings;
 }
 
 /** What a run does when the output file exists: replace it atomically, fail that output, or keep it. */
@@ -82,7 +126,10 @@ export type SinkConfig = SinkS3Options &
         layout: SinkLayout;
       }
     | { type: 'arrow' | 'arrow-stream' | 'ndjson'; path: string; ifExists: IfExists; layout: SinkLayout }
-  );
+  ) & {
+    /** `mode: append` (layout partitioned only); absent: the dataset is replaced each run. */
+    append?: AppendMode;
+  };
 
 /** The validated, normalised configuration: every default applied, every path absolute. */
 export interface PipelineConfig {
@@ -114,8 +161,10 @@ export interface PipelineConfig {
   failFast: boolean;
   /** `vars:`, every value as text. */
   vars: Record<string, string>;
-  /** Athena defaults merged in. */
+  /** Athena defaults merged in; `overrides` are applied per account (plan/account-settings). */
   queries: QueryConfig[];
+  /** Per-account settings, in config order: a later match wins. */
+  overrides: AccountOverride[];
   /** Absolute path templates, `{query}` still in place. */
   sinks: SinkConfig[];
   /** Absolute. */

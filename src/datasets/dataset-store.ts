@@ -22,6 +22,17 @@ export interface DatasetStore {
   writeText(rel: string, text: string, contentType: string): Promise<void>;
 }
 
+/** The directories of `rel` under `dir`, deepest first, as long as each is empty. */
+async function removeEmptyParents(dir: string, rel: string): Promise<void> {
+  for (let d = dirname(join(dir, rel)); d.length > dir.length; d = dirname(d)) {
+    const removed = await rmdir(d).then(
+      () => true,
+      () => false,
+    );
+    if (!removed) return;
+  }
+}
+
 export function localDatasetStore(sink: SinkConfig, dir: string): DatasetStore {
   return {
     location: dir,
@@ -33,8 +44,9 @@ export function localDatasetStore(sink: SinkConfig, dir: string): DatasetStore {
     async remove(rels) {
       for (const rel of rels) {
         await rm(join(dir, rel), { force: true });
-        // A partition directory left empty goes too, so readers do not see an empty partition.
-        if (rel.includes('/')) await rmdir(dirname(join(dir, rel))).catch(() => undefined);
+        // Partition directories left empty go too (both levels in append mode), so readers do not see
+        // an empty partition.
+        await removeEmptyParents(dir, rel);
       }
     },
     async list() {

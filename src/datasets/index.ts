@@ -11,3 +11,18 @@ export {
   withoutColumn,
   writePartitioned,
 } from './write-partitioned.js';
+export {
+  readWatermarks,
+  type UnitWatermark,
+  watermarkKey,
+  watermarkLocation,
+  type WatermarkState,
+  writeWatermarks,
+} from './watermark-state.js';
+export {
+  type AppendManifest,
+  isRunPart,
+  partitionsToDrop,
+  runPartition,
+  writeAppendPartition,
+} from './append-partition.js';

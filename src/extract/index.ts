@@ -49,7 +49,7 @@ export {
   type ReadResultsOptions,
   streamQueryResults,
 } from './results/stream-query-results.js';
-export { renderSql, sqlLiteral, type SqlVariables } from './query/render-sql.js';
+export { renderSql, sqlLiteral, type SqlVariables, timestampLiteral } from './query/render-sql.js';
 export {
   deleteUnloadPrefix,
   streamUnloadResults,

@@ -1,11 +1,11 @@
-import { request as httpRequest, type Agent } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { Agent } from 'node:http';
+import { sendHttp } from './send-http.js';
 
 /**
  * PUT to a Pushgateway's job group, replacing the previous push of this job (and instance, and shard,
  * when set: each shard of a run has its own group, so shards never replace each other's push).
- * `agents` carry the proxy and CA settings of the AWS calls (fetch would ignore them). Errors are
- * returned, not thrown: a monitoring outage must not fail the extraction.
+ * `agents` carry the proxy and CA settings of the AWS calls. Errors are returned, not thrown: a
+ * monitoring outage must not fail the extraction.
  */
 export async function pushMetrics(
   url: string,
@@ -18,32 +18,18 @@ export async function pushMetrics(
     'instance',
     opts.instance,
   )}${group('shard', opts.shard)}`;
-  const secure = target.startsWith('https:');
-  const send = secure ? httpsRequest : httpRequest;
-  const agent = secure ? opts.agents?.https : opts.agents?.http;
-  return new Promise((resolve) => {
-    const req = send(
-      target,
-      {
-        method: 'PUT',
-        headers: { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) },
-        timeout: 10_000,
-        ...(agent ? { agent } : {}),
-      },
-      (res) => {
-        res.resume();
-        const code = res.statusCode ?? 0;
-        resolve(
-          code >= 200 && code < 300
-            ? undefined
-            : `Pushgateway ${target} answered ${code} ${res.statusMessage ?? ''}`.trim(),
-        );
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timed out after 10 s')));
-    req.on('error', (err) => {
-      resolve(`Pushgateway ${target} unreachable: ${err.message}`);
+  try {
+    const { status, statusMessage } = await sendHttp(target, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/plain; version=0.0.4' },
+      body: text,
+      timeoutMs: 10_000,
+      ...(opts.agents ? { agents: opts.agents } : {}),
     });
-    req.end(text);
-  });
+    return status >= 200 && status < 300
+      ? undefined
+      : `Pushgateway ${target} answered ${status} ${statusMessage}`.trim();
+  } catch (err) {
+    return `Pushgateway ${target} unreachable: ${(err as Error).message}`;
+  }
 }

@@ -62,5 +62,7 @@ export function queriesThroughMaster(config: PipelineConfig): QueryConfig[] {
   // Selected as resolve-accounts selects a list: ids, then include, exclude and states.
   const { selected } = selectAccounts(accountsFromList(accounts.ids), accounts);
   const own = selected.filter((a) => queriedThroughMaster(auth, a.id, management));
-  return [...new Set(planUnits(config, own).map((unit) => unit.query))];
+  // By name: each account's units carry their own copy of the query, overrides applied.
+  const names = new Set(planUnits(config, own).map((unit) => unit.query.name));
+  return config.queries.filter((q) => names.has(q.name));
 }

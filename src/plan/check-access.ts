@@ -7,6 +7,7 @@ import type { Account } from '../accounts/index.js';
 import { describeError, unitError } from '../errors.js';
 import type { UnitError } from '../manifest.js';
 import type { ResolvedAccounts } from './resolve-accounts.js';
+import { planUnits } from './units.js';
 
 export interface AccessCheck {
   accountId: string;
@@ -52,8 +53,9 @@ async function checkAccount(
     return check;
   }
   const pairs = new Map<string, { region: string; workgroup: string }>();
-  for (const q of config.queries) {
-    for (const region of q.regions) pairs.set(`${region}/${q.workgroup}`, { region, workgroup: q.workgroup });
+  // Each account's own workgroups and regions, its overrides applied.
+  for (const { region, query } of planUnits(config, [account])) {
+    pairs.set(`${region}/${query.workgroup}`, { region, workgroup: query.workgroup });
   }
   for (const { region, workgroup } of pairs.values()) {
     try {

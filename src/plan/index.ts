@@ -5,6 +5,7 @@ export type { CatalogFacts } from './iam-policy/catalog-facts.js';
 export { checkPolicies, policyProblems } from './iam-policy/check-policies.js';
 export { discoverCatalog } from './iam-policy/discover-catalog.js';
 export { POLICY_LIMITS, policySize } from './iam-policy/policy-size.js';
+export { accountMatches, querySettingsFor, type AccountSettings } from './account-settings.js';
 export { buildPlan, formatPlan, type Plan } from './plan.js';
 export { resolveAccounts } from './resolve-accounts.js';
 export { makeRunId, validateRunId } from './run-id.js';
@@ -21,3 +22,13 @@ export {
   unitsOfShard,
 } from './shard.js';
 export { planUnits, type UnitSpec } from './units.js';
+export {
+  readQueryStates,
+  type UnitWindow,
+  unitWindow,
+  unitWindows,
+  type WindowOptions,
+  type WindowSource,
+  windowKey,
+} from './unit-windows.js';
+export { formatWindows, type PlannedWindow, plannedWindows } from './plan-windows.js';

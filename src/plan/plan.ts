@@ -4,7 +4,10 @@ import type { Account } from '../accounts/index.js';
 import { renderSql } from '../extract/index.js';
 import { describeError } from '../errors.js';
 import type { ResolvedAccounts } from './resolve-accounts.js';
+import { querySettingsFor } from './account-settings.js';
+import { type PlannedSettings, plannedSettings, settingsLines, whereText } from './planned-settings.js';
 import { planUnits } from './units.js';
+import { formatWindows, type PlannedWindow } from './plan-windows.js';
 
 /** A hop as plan shows it: the ExternalId is a shared secret, so only whether one is sent. */
 export interface PlannedHop {
@@ -50,9 +53,13 @@ export interface Plan {
     renderError?: string;
     /** Accounts running it (a query's own `accounts` narrows the selected ones). */
     accounts: number;
+    /** The accounts whose settings `overrides:` changed, resolved (the rest use the ones above). */
+    overridden?: PlannedSettings[];
   }[];
   /** (account, region, query) units a run would start. */
   units: number;
+  /** Each incremental unit's window, from the state beside the outputs. */
+  windows?: PlannedWindow[];
   warnings: string[];
 }
 
@@ -80,9 +87,19 @@ function plannedAccount(a: Account): PlannedAccount {
 
 type QueryConfig = PipelineConfig['queries'][number];
 
-function renderFor(config: PipelineConfig, q: QueryConfig, account: Account | undefined, runId: string) {
+function renderFor(
+  config: PipelineConfig,
+  q: QueryConfig,
+  account: Account | undefined,
+  runId: string,
+  windows: PlannedWindow[] | undefined,
+) {
   if (!account) return {};
-  const region = q.regions[0] ?? config.region;
+  const { query, vars } = querySettingsFor(config, account, q);
+  const region = query.regions[0] ?? config.region;
+  const window = windows?.find(
+    (w) => w.query === q.name && w.accountId === account.id && w.region === region,
+  );
   try {
     const sql = renderSql(
       q.sql,
@@ -95,7 +112,8 @@ function renderFor(config: PipelineConfig, q: QueryConfig, account: Account | un
         ...(account.email === undefined ? {} : { accountEmail: account.email }),
         ...(account.ouPath === undefined ? {} : { ouPath: account.ouPath }),
         ...(account.tags === undefined ? {} : { tags: account.tags }),
-        vars: config.vars,
+        vars,
+        ...(window ? { window } : {}),
       },
       q.name,
     );
@@ -111,13 +129,15 @@ export function buildPlan(
   resolved: ResolvedAccounts,
   warnings: string[],
   runId = 'plan',
+  windows?: PlannedWindow[],
 ): Plan {
+  const units = planUnits(config, resolved.selected);
   const runs = (q: QueryConfig) =>
     q.accounts ? resolved.selected.filter((a) => q.accounts!.includes(a.id)) : resolved.selected;
   return {
     ...(config.configFile ? { configFile: config.configFile } : {}),
     region: config.region,
-    regions: [...new Set(config.queries.flatMap((q) => q.regions))],
+    regions: [...new Set([...config.queries.flatMap((q) => q.regions), ...units.map((u) => u.region)])],
     masterChain: config.auth.masterRoleChain.map(plannedHop),
     accounts: {
       discovered: resolved.all.length,
@@ -135,12 +155,19 @@ export function buildPlan(
       ...(q.catalog ? { catalog: q.catalog } : {}),
       ...(q.outputLocation ? { outputLocation: q.outputLocation } : {}),
       sql: q.sql,
-      ...renderFor(config, q, runs(q)[0], runId),
+      ...renderFor(config, q, runs(q)[0], runId, windows),
       accounts: runs(q).length,
+      ...overriddenFor(config, q, runs(q)),
     })),
-    units: planUnits(config, resolved.selected).length,
+    units: units.length,
+    ...(windows ? { windows } : {}),
     warnings: [...warnings, ...resolved.warnings],
   };
+}
+
+function overriddenFor(config: PipelineConfig, q: QueryConfig, accounts: Account[]) {
+  const overridden = plannedSettings(config, q, accounts);
+  return overridden.length > 0 ? { overridden } : {};
 }
 
 const chainText = (hops: PlannedHop[]) =>
@@ -183,14 +210,10 @@ export function formatPlan(plan: Plan): string {
   }
   out.push('', `Queries (${plan.units} units: accounts x regions x queries):`);
   for (const q of plan.queries) {
-    const where = [
-      `workgroup ${q.workgroup}`,
-      q.catalog ? `catalog ${q.catalog}` : '',
-      q.database ? `database ${q.database}` : '',
-      q.outputLocation ? `output ${q.outputLocation}` : '',
-    ].filter(Boolean);
-    out.push(`  ${q.name} in ${q.regions.join(', ')} for ${q.accounts} accounts; ${where.join(', ')}`);
+    out.push(`  ${q.name} in ${q.regions.join(', ')} for ${q.accounts} accounts; ${whereText(q)}`);
+    if (q.overridden) out.push('    overridden for:', ...settingsLines(q.overridden).map((l) => `  ${l}`));
     if (q.renderError) out.push(`    cannot render: ${q.renderError}`);
+    out.push(...formatWindows(plan.windows, q.name));
     const sql = q.rendered?.sql ?? q.sql;
     if (q.rendered && q.rendered.sql !== q.sql) {
       out.push(`    as sent for ${q.rendered.accountId} in ${q.rendered.region}:`);

@@ -1,5 +1,5 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { type PipelineConfig, templateMarkers } from '../config/index.js';
+import { overrideNeedsTags, type PipelineConfig, templateMarkers } from '../config/index.js';
 import { awsClientConfig, type CredentialProvider } from '../aws/index.js';
 import { type RoleChainResolver } from '../auth-chain/index.js';
 import {
@@ -34,11 +34,13 @@ export interface ResolveAccountsOptions {
 /**
  * Tags cost one ListTagsForResource per account, so they are read only when a filter needs them or a
  * query's template uses a `{{tags.KEY}}` marker (in its `sql` or `parameters`: the only templates that
- * can; output locations and sink paths take `<accountId>`/`{region}`-style placeholders, never tags).
+ * can; output locations and sink paths take `<accountId>`/`{region}`-style placeholders, never tags),
+ * or an `overrides:` entry matches by tag or fills a setting from one.
  */
 export function needsTags(config: PipelineConfig): boolean {
   if (config.accounts.source !== 'organization') return false;
   if (config.accounts.tags && Object.keys(config.accounts.tags).length > 0) return true;
+  if (config.overrides.some(overrideNeedsTags)) return true;
   return config.queries.some((q) =>
     [q.sql, ...(q.parameters ?? [])].some((template) =>
       templateMarkers(template).some((m) => m.context === 'code' && m.name.startsWith('tags.')),

@@ -42,6 +42,8 @@ export interface ExecuteRunOptions {
    * again: neither is done.
    */
   resumable?: boolean;
+  /** `--full-refresh`: incremental queries ignore their state (and rewrite it on success). */
+  fullRefresh?: boolean;
 }
 
 /**
@@ -70,6 +72,7 @@ export async function executeRun(
         signal: o.interruption.signal,
         ...(o.shard ? { shard: o.shard } : {}),
         resume: resume.stages,
+        ...(o.fullRefresh ? { fullRefresh: true } : {}),
       },
       draft,
     );

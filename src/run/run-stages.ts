@@ -4,6 +4,7 @@ import type { CredentialProvider } from '../aws/index.js';
 import type { PipelineConfig } from '../config/index.js';
 import { CsvDecodePool } from '../extract/index.js';
 import { itemsOfShard, planUnits, resolveAccounts, type Shard, shardStagingRoot } from '../plan/index.js';
+import { advanceWatermarks, refuseShardedIncremental, runWindows } from './incremental-run.js';
 import { accountsRecord } from './run-draft.js';
 import type { ManifestDraft } from './run-report.js';
 import type { JournalExecution } from './run-journal.js';
@@ -27,6 +28,8 @@ export interface RunStagesOptions {
   signal: AbortSignal;
   shard?: Shard;
   resume?: RunResume;
+  /** Incremental queries read from `initial`, whatever their state says (rewritten on success). */
+  fullRefresh?: boolean;
 }
 
 /** What a run knows of earlier attempts at its run id, and how it records its own executions. */
@@ -46,6 +49,7 @@ export interface RunResume {
  */
 export async function runStages(o: RunStagesOptions, draft: ManifestDraft): Promise<void> {
   const { config, log } = o;
+  refuseShardedIncremental(config, o.shard);
   // The run's signal reaches every Organizations call: a SIGTERM during a long discovery stops it.
   const resolved = await resolveAccounts(config, o.credentials.resolver, o.credentials.base, {
     signal: o.signal,
@@ -62,6 +66,11 @@ export async function runStages(o: RunStagesOptions, draft: ManifestDraft): Prom
   const units = o.shard
     ? itemsOfShard(planned, (u) => ({ accountId: u.account.id, region: u.region }), o.shard)
     : planned;
+  const windows = await runWindows(config, units, {
+    until: o.resume?.runStarted ?? o.started,
+    runId: o.runId,
+    fullRefresh: o.fullRefresh === true,
+  });
   const results = await runWithDecodePool(config, (csvPool) =>
     runUnits(config, units, {
       runId: o.runId,
@@ -71,6 +80,7 @@ export async function runStages(o: RunStagesOptions, draft: ManifestDraft): Prom
         : {}),
       signal: o.signal,
       log,
+      ...(windows.size > 0 ? { windows } : {}),
       providerFor: (accountId) => resolved.providerFor(accountId),
       ...(process.stderr.isTTY ? { tty: process.stderr } : {}),
       ...(csvPool ? { csvPool } : {}),
@@ -84,6 +94,9 @@ export async function runStages(o: RunStagesOptions, draft: ManifestDraft): Prom
   });
   draft.outputs = written.outputs;
   draft.warnings.push(...written.warnings);
+  if (windows.size > 0) {
+    draft.warnings.push(...(await advanceWatermarks(config, results, written.outputs, o.runId, log)));
+  }
 }
 
 /**

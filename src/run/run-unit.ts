@@ -30,6 +30,7 @@ export async function runUnit(
   const record: UnitRecord = {
     ...unitRecord(account, query.name, region, 'failed'),
     startedAt: new Date().toISOString(),
+    ...(opts.window ? { window: { since: opts.window.since, until: opts.window.until } } : {}),
   };
   const outputLocation =
     query.outputLocation &&

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CredentialProvider } from '../aws/index.js';
 import type { PipelineConfig } from '../config/index.js';
 import type { CsvDecodePool } from '../extract/index.js';
-import type { UnitSpec } from '../plan/index.js';
+import type { UnitSpec, UnitWindow } from '../plan/index.js';
 import { fanOut, Semaphore } from '../scheduler/index.js';
 import type { JournalExecution } from './run-journal.js';
 import { RunProgress } from './run-progress.js';
@@ -30,6 +30,8 @@ export interface RunUnitsOptions {
   prior?: ReadonlyMap<string, readonly string[]>;
   /** Told every execution a unit starts or takes over (the run's journal). */
   onExecution?: (e: JournalExecution) => void;
+  /** Incremental queries: each unit's window, by windowKey. */
+  windows?: ReadonlyMap<string, UnitWindow>;
 }
 
 /**
@@ -82,6 +84,7 @@ export async function runUnits(
     },
     ...(opts.prior ? { prior: opts.prior } : {}),
     ...(opts.onExecution ? { onExecution: opts.onExecution } : {}),
+    ...(opts.windows ? { windows: opts.windows } : {}),
   };
   const tasks = units.map((u) => unitTask(u, context));
   const index = new Map(tasks.map((t, i) => [t.id, i]));

@@ -40,6 +40,10 @@ export interface UnitAttempts {
 export async function runAttempt(u: UnitAttempts, attempt: number): Promise<SpilledResult> {
   u.record.attempts = attempt;
   delete u.record.error;
+  // The timeline (report) shows the last attempt's phases.
+  delete u.record.submittedAt;
+  delete u.record.completedAt;
+  delete u.record.readStartedAt;
   // Each attempt its own empty prefix: UNLOAD refuses a non-empty one.
   const prefix =
     u.unloadBase === undefined
@@ -57,9 +61,11 @@ export async function runAttempt(u: UnitAttempts, attempt: number): Promise<Spil
     attemptSpec(u, attempt, prefix),
     attemptOptions(u, attempt),
   ).catch(async (err: unknown) => {
+    if (u.record.submittedAt !== undefined) u.record.completedAt = new Date().toISOString();
     if (prefix !== undefined && !u.query.unload.keep) await removeOrphans(u.athena, prefix, err);
     throw err;
   });
+  u.record.completedAt = new Date().toISOString();
   Object.assign(u.record, executed.stats);
   if (executed.reused) u.record.reused = true;
   return readResults(u, executed, prefix);
@@ -96,6 +102,7 @@ function attemptOptions({ opts, query, record, signal }: UnitAttempts, attempt: 
     ...(opts.quotaBackoff ? { quotaBackoff: opts.quotaBackoff } : {}),
     ...(query.timeoutSeconds === undefined ? {} : { timeoutMs: query.timeoutSeconds * 1000 }),
     onStarted: (id) => {
+      record.submittedAt = new Date().toISOString();
       record.queryExecutionIds.push(id);
       opts.onExecution?.(id, attempt, 'started');
       opts.onQueryStarted?.(id);
@@ -119,6 +126,7 @@ export async function readResults(
       context: { stage: 'results', queryName: u.query.name, cancelled: true },
     });
   }
+  u.record.readStartedAt = new Date().toISOString();
   try {
     return await fetchUnitResults(
       u.athena,

@@ -33,4 +33,6 @@ export interface UnitOptions {
   /** Every execution the unit relies on, as soon as it is known (the run's journal). */
   onExecution?: (queryExecutionId: string, attempt: number, how: 'started' | 'reused' | 'attached') => void;
   log?: Pick<Logger, 'warn'>;
+  /** An incremental query: the unit's `{{since}}` / `{{until}}` (ISO 8601, UTC). */
+  window?: { since: string; until: string };
 }

@@ -16,6 +16,7 @@ export function unitRecord(
     accountId: account.id,
     ...(account.name ? { accountName: account.name } : {}),
     ...(region ? { region } : {}),
+    ...(account.ouPath ? { ouPath: account.ouPath } : {}),
     query: queryName,
     state,
     attempts: 0,

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
+import { FanoutError, unitError } from '../errors.js';
 import type { PipelineConfig } from '../config/index.js';
-import type { UnitSpec } from '../plan/index.js';
+import { type UnitSpec, type UnitWindow, windowKey } from '../plan/index.js';
 import type { FanOutTask, Semaphore } from '../scheduler/index.js';
 import { type JournalExecution, unitKey } from './run-journal.js';
 import type { RunProgress } from './run-progress.js';
 import { runUnit } from './run-unit.js';
+import { unitRecord } from './unit-record.js';
 import type { UnitOptions } from './unit-options.js';
 import { targetKey, type UnitTargets } from './unit-targets.js';
 import type { UnitValue } from './unit-value.js';
@@ -29,10 +31,13 @@ export interface UnitTaskContext {
   prior?: ReadonlyMap<string, readonly string[]>;
   /** Told every execution a unit relies on (the run's journal). */
   onExecution?: (e: JournalExecution) => void;
+  /** Incremental queries: each unit's window, by windowKey. */
+  windows?: ReadonlyMap<string, UnitWindow>;
 }
 
 /** The scheduler's task for one unit, grouped by its (account, region). */
-export function unitTask({ account, region, query }: UnitSpec, ctx: UnitTaskContext): FanOutTask<UnitValue> {
+export function unitTask(spec: UnitSpec, ctx: UnitTaskContext): FanOutTask<UnitValue> {
+  const { account, region, query } = spec;
   const id = `${account.id}/${region}/${query.name}`;
   const { config, progress, stopAll } = ctx;
   return {
@@ -41,12 +46,15 @@ export function unitTask({ account, region, query }: UnitSpec, ctx: UnitTaskCont
     run: async (signal: AbortSignal) => {
       ctx.running.add(id);
       progress.unitStarted(id);
+      // This account's settings could not be filled: nothing is called for it.
+      if (spec.settingsError !== undefined) return settingsFailure(spec, spec.settingsError);
       const t = await ctx.targets.get(account.id, region);
       const prior = ctx.prior?.get(unitKey(account.id, region, query.name));
+      const window = ctx.windows?.get(windowKey(query.name, account.id, region));
       const value = await runUnit(t.athena, account, query, signal, region, {
         runId: ctx.runId,
         runStarted: ctx.runStarted,
-        vars: config.vars,
+        vars: spec.vars ?? config.vars,
         retries: config.retries.query,
         pricePerTB: config.pricePerTB,
         poller: t.poller,
@@ -58,6 +66,7 @@ export function unitTask({ account, region, query }: UnitSpec, ctx: UnitTaskCont
           progress.queryStarted(id, qid);
         },
         ...(prior?.length ? { priorExecutionIds: prior } : {}),
+        ...(window ? { window: { since: window.since, until: window.until } } : {}),
         onExecution: (queryExecutionId, attempt, how) => {
           ctx.onExecution?.({
             accountId: account.id,
@@ -75,6 +84,22 @@ export function unitTask({ account, region, query }: UnitSpec, ctx: UnitTaskCont
         stopAll.abort(new Error(`failFast: unit ${id} ${state}`));
       }
       return value;
+    },
+  };
+}
+
+function settingsFailure({ account, region, query }: UnitSpec, message: string): UnitValue {
+  const error = new FanoutError(message, {
+    context: { stage: 'config', accountId: account.id, queryName: query.name, region },
+  });
+  const now = new Date().toISOString();
+  return {
+    record: {
+      ...unitRecord(account, query.name, region, 'failed'),
+      startedAt: now,
+      endedAt: now,
+      estimatedCostUSD: 0,
+      error: unitError(error),
     },
   };
 }

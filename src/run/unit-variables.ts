@@ -6,7 +6,12 @@ import { runDateOf } from './render-path.js';
 export function unitVariables(
   account: Account,
   region: string,
-  run: { runId: string; runStarted?: Date; vars?: Record<string, string> },
+  run: {
+    runId: string;
+    runStarted?: Date;
+    vars?: Record<string, string>;
+    window?: { since: string; until: string };
+  },
 ): SqlVariables {
   return {
     accountId: account.id,
@@ -18,5 +23,6 @@ export function unitVariables(
     ...(account.ouPath === undefined ? {} : { ouPath: account.ouPath }),
     ...(account.tags === undefined ? {} : { tags: account.tags }),
     vars: run.vars ?? {},
+    ...(run.window ? { window: { since: run.window.since, until: run.window.until } } : {}),
   };
 }

@@ -81,7 +81,7 @@ async function writeQueryOutputs(q: QueryOutputs, started: Date): Promise<void> 
     if (sink.layout === 'partitioned') {
       const store = datasetStore(sink, path, query.name, q.s3);
       const target = { query: query.name, type: sink.type, path: store.location };
-      await attemptOutput(outputs, target, log, () => writeDatasetOutput(q, sink, store));
+      await attemptOutput(outputs, target, log, () => writeDatasetOutput(q, sink, store, vars.runDate));
     }
     // A shard's merged files are written by `merge`, from its staged units.
     else if (!shard) {

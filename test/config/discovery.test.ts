@@ -51,7 +51,7 @@ describe('finding the config file', () => {
     expect(err).toBeInstanceOf(ConfigError);
     // JSON gets line numbers too.
     expect((err as ConfigError).message).toBe(
-      `${join(jsonDir, 'pipeline.config.json')}:${lineOf(json, '"extra"')}:7: queries.0.extra: unknown key "extra"; allowed here: name, sql, workgroup, database, catalog, outputLocation, regions, fetch, unload, schema, timeoutSeconds, encryption, kmsKey, resultReuseMinutes, accounts, parameters`,
+      `${join(jsonDir, 'pipeline.config.json')}:${lineOf(json, '"extra"')}:7: queries.0.extra: unknown key "extra"; allowed here: name, sql, workgroup, database, catalog, outputLocation, regions, fetch, unload, schema, timeoutSeconds, encryption, kmsKey, resultReuseMinutes, accounts, parameters, incremental`,
     );
   });
 

@@ -18,6 +18,17 @@ async function docs(file: string): Promise<Record<string, unknown>[]> {
 }
 
 describe('examples/', () => {
+  it('the overrides example is a valid pipeline config', async () => {
+    const text = await readFile(`${repoRoot}examples/overrides/pipeline.config.yaml`, 'utf8');
+    const result = parseConfig(parse(text), { source: text, env: { FANOUT_EXTERNAL_ID: 'ext-123456' } });
+    expect(result.ok ? result.config.overrides.map((o) => o.field) : result.issues).toEqual([
+      'overrides.0',
+      'overrides.1',
+      'overrides.2',
+      'overrides.3',
+    ]);
+  });
+
   it('are well-formed YAML', async () => {
     for (const f of files) expect((await docs(f)).length).toBeGreaterThan(0);
   });

@@ -117,6 +117,7 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
           provenance: [{ field: 'account_id', name: 'account_id' }],
         },
       ],
+      overrides: [],
       sinks: [
         {
           type: 'parquet',

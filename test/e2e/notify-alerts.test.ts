@@ -1,4 +1,7 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +12,7 @@ import { emulatorEnv, repoRoot, runCli } from '../helpers/cli.js';
 import { orgDir, runInOrgDir, type OrgDir } from '../helpers/org-run.js';
 import { DENIED, MANAGEMENT, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
 import { pipelineYaml } from '../helpers/pipeline-yaml.js';
+import { selfSignedCert } from '../helpers/self-signed.js';
 
 /**
  * Alerts through real CLI processes: a local webhook (which fails its first N requests, or never
@@ -26,9 +30,11 @@ interface Hook {
 }
 
 /** A webhook on 127.0.0.1 that answers 500 to its first `failFirst` requests (all, if Infinity), or never answers. */
-async function startHook(mode: { failFirst?: number; hang?: boolean } = {}): Promise<Hook> {
+async function startHook(
+  mode: { failFirst?: number; hang?: boolean; tls?: { key: Buffer; cert: Buffer } } = {},
+): Promise<Hook> {
   const bodies: string[] = [];
-  const server = createServer((req, res) => {
+  const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (d: string) => {
@@ -41,10 +47,12 @@ async function startHook(mode: { failFirst?: number; hang?: boolean } = {}): Pro
       res.writeHead(fail ? 500 : 200, { 'content-type': 'text/plain' });
       res.end(fail ? 'temporarily broken' : 'ok');
     });
-  });
+  };
+  const server: Server = mode.tls ? createTlsServer(mode.tls, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/services/T000/B000/${TOKEN}`, bodies, server };
+  const scheme = mode.tls ? 'https' : 'http';
+  return { url: `${scheme}://127.0.0.1:${port}/services/T000/B000/${TOKEN}`, bodies, server };
 }
 
 function config(notify: string): string {
@@ -133,6 +141,31 @@ describe('notify: alerts after a run', () => {
       },
     ]);
     await documented(run.manifest);
+  });
+
+  it('an HTTPS webhook with a private CA is sent once AWS_CA_BUNDLE names the CA, and refused without it', async () => {
+    const certDir = await mkdtemp(join(tmpdir(), 'fanout-hook-tls-'));
+    cleanups.push(() => rm(certDir, { recursive: true, force: true }));
+    const tls = await selfSignedCert(certDir);
+    const h = await hook({ tls });
+    const yaml = config(`  - { type: webhook, url: "\${HOOK}", retries: 0 }\n`);
+    const untrusted = await runInOrgDir(yaml, { scenario: scenario(), env: { HOOK: h.url } });
+    cleanups.push(untrusted.cleanup);
+    expect(untrusted.result.code, untrusted.result.stderr).toBe(1);
+    expect(h.bodies).toHaveLength(0);
+    expect(untrusted.manifest.notifications?.[0]).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(untrusted.manifest.notifications?.[0]?.error).toMatch(/certificate/i);
+
+    const trusted = await runInOrgDir(yaml, {
+      scenario: scenario(),
+      env: { HOOK: h.url, AWS_CA_BUNDLE: tls.certPath },
+    });
+    cleanups.push(trusted.cleanup);
+    expect(trusted.result.code, trusted.result.stderr).toBe(1);
+    expect(h.bodies).toHaveLength(1);
+    expect(trusted.manifest.notifications).toEqual([
+      { type: 'webhook', target: new URL(h.url).host, state: 'sent', attempts: 1, httpStatus: 200 },
+    ]);
   });
 
   it('a webhook failing twice then answering is sent on the third attempt; the exit code is unchanged', async () => {

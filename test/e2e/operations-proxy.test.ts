@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:https';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '@athena-fanout/emulator';
 import type { Manifest } from '../../src/manifest.js';
@@ -11,34 +10,13 @@ import { emulatorDir } from '../helpers/org-run.js';
 import { EXTERNAL_ID } from '../helpers/org-scenario.js';
 import { startLocalProxy, type LocalProxy } from '../helpers/local-proxy.js';
 import { pipelineYaml } from '../helpers/pipeline-yaml.js';
+import { selfSignedCert } from '../helpers/self-signed.js';
 
 /** TLS in front of the emulator with a self-signed certificate only AWS_CA_BUNDLE makes trusted. */
 async function tlsFront(dir: string, target: string): Promise<{ server: Server; url: string; ca: string }> {
-  const key = join(dir, 'key.pem');
-  const ca = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      ca,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  const { key, cert, certPath: ca } = await selfSignedCert(dir);
   const up = new URL(target);
-  const server = createServer({ key: await readFile(key), cert: await readFile(ca) }, (req, res) => {
+  const server = createServer({ key, cert }, (req, res) => {
     const fwd = request(
       { host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers },
       (r) => {

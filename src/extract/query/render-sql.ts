@@ -13,6 +13,17 @@ export interface SqlVariables {
   ouPath?: string;
   tags?: Record<string, string>;
   vars?: Record<string, string>;
+  /** An incremental query's window, ISO 8601 in UTC: `{{since}}` (inclusive) and `{{until}}` (exclusive). */
+  window?: { since: string; until: string };
+}
+
+/**
+ * `{{since}}` / `{{until}}` as Athena compares them with a `timestamp` column: a TIMESTAMP literal in
+ * UTC to the millisecond (`TIMESTAMP '2026-12-01 00:00:00.000'`), which Trino also compares with a
+ * `date` or `timestamp(6)` column.
+ */
+export function timestampLiteral(iso: string): string {
+  return `TIMESTAMP '${new Date(iso).toISOString().replace('T', ' ').replace('Z', '')}'`;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -74,10 +85,11 @@ export function renderSql(template: string, v: SqlVariables, queryName = ''): st
 
 function fill(name: string, id: boolean, v: SqlVariables, queryName: string): string {
   const context = { stage: 'query' as const, queryName, accountId: v.accountId };
+  if (name === 'since' || name === 'until') return windowBound(name, id, v, queryName);
   const value = lookup(name, v);
   if (value === null) {
     throw new FanoutError(
-      `Query ${queryName}: unknown template variable {{${name}}} (known: accountId, accountName, accountEmail, region, runDate, runId, ouPath, tags.KEY, vars.NAME)`,
+      `Query ${queryName}: unknown template variable {{${name}}} (known: accountId, accountName, accountEmail, region, runDate, runId, ouPath, since, until, tags.KEY, vars.NAME)`,
       { context },
     );
   }
@@ -91,4 +103,20 @@ function fill(name: string, id: boolean, v: SqlVariables, queryName: string): st
     return value;
   }
   return value === undefined ? 'NULL' : sqlLiteral(value);
+}
+
+function windowBound(name: 'since' | 'until', id: boolean, v: SqlVariables, queryName: string): string {
+  const context = { stage: 'query' as const, queryName, accountId: v.accountId };
+  if (id) {
+    throw new FanoutError(`Query ${queryName}: {{id:${name}}}: ${name} is a timestamp, not an identifier`, {
+      context,
+    });
+  }
+  if (!v.window) {
+    throw new FanoutError(
+      `Query ${queryName}: {{${name}}} is filled only for a query with incremental: { column, initial }`,
+      { context },
+    );
+  }
+  return timestampLiteral(v.window[name]);
 }

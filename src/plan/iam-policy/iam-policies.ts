@@ -1,5 +1,6 @@
 import { accountChainStartsAtMaster, type PipelineConfig } from '../../config/index.js';
 import { queriesThroughMaster } from '../account-chain.js';
+import { overrideWildcardNotes, policyQueries } from './policy-queries.js';
 import { assumeNextHop } from './assume-next-hop.js';
 import { organizationsListing } from './organizations-listing.js';
 import {
@@ -153,7 +154,7 @@ function masterChainEnd(
   const first = config.auth.accountRoleChain[0];
   if (config.accounts.source === 'organization') statements.push(organizationsListing(config));
   if (first && accountChainStartsAtMaster(config.auth)) statements.push(assumeNextHop(first, true));
-  const queries = queriesThroughMaster(config);
+  const queries = policyQueries(config, queriesThroughMaster(config));
   if (queries.length > 0) {
     notes.push(
       'also queries the management account (managementAccountChain: master)',
@@ -212,12 +213,13 @@ function accountRoles(
     const notes =
       i === 0 ? ['a template: create it in every member account, <accountId> being that account'] : [];
     const next = account[i + 1];
-    if (!next) notes.push(...queryNotes(config.queries));
+    const queries = policyQueries(config, config.queries);
+    if (!next) notes.push(...queryNotes(queries), ...overrideWildcardNotes(config));
     const permissions: Permissions = next
       ? { statements: [assumeNextHop(next, false)], statementNotes: {}, notes }
       : {
           ...queryStatements({
-            queries: config.queries,
+            queries,
             partition: partitionOf(hop.arn),
             account: '<accountId>',
             vars: config.vars,
