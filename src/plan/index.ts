@@ -1,4 +1,14 @@
-export { type AccessCheck, checkAccess, formatAccessCheck, formatStopped } from './check-access.js';
+export {
+  type AccessCheck,
+  type AccessSummary,
+  accessSummary,
+  checkAccess,
+  type CheckResult,
+  formatAccessCheck,
+  formatAccessSummary,
+  formatStopped,
+  type WorkgroupFacts,
+} from './check-access.js';
 export { iamPolicies } from './iam-policy/iam-policies.js';
 export type { PolicyDocument, PolicyStatement } from './iam-policy/policy-document.js';
 export { buildPlan, formatPlan, type Plan } from './plan.js';
@@ -17,3 +27,4 @@ export {
   unitsOfShard,
 } from './shard.js';
 export { planUnits, type UnitSpec } from './units.js';
+export { unitVariables } from './unit-variables.js';

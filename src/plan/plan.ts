@@ -5,6 +5,7 @@ import { renderSql } from '../extract/index.js';
 import { describeError } from '../errors.js';
 import type { ResolvedAccounts } from './resolve-accounts.js';
 import { planUnits } from './units.js';
+import { unitVariables } from './unit-variables.js';
 
 /** A hop as plan shows it: the ExternalId is a shared secret, so only whether one is sent. */
 export interface PlannedHop {
@@ -84,21 +85,7 @@ function renderFor(config: PipelineConfig, q: QueryConfig, account: Account | un
   if (!account) return {};
   const region = q.regions[0] ?? config.region;
   try {
-    const sql = renderSql(
-      q.sql,
-      {
-        accountId: account.id,
-        region,
-        runDate: new Date().toISOString().slice(0, 10),
-        runId,
-        ...(account.name === undefined ? {} : { accountName: account.name }),
-        ...(account.email === undefined ? {} : { accountEmail: account.email }),
-        ...(account.ouPath === undefined ? {} : { ouPath: account.ouPath }),
-        ...(account.tags === undefined ? {} : { tags: account.tags }),
-        vars: config.vars,
-      },
-      q.name,
-    );
+    const sql = renderSql(q.sql, unitVariables(account, region, { runId, vars: config.vars }), q.name);
     return { rendered: { accountId: account.id, region, sql } };
   } catch (err) {
     return { renderError: String(describeError(err).message) };

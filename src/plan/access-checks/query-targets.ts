@@ -1,0 +1,40 @@
+import { fillPlaceholders, type PipelineConfig, type QueryConfig } from '../../config/index.js';
+import type { Account } from '../../accounts/index.js';
+import { describeError } from '../../errors.js';
+import { renderSql } from '../../extract/index.js';
+import { planUnits } from '../units.js';
+import { unitVariables } from '../unit-variables.js';
+
+/** One (region, query) an account runs, as the run would send it. */
+export interface QueryTarget {
+  query: QueryConfig;
+  region: string;
+  /** The SQL rendered for this account and region; absent when its template cannot be rendered. */
+  sql?: string;
+  parameters?: string[];
+  renderError?: string;
+  /** The config's output location with `<accountId>` and `<region>` filled in. */
+  outputLocation?: string;
+}
+
+/** Every unit the run would start in `account`, with its SQL rendered the way the run renders it. */
+export function queryTargets(
+  config: PipelineConfig,
+  account: Account,
+  run: { runId: string; runStarted: Date },
+): QueryTarget[] {
+  return planUnits(config, [account]).map(({ query, region }) => {
+    const outputLocation =
+      query.outputLocation && fillPlaceholders(query.outputLocation, { accountId: account.id, region });
+    const target: QueryTarget = { query, region, ...(outputLocation ? { outputLocation } : {}) };
+    const vars = unitVariables(account, region, { ...run, vars: config.vars });
+    try {
+      target.sql = renderSql(query.sql, vars, query.name);
+      if (query.parameters) target.parameters = query.parameters.map((p) => renderSql(p, vars, query.name));
+    } catch (err) {
+      delete target.sql;
+      target.renderError = String(describeError(err).message);
+    }
+    return target;
+  });
+}
