@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { PolicySets, type PolicySet } from './iam/policy-set.js';
 import type { Scenario, ScenarioRole } from './scenario.js';
 
 /** Who is calling: derived from the access key of a verified request. */
@@ -10,6 +11,8 @@ export interface Principal {
   roleArn?: string;
   /** Services the principal may call (sts always); undefined = all. */
   permissions?: readonly string[];
+  /** IAM identity policies (the role's, for sessions); undefined = everything allowed. */
+  policies?: PolicySet;
   /** The identity's MFA device, for AssumeRole with SerialNumber/TokenCode. */
   mfa?: { serialNumber: string; code: string };
   /** Set once in a chain, it sticks to every session assumed from it (sts:SourceIdentity). */
@@ -47,6 +50,7 @@ function randomKey(prefix: string, length: number): string {
 
 export class IdentityStore {
   private readonly byKey = new Map<string, StoredCredential>();
+  private readonly policySets = new PolicySets();
 
   constructor(scenario: Scenario) {
     for (const id of scenario.identities) {
@@ -63,6 +67,8 @@ export class IdentityStore {
           }
         : { arn: id.arn, accountId, userId: id.arn.endsWith(':root') ? accountId : fakeId('AIDA', id.arn) };
       if (id.mfa) principal.mfa = id.mfa;
+      const policies = this.policySets.for(id, accountId);
+      if (policies) principal.policies = policies;
       this.byKey.set(id.accessKeyId, {
         accessKeyId: id.accessKeyId,
         secretAccessKey: id.secretAccessKey,
@@ -93,17 +99,19 @@ export class IdentityStore {
   ): StoredCredential {
     const accountId = accountOfArn(roleArn)!;
     const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+    const policies = this.policySets.for(role, accountId);
     const cred: StoredCredential = {
       accessKeyId: randomKey('ASIA', 20),
       secretAccessKey: randomBytes(30).toString('base64').slice(0, 40),
       sessionToken: `EMU${randomBytes(48).toString('base64')}`,
       expiresAt,
       principal: {
-        arn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
+        arn: `arn:${roleArn.split(':')[1]!}:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
         accountId,
         userId: `${fakeId('AROA', roleArn)}:${sessionName}`,
         roleArn,
         permissions: role.permissions,
+        ...(policies === undefined ? {} : { policies }),
         ...(sourceIdentity === undefined ? {} : { sourceIdentity }),
       },
     };

@@ -5,6 +5,7 @@ import { IdentityStore } from './identity.js';
 import { Organizations } from './organizations.js';
 import { newRecord, type EmulatorRecord } from './record.js';
 import { S3Store } from './s3.js';
+import { bucketConfigs } from './s3-buckets.js';
 import { loadScenario, type Scenario, type ScenarioInput } from './scenario.js';
 import { serverPort, startServer } from './server.js';
 
@@ -42,7 +43,7 @@ export async function startEmulator(opts: {
   const scenario = await loadScenario(opts.scenario);
   const identities = new IdentityStore(scenario);
   const record = newRecord();
-  const s3 = new S3Store();
+  const s3 = new S3Store(bucketConfigs(scenario));
   const dbs = new AccountDatabases(scenario);
   if (!scenario.knobs.fixedResults) {
     await dbs.seed().catch(async (err: unknown) => {
@@ -55,7 +56,15 @@ export async function startEmulator(opts: {
   let server: Server;
   try {
     server = await startServer(
-      { scenario, identities, record, s3, athena: athena.handle, organizations: organizations.handle },
+      {
+        scenario,
+        identities,
+        record,
+        s3,
+        athena: athena.handle,
+        athenaWorkgroupOf: athena.workgroupOf,
+        organizations: organizations.handle,
+      },
       opts.port ?? 0,
     );
   } catch (err) {

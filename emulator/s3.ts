@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError, toXml, type ApiResult } from './protocol.js';
+import { encryptionXml, locationXml, type BucketConfig } from './s3-buckets.js';
 import { deleteRequestKeys, listObjectsXml, listUploadsXml, S3_NS } from './s3-list.js';
 import { encryptionFromHeaders, encryptionHeaders, type ObjectEncryption } from './s3-sse.js';
 
@@ -64,7 +65,11 @@ export function decodeAwsChunked(body: Buffer): Buffer {
 
 export function s3Action(method: string, key: string, query: URLSearchParams): string {
   if (key === '') {
-    if (method === 'GET') return query.has('uploads') ? 'ListMultipartUploads' : 'ListObjectsV2';
+    if (method === 'GET') {
+      if (query.has('location')) return 'GetBucketLocation';
+      if (query.has('encryption')) return 'GetBucketEncryption';
+      return query.has('uploads') ? 'ListMultipartUploads' : 'ListObjectsV2';
+    }
     if (method === 'POST' && query.has('delete')) return 'DeleteObjects';
     return method === 'PUT' ? 'CreateBucket' : method === 'HEAD' ? 'HeadBucket' : `${method}Bucket`;
   }
@@ -75,10 +80,38 @@ export function s3Action(method: string, key: string, query: URLSearchParams): s
   return { GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' }[method] ?? method;
 }
 
-/** In-memory S3: buckets exist as soon as they are named. */
+/** In-memory S3: buckets exist as soon as they are named; scenario buckets add a region and encryption. */
 export class S3Store {
   private readonly buckets = new Map<string, Map<string, StoredObject>>();
   private readonly uploads = new Map<string, Upload>();
+
+  constructor(readonly configs: ReadonlyMap<string, BucketConfig> = new Map()) {}
+
+  /**
+   * The encryption a write gets: what its SSE headers ask for, else the bucket's default encryption
+   * (SSE-S3 for buckets without one).
+   */
+  writeEncryption(
+    bucket: string,
+    headers: IncomingHttpHeaders,
+    region: string,
+    account: string,
+  ): ObjectEncryption {
+    const asked = encryptionFromHeaders(headers, region, account);
+    const fallback = this.configs.get(bucket)?.encryption;
+    if (Object.keys(asked.requested).length > 0 || fallback === undefined) return asked;
+    return {
+      algorithm: fallback.algorithm,
+      ...(fallback.kmsKeyId === undefined ? {} : { kmsKeyId: fallback.kmsKeyId }),
+      ...(fallback.bucketKeyEnabled ? { bucketKeyEnabled: true } : {}),
+      requested: {},
+    };
+  }
+
+  /** The encryption of a multipart upload in progress. */
+  uploadEncryption(uploadId: string | null): ObjectEncryption | undefined {
+    return uploadId === null ? undefined : this.uploads.get(uploadId)?.encryption;
+  }
 
   put(
     bucket: string,
@@ -116,7 +149,7 @@ export class S3Store {
   handle(action: string, req: S3Request): ApiResult {
     const { bucket, key, query, headers } = req;
     const sse = () =>
-      encryptionFromHeaders(headers, req.region ?? 'us-east-1', req.accountId ?? '000000000000');
+      this.writeEncryption(bucket, headers, req.region ?? 'us-east-1', req.accountId ?? '000000000000');
     const body =
       (headers['content-encoding'] ?? '').includes('aws-chunked') ||
       String(headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-')
@@ -151,6 +184,10 @@ export class S3Store {
       case 'HeadBucket':
       case 'CreateBucket':
         return {};
+      case 'GetBucketLocation':
+        return { xml: locationXml(this.configs.get(bucket)?.region ?? req.region ?? 'us-east-1') };
+      case 'GetBucketEncryption':
+        return { xml: encryptionXml(this.configs.get(bucket)) };
       case 'CreateMultipartUpload':
         return this.createUpload(bucket, key, headers['content-type'] ?? 'binary/octet-stream', sse());
       case 'UploadPart': {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { policyProblems } from './iam/policy-set.js';
 
 /**
  * The emulator's world: one AWS Organization, its accounts, the credentials a client may start from, the
@@ -26,6 +27,19 @@ const accountSchema = z.object({
   joinedMethod: z.enum(['CREATED', 'INVITED']).default('CREATED'),
 });
 
+/**
+ * IAM identity policies: documents as IAM takes them (`Version`, `Statement`), `<accountId>` substituted
+ * for template roles; checked with iam-simulate's validator at load. Absent = allow everything.
+ */
+const policiesSchema = z
+  .array(
+    z.object({
+      name: z.string().min(1).optional(),
+      document: z.record(z.string(), z.unknown()),
+    }),
+  )
+  .optional();
+
 const identitySchema = z.object({
   accessKeyId: z.string().min(16),
   secretAccessKey: z.string().min(1),
@@ -34,6 +48,7 @@ const identitySchema = z.object({
   sessionToken: z.string().optional(),
   /** A virtual MFA device of this identity: AssumeRole with SerialNumber must send exactly this code. */
   mfa: z.object({ serialNumber: z.string().min(9), code: z.string().regex(/^\d{6}$/) }).optional(),
+  policies: policiesSchema,
 });
 
 const roleSchema = z.object({
@@ -48,6 +63,28 @@ const roleSchema = z.object({
   deny: z.array(accountId).default([]),
   /** The trust policy's aws:MultiFactorAuthPresent condition: AssumeRole must carry a valid MFA code. */
   requireMfa: z.boolean().default(false),
+  policies: policiesSchema,
+});
+
+/**
+ * An S3 bucket with a home: `{accountId}` in the name makes one per organization account (owned by it
+ * unless `owner` says otherwise). Buckets not listed still exist as soon as they are named.
+ */
+const bucketSchema = z.object({
+  name: z.string().regex(/^[a-z0-9{][a-zA-Z0-9.{}-]{1,80}[a-z0-9}]$/, 'must be an S3 bucket name'),
+  owner: accountId.optional(),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region, e.g. eu-west-1')
+    .default('us-east-1'),
+  encryption: z
+    .object({
+      algorithm: z.enum(['AES256', 'aws:kms', 'aws:kms:dsse']),
+      /** Key ARN, alias ARN, `alias/name` or key id; `{accountId}` substituted. Absent with aws:kms = aws/s3. */
+      kmsKeyId: z.string().min(1).optional(),
+      bucketKeyEnabled: z.boolean().default(false),
+    })
+    .optional(),
 });
 
 /**
@@ -177,6 +214,7 @@ const scenarioSchema = z
     data: z.record(z.string(), z.array(z.string())).default({}),
     federation: federationSchema.default({ oidc: [], saml: [] }),
     topics: z.array(topicSchema).default([]),
+    buckets: z.array(bucketSchema).default([]),
     knobs: knobsSchema.default(knobsSchema.parse({})),
   })
   .superRefine((s, ctx) => {
@@ -208,6 +246,7 @@ export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type ScenarioAccount = Scenario['accounts'][number];
 export type ScenarioRole = Scenario['roles'][number];
+export type ScenarioBucket = Scenario['buckets'][number];
 export type FailQuery = Scenario['knobs']['failQueries'][number];
 export type FailS3 = Scenario['knobs']['failS3'][number];
 
@@ -260,6 +299,16 @@ export async function loadScenario(input: string | object): Promise<Scenario> {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new Error(`invalid scenario (${source}):\n${lines.join('\n')}`);
+  }
+  const problems = await policyProblems([
+    ...parsed.data.identities.map((id, i) => ({
+      path: `identities.${i}.policies`,
+      policies: id.policies ?? [],
+    })),
+    ...parsed.data.roles.map((r, i) => ({ path: `roles.${i}.policies`, policies: r.policies ?? [] })),
+  ]);
+  if (problems.length > 0) {
+    throw new Error(`invalid scenario (${source}):\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
   return parsed.data;
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AUTH_ERRORS, authenticate, authorize } from './auth.js';
 import type { IdentityStore, Principal } from './identity.js';
+import { enforce, permissionsFor } from './iam/request-permissions.js';
 import { ApiError, newRequestId, send, sendError, type ApiResult } from './protocol.js';
 import type { EmulatorRecord, RecordedCall } from './record.js';
 import { parseAction, readRequest, type ParsedAction, type RawRequest } from './request.js';
@@ -27,6 +28,33 @@ export interface ServerDeps {
   s3: S3Store;
   athena: JsonHandler;
   organizations: JsonHandler;
+  /** The workgroup of a query execution (Athena authorizes execution-level actions on it). */
+  athenaWorkgroupOf?: (id: unknown) => string | undefined;
+}
+
+/**
+ * IAM: S3, Athena and Organizations requests are checked here against the caller's policies; STS
+ * (AssumeRole) and SNS (Publish, with its topic policy) check inside their handlers.
+ */
+function authorizeRequest(deps: ServerDeps, r: Omit<Routed, 'requestId'>): void {
+  const { service } = r.raw;
+  const { action, params, s3Target } = r.parsed;
+  if (r.caller === undefined || service === 'sts' || service === 'sns') {
+    authorize(r.caller, service, action);
+    return;
+  }
+  const requests = permissionsFor(deps, r.caller, {
+    service,
+    action,
+    params,
+    headers: r.req.headers,
+    region: r.call.region,
+    body: r.raw.body,
+    ...(s3Target === undefined ? {} : { s3Target }),
+  });
+  // Requests that map to no resource (unknown executions, unimplemented actions): the coarse list only.
+  if (requests.length === 0) authorize(r.caller, service, action);
+  else enforce(r.caller, service, requests);
 }
 
 /** One authenticated request on its way to the service that answers it. */
@@ -100,7 +128,7 @@ export function startServer(deps: ServerDeps, port: number): Promise<Server> {
       const unsigned = service === 'sts' && FEDERATED_ACTIONS.has(action);
       const caller = unsigned ? undefined : authenticate(deps.identities, service, req, raw, call).principal;
       throttle(service, action);
-      authorize(caller, service, action);
+      authorizeRequest(deps, { req, raw, parsed, caller, call });
       const result = await route(deps, s3Faults, { req, raw, parsed, caller, call, requestId });
       const latency = deps.scenario.knobs.actionLatencyMs[action];
       if (latency) await sleep(latency);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { checkPermission, deniedMessage } from './iam/check-permission.js';
 import { trusts, type Principal } from './identity.js';
 import { ApiError, QUERY_NAMESPACES, toXml, type ApiResult } from './protocol.js';
 import type { EmulatorRecord } from './record.js';
@@ -55,13 +56,21 @@ function publish(
   if (!parts || (region !== undefined && parts[1] !== region)) throw invalid('TopicArn');
   const topic = scenario.topics.find((t) => t.arn === arn);
   if (!topic) throw new ApiError('NotFound', 'Topic does not exist', 404);
-  const allowed = caller.accountId === parts[2] ? true : trusts(topic.allow, caller);
+  const sameAccount = caller.accountId === parts[2];
+  const allowed = sameAccount ? true : trusts(topic.allow, caller);
   if (!allowed || topic.deny.includes(caller.arn)) {
     throw new ApiError(
       'AuthorizationError',
       `User: ${caller.arn} is not authorized to perform: SNS:Publish on resource: ${arn} because no resource-based policy allows the SNS:Publish action`,
       403,
     );
+  }
+  // The topic policy (the default one: the owner account's principals) allows same-account callers on
+  // its own; an explicit deny in the caller's policies still wins, and another account needs both.
+  const wanted = { action: 'sns:Publish', resource: arn };
+  const decision = checkPermission(caller, wanted);
+  if (decision.explicitDeny || (!decision.allowed && !sameAccount)) {
+    throw new ApiError('AuthorizationError', deniedMessage(caller, wanted, decision), 403);
   }
   checkMessage(params);
   const messageId = randomUUID();

@@ -1,4 +1,5 @@
 import { ApiError, STS_NS, toXml, type ApiResult } from './protocol.js';
+import { checkPermission, deniedMessage } from './iam/check-permission.js';
 import { resolveRole, trusts, type IdentityStore, type Principal } from './identity.js';
 import type { EmulatorRecord, RecordedAssumeRole } from './record.js';
 import type { Scenario } from './scenario.js';
@@ -83,6 +84,10 @@ function assumeRole(
       `1 validation error detected: Value '${sourceIdentity}' at 'sourceIdentity' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64`,
     );
   }
+  // As in AWS, the caller's own identity policy must allow sts:AssumeRole on the role, besides its trust.
+  const wanted = { action: 'sts:AssumeRole', resource: roleArn };
+  const decision = checkPermission(caller, wanted);
+  if (!decision.allowed) throw new ApiError('AccessDenied', deniedMessage(caller, wanted, decision), 403);
   const found = resolveRole(scenario, roleArn);
   if (!found) throw accessDenied(caller, roleArn);
   const account = scenario.accounts.find((a) => a.id === found.accountId);

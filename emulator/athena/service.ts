@@ -67,6 +67,10 @@ export class AthenaService {
     }
   };
 
+  /** The workgroup a query ran in (IAM authorizes execution-level actions on it); undefined if unknown. */
+  workgroupOf = (id: unknown): string | undefined =>
+    typeof id === 'string' ? this.executions.get(id)?.workgroup : undefined;
+
   private activeIn(accountId: string): number {
     let n = 0;
     for (const ex of this.executions.values()) {
