@@ -1,0 +1,132 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningEmulator, ScenarioInput } from '@athena-fanout/emulator';
+import type { AccessCheck, AccessSummary, Plan } from '../../src/plan/index.js';
+import { emulatorEnv, runCli } from '../helpers/cli.js';
+import { emulatorDir } from '../helpers/org-run.js';
+import { EXTERNAL_ID, MANAGEMENT, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
+import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
+
+// plan --check-access as a user runs it: the built CLI against the emulator, whose roles carry IAM
+// policies, so each failure below is AWS's own refusal of one call.
+
+const [OPEN, NO_WRITE] = [MEMBERS[0]!, MEMBERS[1]!];
+
+const allowAll = { Effect: 'Allow', Action: '*', Resource: '*' };
+
+/** The account role of `account`, as orgScenario's template has it, with IAM policies of its own. */
+function accountRole(account: string, statements: object[]): NonNullable<ScenarioInput['roles']>[number] {
+  return {
+    arn: `arn:aws:iam::${account}:role/AthenaReader`,
+    trust: [`arn:aws:iam::${MANAGEMENT}:role/OrgReader`, `arn:aws:iam::${MANAGEMENT}:user/ci`],
+    externalId: EXTERNAL_ID,
+    policies: [{ name: 'reader', document: { Version: '2012-10-17', Statement: statements } }],
+  };
+}
+
+function scenario(): ScenarioInput {
+  const base = orgScenario();
+  return {
+    ...base,
+    roles: [
+      ...(base.roles ?? []),
+      accountRole(NO_WRITE, [
+        allowAll,
+        { Effect: 'Deny', Action: 's3:PutObject', Resource: `arn:aws:s3:::athena-results-${NO_WRITE}/*` },
+      ]),
+    ],
+  };
+}
+
+function config(accounts: string[], queries: string, top = ''): string {
+  return orgConfigYaml(
+    `${top}accounts:
+  include: [${accounts.map((a) => `"${a}"`).join(', ')}]
+queries:
+${queries}sinks:
+  - { type: parquet, path: out/{query}.parquet }
+`,
+  );
+}
+
+let emulator: RunningEmulator;
+let dir: string;
+let cleanup: (() => Promise<void>) | undefined;
+beforeAll(async () => {
+  ({ emulator, dir, cleanup } = await emulatorDir({ scenario: scenario(), prefix: 'fanout-check-access-' }));
+});
+afterAll(() => cleanup?.());
+
+async function plan(args: string[], yaml: string) {
+  await writeFile(join(dir, 'pipeline.config.yaml'), yaml);
+  return runCli(['plan', '--check-access', ...args], {
+    cwd: dir,
+    env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID }),
+  });
+}
+
+const lines = (stdout: string, prefix: string) => stdout.split('\n').filter((l) => l.startsWith(prefix));
+
+describe('plan --check-access: the results location', () => {
+  it('writes a probe object under each results location and removes it; an unwritable one fails in AWS words', async () => {
+    const callsBefore = emulator.record.calls.length;
+    const result = await plan([], config([OPEN, NO_WRITE], '  - { name: constant, sql: SELECT 1 AS x }\n'));
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(lines(result.stdout, 'OK ')).toEqual([expect.stringContaining(`OK    ${OPEN} member-1  as `)]);
+    const fail = lines(result.stdout, 'FAIL ');
+    expect(fail).toHaveLength(1);
+    expect(fail[0]).toMatch(
+      new RegExp(
+        `^FAIL  ${NO_WRITE} member-2  s3:PutObject s3://athena-results-${NO_WRITE}/fanout/\\.athena-fanout-access-check-\\S+  AccessDenied: User: arn:aws:sts::${NO_WRITE}:assumed-role/AthenaReader/\\S+ is not authorized to perform: s3:PutObject on resource: `,
+      ),
+    );
+    expect(result.stdout).toContain('1 OK, 1 failed (2 accounts; 1 of ');
+    const puts = emulator.record.calls
+      .slice(callsBefore)
+      .filter((c) => c.action === 'PutObject' && c.status === 200);
+    expect(puts.map((c) => c.accountId)).toEqual([OPEN]);
+    // the probe went again: nothing is left where results go
+    const key = String(puts[0]!.params.Key);
+    expect(key).toMatch(/^fanout\/\.athena-fanout-access-check-/);
+    expect(emulator.s3.get(`athena-results-${OPEN}`, key)).toBeUndefined();
+    // no query ran, not even an EXPLAIN (not asked for)
+    expect(emulator.record.calls.slice(callsBefore).some((c) => c.action === 'StartQueryExecution')).toBe(
+      false,
+    );
+  });
+
+  it('--no-write-check writes nothing, and --json carries the same checks and a summary', async () => {
+    const callsBefore = emulator.record.calls.length;
+    const result = await plan(
+      ['--no-write-check', '--json'],
+      config([OPEN, NO_WRITE], '  - { name: constant, sql: SELECT 1 AS x }\n'),
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout) as Plan & { access: AccessCheck[]; accessSummary: AccessSummary };
+    expect(out.accessSummary).toEqual({ accounts: 2, ok: 2, failed: 0, checks: 4, failedChecks: 0 });
+    expect(out.access.map((a) => a.checks.map((c) => [c.check, c.action, c.resource, c.ok]))).toEqual([
+      [['workgroup', 'athena:GetWorkGroup', 'primary@eu-west-1', true]],
+      [['workgroup', 'athena:GetWorkGroup', 'primary@eu-west-1', true]],
+    ]);
+    expect(emulator.record.calls.slice(callsBefore).some((c) => c.service === 's3')).toBe(false);
+  });
+});
+
+describe('plan --check-access: workgroups', () => {
+  it('a workgroup that does not exist fails with Athena words, once per account and region', async () => {
+    const result = await plan(
+      ['--no-write-check'],
+      config(
+        [OPEN],
+        '  - { name: constant, sql: SELECT 1 AS x, workgroup: nope }\n',
+        'regions: [eu-west-1, us-east-1]\n',
+      ),
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(lines(result.stdout, 'FAIL ')).toEqual([
+      `FAIL  ${OPEN} member-1  athena:GetWorkGroup nope@eu-west-1  InvalidRequestException: WorkGroup nope is not found.`,
+      `FAIL  ${OPEN} member-1  athena:GetWorkGroup nope@us-east-1  InvalidRequestException: WorkGroup nope is not found.`,
+    ]);
+  });
+});
