@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import { AccountDatabases } from './athena/engine.js';
 import { AthenaService } from './athena/service.js';
+import { ScenarioCatalog } from './glue/catalog.js';
+import { GlueService } from './glue/service.js';
 import { IdentityStore } from './identity.js';
 import { Organizations } from './organizations.js';
 import { newRecord, type EmulatorRecord } from './record.js';
@@ -51,8 +53,11 @@ export async function startEmulator(opts: {
       throw err;
     });
   }
-  const athena = new AthenaService(scenario, dbs, s3, record);
+  const catalog = new ScenarioCatalog(scenario);
+  catalog.seed(s3);
+  const athena = new AthenaService(scenario, dbs, s3, record, catalog);
   const organizations = new Organizations(scenario);
+  const glue = new GlueService(catalog, dbs);
   let server: Server;
   try {
     server = await startServer(
@@ -64,6 +69,7 @@ export async function startEmulator(opts: {
         athena: athena.handle,
         athenaWorkgroupOf: athena.workgroupOf,
         organizations: organizations.handle,
+        glue: glue.handle,
       },
       opts.port ?? 0,
     );

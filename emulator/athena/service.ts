@@ -5,6 +5,8 @@ import { ApiError } from '../protocol.js';
 import type { EmulatorRecord, RecordedQuery } from '../record.js';
 import type { S3Store } from '../s3.js';
 import type { Scenario } from '../scenario.js';
+import type { ScenarioCatalog } from '../glue/catalog.js';
+import { getDataCatalog } from './data-catalogs.js';
 import type { AccountDatabases } from './engine.js';
 import { describeExecution, invalid, resultsPage, type Execution } from './execution.js';
 import { injectedFailure, writeResult, writeUnload } from './outcome.js';
@@ -33,9 +35,15 @@ export class AthenaService {
     private readonly dbs: AccountDatabases,
     private readonly s3: S3Store,
     private readonly record: EmulatorRecord,
+    private readonly catalog: ScenarioCatalog,
   ) {}
 
-  handle = (caller: Principal, action: string, input: Record<string, unknown>): Promise<unknown> => {
+  handle = (
+    caller: Principal,
+    action: string,
+    input: Record<string, unknown>,
+    ctx: { region?: string } = {},
+  ): Promise<unknown> => {
     switch (action) {
       case 'StartQueryExecution':
         return Promise.resolve(this.start(caller, input));
@@ -60,6 +68,8 @@ export class AthenaService {
       }
       case 'GetWorkGroup':
         return Promise.resolve(this.workgroup(caller, input.WorkGroup));
+      case 'GetDataCatalog':
+        return Promise.resolve(getDataCatalog(this.catalog, caller, input, ctx.region));
       default:
         return Promise.reject(
           new ApiError('UnknownOperationException', `The emulator does not implement ${action}.`, 400),
