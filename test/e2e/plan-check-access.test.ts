@@ -5,13 +5,13 @@ import type { RunningEmulator, ScenarioInput } from '@athena-fanout/emulator';
 import type { AccessCheck, AccessSummary, Plan } from '../../src/plan/index.js';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
 import { emulatorDir } from '../helpers/org-run.js';
-import { EXTERNAL_ID, MANAGEMENT, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
+import { DENIED, EXTERNAL_ID, MANAGEMENT, MEMBERS, orgScenario } from '../helpers/org-scenario.js';
 import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
 
 // plan --check-access as a user runs it: the built CLI against the emulator, whose roles carry IAM
 // policies, so each failure below is AWS's own refusal of one call.
 
-const [OPEN, NO_WRITE] = [MEMBERS[0]!, MEMBERS[1]!];
+const [OPEN, NO_WRITE, NO_LIST, ALSO_OPEN] = [MEMBERS[0]!, MEMBERS[1]!, MEMBERS[2]!, MEMBERS[3]!];
 
 const allowAll = { Effect: 'Allow', Action: '*', Resource: '*' };
 
@@ -25,15 +25,46 @@ function accountRole(account: string, statements: object[]): NonNullable<Scenari
   };
 }
 
+/** Every account's Glue catalog: `inventory` in one place, `events` with a partition in another bucket. */
+const catalog: ScenarioInput['catalog'] = {
+  all: [
+    {
+      name: 'inventory',
+      tables: [
+        { name: 'inventory', location: 's3://lake-{accountId}/inventory/' },
+        {
+          name: 'events',
+          location: 's3://lake-{accountId}/events/',
+          partitionKeys: ['day'],
+          partitions: [
+            { values: ['2024-01-01'], location: 's3://archive-{accountId}/events/day=2024-01-01/' },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
 function scenario(): ScenarioInput {
   const base = orgScenario();
   return {
     ...base,
+    data: {
+      all: [
+        ...(base.data?.all ?? []),
+        "CREATE TABLE inventory.events AS SELECT 1 AS id, '2024-01-01' AS day",
+      ],
+    },
+    catalog,
     roles: [
       ...(base.roles ?? []),
       accountRole(NO_WRITE, [
         allowAll,
         { Effect: 'Deny', Action: 's3:PutObject', Resource: `arn:aws:s3:::athena-results-${NO_WRITE}/*` },
+      ]),
+      accountRole(NO_LIST, [
+        allowAll,
+        { Effect: 'Deny', Action: 's3:ListBucket', Resource: `arn:aws:s3:::archive-${NO_LIST}` },
       ]),
     ],
   };
@@ -67,6 +98,76 @@ async function plan(args: string[], yaml: string) {
 }
 
 const lines = (stdout: string, prefix: string) => stdout.split('\n').filter((l) => l.startsWith(prefix));
+
+const READS = `  - name: inventory
+    sql: SELECT i.id, e.day FROM inventory i JOIN inventory.events e ON i.id = e.id
+`;
+
+describe('plan --check-access: what a run would trip on', () => {
+  it('all OK: chain, workgroup, tables and their data locations (listed, never read), results writable; exit 0', async () => {
+    const callsBefore = emulator.record.calls.length;
+    const result = await plan([], config([OPEN, ALSO_OPEN], READS));
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(lines(result.stdout, 'OK ')).toEqual(
+      [OPEN, ALSO_OPEN].map((a) =>
+        expect.stringMatching(
+          new RegExp(
+            `^OK    ${a} member-\\d  as arn:aws:sts::${a}:assumed-role/AthenaReader/\\S+  workgroups: primary@eu-west-1; 2 tables, 3 locations listable, 1 results locations writable$`,
+          ),
+        ),
+      ),
+    );
+    expect(lines(result.stdout, 'FAIL ')).toEqual([]);
+    expect(result.stdout).toContain('2 OK, 0 failed (2 accounts; 0 of 16 checks failed)');
+    const calls = emulator.record.calls.slice(callsBefore);
+    const lists = calls.filter((c) => c.action === 'ListObjectsV2');
+    expect(
+      lists.map((c) => `${c.accountId} ${String(c.params.Bucket)}/${String(c.params.Prefix)}`).sort(),
+    ).toEqual(
+      [OPEN, ALSO_OPEN].flatMap((a) => [
+        `${a} archive-${a}/events/day=2024-01-01/`,
+        `${a} lake-${a}/events/`,
+        `${a} lake-${a}/inventory/`,
+      ]),
+    );
+    expect(lists.every((c) => String(c.params.MaxKeys) === '1')).toBe(true);
+    // no data read, no query run
+    expect(calls.some((c) => c.action === 'GetObject' || c.action === 'StartQueryExecution')).toBe(false);
+  });
+
+  it('each failure is its own line naming account, check, resource and AWS words; one account never stops another', async () => {
+    const result = await plan(
+      [],
+      config(
+        [OPEN, NO_WRITE, NO_LIST, ALSO_OPEN, DENIED],
+        `${READS}  - { name: gone, sql: SELECT * FROM inventory.missing, accounts: ["${OPEN}"] }\n`,
+      ),
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    const fail = lines(result.stdout, 'FAIL ');
+    expect(fail).toHaveLength(4);
+    expect(fail).toEqual(
+      expect.arrayContaining([
+        `FAIL  ${OPEN} member-1  glue:GetTable awsdatacatalog.inventory.missing@eu-west-1  EntityNotFoundException: Table missing not found.`,
+        expect.stringMatching(
+          new RegExp(
+            `^FAIL  ${NO_LIST} member-3  s3:ListObjectsV2 s3://archive-${NO_LIST}/events/day=2024-01-01/  AccessDenied: User: arn:aws:sts::${NO_LIST}:assumed-role/AthenaReader/\\S+ is not authorized to perform: s3:ListBucket on resource: "?arn:aws:s3:::archive-${NO_LIST}"? .*explicit deny`,
+          ),
+        ),
+        expect.stringMatching(
+          new RegExp(`^FAIL  ${NO_WRITE} member-2  s3:PutObject s3://athena-results-${NO_WRITE}/fanout/`),
+        ),
+        expect.stringMatching(
+          new RegExp(
+            `^FAIL  ${DENIED} locked  hop 3/3 arn:aws:iam::${DENIED}:role/AthenaReader .*AccessDenied: User: `,
+          ),
+        ),
+      ]),
+    );
+    expect(lines(result.stdout, 'OK ')).toEqual([expect.stringContaining(`OK    ${ALSO_OPEN} member-4  `)]);
+    expect(result.stdout).toMatch(/^1 OK, 4 failed \(5 accounts; 4 of \d+ checks failed\)$/m);
+  });
+});
 
 describe('plan --check-access: the results location', () => {
   it('writes a probe object under each results location and removes it; an unwritable one fails in AWS words', async () => {
