@@ -112,7 +112,7 @@ describe('plan --check-access: what a run would trip on', () => {
       [OPEN, ALSO_OPEN].map((a) =>
         expect.stringMatching(
           new RegExp(
-            `^OK    ${a} member-\\d  as arn:aws:sts::${a}:assumed-role/AthenaReader/\\S+  workgroups: primary@eu-west-1; 2 tables, 3 locations listable, 1 results locations writable$`,
+            `^OK    ${a} member-\\d  as arn:aws:sts::${a}:assumed-role/AthenaReader/\\S+  workgroups: primary@eu-west-1; 2 tables, 3 locations listable, 1 results location writable$`,
           ),
         ),
       ),

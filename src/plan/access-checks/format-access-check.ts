@@ -2,13 +2,15 @@ import type { AccessCheck, CheckResult } from './check-result.js';
 
 const who = (check: AccessCheck) => `${check.accountId}${check.accountName ? ` ${check.accountName}` : ''}`;
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 function counts(checks: CheckResult[]): string {
   const n = (kind: CheckResult['check']) => checks.filter((c) => c.check === kind).length;
   const parts = [
-    `${n('table')} tables`,
-    `${n('location')} locations listable`,
-    n('results') > 0 ? `${n('results')} results locations writable` : '',
-    n('explain') > 0 ? `${n('explain')} queries explained` : '',
+    plural(n('table'), 'table', 'tables'),
+    plural(n('location'), 'location listable', 'locations listable'),
+    n('results') > 0 ? plural(n('results'), 'results location writable', 'results locations writable') : '',
+    n('explain') > 0 ? plural(n('explain'), 'query explained', 'queries explained') : '',
   ];
   return parts.filter(Boolean).join(', ');
 }
