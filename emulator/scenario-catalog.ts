@@ -45,7 +45,8 @@ const workgroupSchema = z.object({
     .optional(),
   /** EnforceWorkGroupConfiguration: the workgroup's result settings override the request's. */
   enforce: z.boolean().default(false),
-  bytesScannedCutoffPerQuery: z.number().int().min(10_000_000).optional(),
+  /** Athena's minimum is 10 MB; any positive value is accepted so that small test data can trip it. */
+  bytesScannedCutoffPerQuery: z.number().int().min(1).optional(),
 });
 
 const dataCatalogSchema = z.object({

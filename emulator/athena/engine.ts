@@ -75,6 +75,33 @@ export class AccountDatabases {
     });
   }
 
+  /**
+   * The plan of `select` as Athena answers EXPLAIN: one varchar column "Query Plan", a row per line.
+   * With `analyze` the statement runs (DuckDB's EXPLAIN ANALYZE), as Athena's EXPLAIN ANALYZE does.
+   */
+  explain(
+    accountId: string,
+    select: string,
+    database: string | undefined,
+    analyze: boolean,
+  ): Promise<QueryOutput> {
+    return this.withConnection(accountId, database, async (conn) => {
+      const reader = await conn.runAndReadAll(`EXPLAIN ${analyze ? 'ANALYZE ' : ''}${select}`);
+      const text = reader
+        .getRows()
+        .map((r) => String(r[1] ?? ''))
+        .join('\n');
+      const rows = text
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => [line]);
+      return {
+        columns: [{ name: 'Query Plan', type: 'varchar', precision: 0, scale: 0, caseSensitive: true }],
+        rows,
+      };
+    });
+  }
+
   /** A table's columns with Athena's type names, or undefined when the account has no such table. */
   columns(
     accountId: string,

@@ -1,3 +1,9 @@
+import {
+  GetQueryExecutionCommand,
+  StartQueryExecutionCommand,
+  type AthenaClient,
+  type QueryExecution,
+} from '@aws-sdk/client-athena';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ScenarioInput } from '../index.js';
@@ -9,8 +15,8 @@ export const KEY_222 = 'arn:aws:kms:us-east-1:222222222222:key/0b9f1c55-data';
  * smallScenario with a Glue catalog: `inventory.inventory` in every account (its data in
  * s3://lake-{accountId}/inventory/), and in 222222222222 a partitioned, KMS-encrypted `hard` whose
  * second partition lives in another bucket, plus a Lake Formation table `governed` granted to
- * AthenaReader only. Roles: AthenaReader (all allowed), NoGlue (athena and s3 only), NoS3 (no s3),
- * NoKms (no kms).
+ * AthenaReader only; `scratch` is a DuckDB table the catalog does not list. Roles: AthenaReader (all
+ * allowed), NoGlue (athena and s3 only), NoS3 (no s3), NoKms (no kms), NoLf (no lakeformation).
  */
 export function catalogScenario(extra: Partial<ScenarioInput> = {}, knobs: ScenarioInput['knobs'] = {}) {
   const base = smallScenario(knobs);
@@ -27,12 +33,14 @@ export function catalogScenario(extra: Partial<ScenarioInput> = {}, knobs: Scena
       reader('NoGlue', ['athena', 's3']),
       reader('NoS3', ['athena', 'glue', 'kms', 'lakeformation']),
       reader('NoKms', ['athena', 'glue', 's3', 'lakeformation']),
+      reader('NoLf', ['athena', 'glue', 's3', 'kms']),
     ],
     data: {
       ...base.data,
       '222222222222': [
         ...(base.data?.['222222222222'] ?? []),
         `CREATE TABLE inventory.governed AS SELECT 'secret' AS s`,
+        `CREATE TABLE inventory.scratch AS SELECT 42 AS answer`,
         `CREATE TABLE inventory.events AS SELECT i::BIGINT AS id, (i % 2)::VARCHAR AS day FROM range(4) t(i)`,
       ],
     },
@@ -89,4 +97,25 @@ export function roleCredentials(
     masterCredentials: hub,
     params: { RoleArn: `arn:aws:iam::${accountId}:role/${role}`, RoleSessionName: 'fanout', ExternalId: EXT },
   });
+}
+
+/** Starts a query and polls it to its final state. */
+export async function runQuery(
+  client: AthenaClient,
+  sql: string,
+  opts: { database?: string; workgroup?: string; outputLocation?: string } = {},
+): Promise<QueryExecution> {
+  const { QueryExecutionId } = await client.send(
+    new StartQueryExecutionCommand({
+      QueryString: sql,
+      QueryExecutionContext: { Database: opts.database ?? 'inventory' },
+      ...(opts.workgroup === undefined ? {} : { WorkGroup: opts.workgroup }),
+      ResultConfiguration: { OutputLocation: opts.outputLocation ?? 's3://results-bucket/athena/' },
+    }),
+  );
+  for (;;) {
+    const { QueryExecution: qe } = await client.send(new GetQueryExecutionCommand({ QueryExecutionId }));
+    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(qe!.Status!.State!)) return qe!;
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
