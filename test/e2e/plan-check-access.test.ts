@@ -11,7 +11,13 @@ import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
 // plan --check-access as a user runs it: the built CLI against the emulator, whose roles carry IAM
 // policies, so each failure below is AWS's own refusal of one call.
 
-const [OPEN, NO_WRITE, NO_LIST, ALSO_OPEN] = [MEMBERS[0]!, MEMBERS[1]!, MEMBERS[2]!, MEMBERS[3]!];
+const [OPEN, NO_WRITE, NO_LIST, ALSO_OPEN, WG_OFF] = [
+  MEMBERS[0]!,
+  MEMBERS[1]!,
+  MEMBERS[2]!,
+  MEMBERS[3]!,
+  MEMBERS[4]!,
+];
 
 const allowAll = { Effect: 'Allow', Action: '*', Resource: '*' };
 
@@ -56,6 +62,20 @@ function scenario(): ScenarioInput {
       ],
     },
     catalog,
+    // `analytics` enforces its own results settings and a cutoff everywhere, and is disabled in WG_OFF.
+    workgroups: {
+      all: [
+        {
+          name: 'analytics',
+          outputLocation: 's3://wg-results-{accountId}/enforced/',
+          encryption: { option: 'SSE_S3' },
+          enforce: true,
+          bytesScannedCutoffPerQuery: 10_000_000,
+        },
+      ],
+      [WG_OFF]: [{ name: 'analytics', state: 'DISABLED' }],
+    },
+    knobs: { ...base.knobs, slowQueries: [{ match: 'slow_marker', latencyMs: 120_000 }] },
     roles: [
       ...(base.roles ?? []),
       accountRole(NO_WRITE, [
@@ -122,7 +142,7 @@ describe('plan --check-access: what a run would trip on', () => {
     const calls = emulator.record.calls.slice(callsBefore);
     const lists = calls.filter((c) => c.action === 'ListObjectsV2');
     expect(
-      lists.map((c) => `${c.accountId} ${String(c.params.Bucket)}/${String(c.params.Prefix)}`).sort(),
+      lists.map((c) => `${c.accountId} ${String(c.params.Bucket)}/${String(c.params.prefix)}`).sort(),
     ).toEqual(
       [OPEN, ALSO_OPEN].flatMap((a) => [
         `${a} archive-${a}/events/day=2024-01-01/`,
@@ -130,7 +150,7 @@ describe('plan --check-access: what a run would trip on', () => {
         `${a} lake-${a}/inventory/`,
       ]),
     );
-    expect(lists.every((c) => String(c.params.MaxKeys) === '1')).toBe(true);
+    expect(lists.every((c) => String(c.params['max-keys']) === '1')).toBe(true);
     // no data read, no query run
     expect(calls.some((c) => c.action === 'GetObject' || c.action === 'StartQueryExecution')).toBe(false);
   });
@@ -166,6 +186,65 @@ describe('plan --check-access: what a run would trip on', () => {
     );
     expect(lines(result.stdout, 'OK ')).toEqual([expect.stringContaining(`OK    ${ALSO_OPEN} member-4  `)]);
     expect(result.stdout).toMatch(/^1 OK, 4 failed \(5 accounts; 4 of \d+ checks failed\)$/m);
+  });
+});
+
+describe('plan --check-access --explain', () => {
+  it('EXPLAINs each rendered query (no data scanned) and names a missing column in Athena words', async () => {
+    const callsBefore = emulator.record.queries.length;
+    const result = await plan(
+      ['--explain', '--no-write-check'],
+      config(
+        [OPEN, ALSO_OPEN],
+        `${READS}  - name: typo
+    sql: SELECT id, nope FROM inventory WHERE {{accountId}} = '${ALSO_OPEN}'
+`,
+      ),
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    const fail = lines(result.stdout, 'FAIL ');
+    expect(fail).toHaveLength(2);
+    expect(fail).toEqual(
+      expect.arrayContaining(
+        [OPEN, ALSO_OPEN].map((a) =>
+          expect.stringMatching(
+            new RegExp(`^FAIL  ${a} member-\\d  EXPLAIN typo@eu-west-1  FAILED: COLUMN_NOT_FOUND: .*nope`),
+          ),
+        ),
+      ),
+    );
+    const explained = emulator.record.queries.slice(callsBefore);
+    expect(explained).toHaveLength(4);
+    expect(explained.every((q) => q.sql.startsWith('EXPLAIN SELECT'))).toBe(true);
+    // rendered per account, as the run sends it
+    expect(explained.filter((q) => q.sql.includes(`'${ALSO_OPEN}' = '${ALSO_OPEN}'`))).toHaveLength(1);
+    expect(
+      explained
+        .filter((q) => q.state === 'SUCCEEDED')
+        .map((q) => q.accountId)
+        .sort(),
+    ).toEqual([ALSO_OPEN, OPEN].sort());
+  });
+
+  it('an interrupt stops the EXPLAINs in flight (StopQueryExecution) and exits 130', async () => {
+    await writeFile(
+      join(dir, 'pipeline.config.yaml'),
+      config([OPEN], '  - { name: slow, sql: SELECT id AS slow_marker FROM inventory }\n'),
+    );
+    const before = emulator.record.queries.length;
+    let pid = 0;
+    const running = runCli(['plan', '--check-access', '--explain', '--no-write-check'], {
+      cwd: dir,
+      env: emulatorEnv(emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID }),
+      onSpawn: (p) => {
+        pid = p;
+      },
+    });
+    await expect.poll(() => emulator.record.queries.length > before, { timeout: 30_000 }).toBe(true);
+    process.kill(pid, 'SIGINT');
+    const result = await running;
+    expect(result.code, result.stdout + result.stderr).toBe(130);
+    expect(emulator.record.queries.slice(before).map((q) => q.state)).toEqual(['CANCELLED']);
   });
 });
 
@@ -215,6 +294,29 @@ describe('plan --check-access: the results location', () => {
 });
 
 describe('plan --check-access: workgroups', () => {
+  it('a disabled workgroup fails; an enforcing one is reported, and the probe goes where Athena will write', async () => {
+    const callsBefore = emulator.record.calls.length;
+    const result = await plan(
+      [],
+      config([OPEN, WG_OFF], '  - { name: constant, sql: SELECT 1 AS x, workgroup: analytics }\n'),
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(lines(result.stdout, 'FAIL ')).toEqual([
+      `FAIL  ${WG_OFF} member-5  athena:GetWorkGroup analytics@eu-west-1  WorkGroupDisabled: workgroup analytics is DISABLED: Athena refuses every query in it`,
+    ]);
+    expect(lines(result.stdout, `INFO  ${OPEN} `)).toEqual([
+      `INFO  ${OPEN} member-1  athena:GetWorkGroup analytics@eu-west-1  enforces its configuration: results go to s3://wg-results-${OPEN}/enforced/, encrypted SSE_S3`,
+      `INFO  ${OPEN} member-1  athena:GetWorkGroup analytics@eu-west-1  the config's outputLocation s3://athena-results-${OPEN}/fanout/ is overridden: results will be read from s3://wg-results-${OPEN}/enforced/`,
+      `INFO  ${OPEN} member-1  athena:GetWorkGroup analytics@eu-west-1  bytes scanned cutoff 10.0 MB per query: a query scanning more fails`,
+    ]);
+    const puts = emulator.record.calls
+      .slice(callsBefore)
+      .filter((c) => c.action === 'PutObject' && c.accountId === OPEN);
+    expect(puts.map((c) => [c.params.Bucket, c.params.ServerSideEncryption])).toEqual([
+      [`wg-results-${OPEN}`, 'AES256'],
+    ]);
+  });
+
   it('a workgroup that does not exist fails with Athena words, once per account and region', async () => {
     const result = await plan(
       ['--no-write-check'],
