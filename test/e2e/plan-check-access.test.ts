@@ -31,7 +31,10 @@ function accountRole(account: string, statements: object[]): NonNullable<Scenari
   };
 }
 
-/** Every account's Glue catalog: `inventory` in one place, `events` with a partition in another bucket. */
+/**
+ * Every account's Glue catalog: `inventory` in one place, `events` with a partition in another bucket,
+ * `governed` by Lake Formation.
+ */
 const catalog: ScenarioInput['catalog'] = {
   all: [
     {
@@ -46,6 +49,8 @@ const catalog: ScenarioInput['catalog'] = {
             { values: ['2024-01-01'], location: 's3://archive-{accountId}/events/day=2024-01-01/' },
           ],
         },
+        // Governed by Lake Formation, with no grant to anyone.
+        { name: 'governed', location: 's3://lake-{accountId}/governed/', lakeFormation: { grants: [] } },
       ],
     },
   ],
@@ -59,6 +64,7 @@ function scenario(): ScenarioInput {
       all: [
         ...(base.data?.all ?? []),
         "CREATE TABLE inventory.events AS SELECT 1 AS id, '2024-01-01' AS day",
+        'CREATE TABLE inventory.governed AS SELECT 1 AS id',
       ],
     },
     catalog,
@@ -190,7 +196,7 @@ describe('plan --check-access: what a run would trip on', () => {
 });
 
 describe('plan --check-access --explain', () => {
-  it('EXPLAINs each rendered query (no data scanned) and names a missing column in Athena words', async () => {
+  it('EXPLAINs each rendered query (no data scanned), naming a missing column and a Lake Formation denial in Athena words', async () => {
     const callsBefore = emulator.record.queries.length;
     const result = await plan(
       ['--explain', '--no-write-check'],
@@ -198,19 +204,23 @@ describe('plan --check-access --explain', () => {
         [OPEN, ALSO_OPEN],
         `${READS}  - name: typo
     sql: SELECT id, nope FROM inventory WHERE {{accountId}} = '${ALSO_OPEN}'
+  - { name: governed, sql: SELECT id FROM governed, accounts: ["${OPEN}"] }
 `,
       ),
     );
     expect(result.code, result.stdout + result.stderr).toBe(1);
     const fail = lines(result.stdout, 'FAIL ');
-    expect(fail).toHaveLength(2);
+    expect(fail, fail.join('\n')).toHaveLength(3);
+    expect(fail, fail.join('\n')).toContain(
+      `FAIL  ${OPEN} member-1  EXPLAIN governed@eu-west-1  FAILED: Insufficient Lake Formation permission(s) on inventory.governed`,
+    );
     for (const a of [OPEN, ALSO_OPEN]) {
-      expect(fail.find((l) => l.includes(` ${a} `))).toMatch(
+      expect(fail.find((l) => l.includes(` ${a} `) && l.includes('typo@'))).toMatch(
         new RegExp(`^FAIL  ${a} member-\\d  EXPLAIN typo@eu-west-1  FAILED: COLUMN_NOT_FOUND: .*nope`),
       );
     }
     const explained = emulator.record.queries.slice(callsBefore);
-    expect(explained).toHaveLength(4);
+    expect(explained).toHaveLength(5);
     expect(explained.every((q) => q.sql.startsWith('EXPLAIN SELECT'))).toBe(true);
     // rendered per account, as the run sends it
     expect(explained.filter((q) => q.sql.includes(`'${ALSO_OPEN}' = '${ALSO_OPEN}'`))).toHaveLength(1);

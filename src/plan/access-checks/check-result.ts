@@ -82,7 +82,7 @@ export function failedWith(base: Base, err: unknown): CheckResult {
 
 /** `s3://bucket/prefix` split; the prefix as S3 lists it (a "folder" ends with `/`). */
 export function s3Location(url: string): { bucket: string; prefix: string } | undefined {
-  const m = /^s3a?n?:\/\/([^/]+)\/?(.*)$/.exec(url);
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
   if (!m) return undefined;
   const prefix = m[2]!;
   return { bucket: m[1]!, prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
