@@ -85,6 +85,8 @@ function tableTargets(targets: QueryTarget[]): Map<string, TableTarget> {
     if (t.sql === undefined) continue;
     const refs = tableReferences(t.sql, { catalog: t.query.catalog, database: t.query.database });
     for (const table of refs) {
+      // Athena's own metadata views, not Glue tables.
+      if (table.database === 'information_schema') continue;
       const key = `${t.region}/${table.catalog}.${table.database}.${table.table}`;
       collect(tables, key, t.query.name, () => ({ region: t.region, table, queries: [] }));
     }

@@ -73,5 +73,5 @@ export function accessSummary(checks: AccessCheck[]): AccessSummary {
 /** The last line: accounts OK and failed, and how many checks failed of how many made. */
 export function formatAccessSummary(checks: AccessCheck[]): string {
   const s = accessSummary(checks);
-  return `${s.ok} OK, ${s.failed} failed (${s.accounts} accounts; ${s.failedChecks} of ${s.checks} checks failed)`;
+  return `${s.ok} OK, ${s.failed} failed (${plural(s.accounts, 'account', 'accounts')}; ${s.failedChecks} of ${plural(s.checks, 'check', 'checks')} failed)`;
 }
