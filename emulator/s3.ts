@@ -34,6 +34,8 @@ export interface S3Request {
   accountId?: string;
   /** The failS3 knob's truncate: half the body, then the connection closes. */
   truncate?: boolean;
+  /** DeleteObjects: keys IAM refuses, reported as per-key AccessDenied errors and kept. */
+  deniedKeys?: ReadonlySet<string>;
 }
 
 const NO_ENCRYPTION_REQUESTED: ObjectEncryption = { algorithm: 'AES256', requested: {} };
@@ -180,7 +182,7 @@ export class S3Store {
         };
       }
       case 'DeleteObjects':
-        return this.deleteObjects(bucket, body);
+        return this.deleteObjects(bucket, body, req.deniedKeys);
       case 'HeadBucket':
       case 'CreateBucket':
         return {};
@@ -207,11 +209,17 @@ export class S3Store {
     }
   }
 
-  private deleteObjects(bucket: string, body: Buffer): ApiResult {
+  private deleteObjects(bucket: string, body: Buffer, denied: ReadonlySet<string> = new Set()): ApiResult {
     const { keys, quiet } = deleteRequestKeys(body.toString('utf8'));
-    for (const k of keys) this.buckets.get(bucket)?.delete(k);
-    const deleted = quiet ? [] : keys.map((k) => ({ Key: k }));
-    return { xml: `<DeleteResult xmlns="${S3_NS}">${toXml({ Deleted: deleted })}</DeleteResult>` };
+    const allowed = keys.filter((k) => !denied.has(k));
+    for (const k of allowed) this.buckets.get(bucket)?.delete(k);
+    const deleted = quiet ? [] : allowed.map((k) => ({ Key: k }));
+    const errors = keys
+      .filter((k) => denied.has(k))
+      .map((k) => ({ Key: k, Code: 'AccessDenied', Message: 'Access Denied' }));
+    return {
+      xml: `<DeleteResult xmlns="${S3_NS}">${toXml({ Deleted: deleted, Error: errors })}</DeleteResult>`,
+    };
   }
 
   private createUpload(

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AUTH_ERRORS, authenticate, authorize } from './auth.js';
 import type { IdentityStore, Principal } from './identity.js';
-import { enforce, permissionsFor } from './iam/request-permissions.js';
+import { deniedDeleteKeys, enforce, permissionsFor, refuseMissingObject } from './iam/request-permissions.js';
 import { ApiError, newRequestId, send, sendError, type ApiResult } from './protocol.js';
 import type { EmulatorRecord, RecordedCall } from './record.js';
 import { parseAction, readRequest, type ParsedAction, type RawRequest } from './request.js';
@@ -39,14 +39,19 @@ export interface ServerDeps {
  * IAM: S3, Athena and Organizations requests are checked here against the caller's policies; STS
  * (AssumeRole) and SNS (Publish, with its topic policy) check inside their handlers.
  */
-function authorizeRequest(deps: ServerDeps, r: Omit<Routed, 'requestId'>): void {
+function authorizeRequest(
+  deps: ServerDeps,
+  r: Omit<Routed, 'requestId' | 'deniedKeys'>,
+): Set<string> | undefined {
   const { service } = r.raw;
   const { action, params, s3Target } = r.parsed;
   if (r.caller === undefined || service === 'sts' || service === 'sns') {
     authorize(r.caller, service, action);
-    return;
+    return undefined;
   }
-  const requests = permissionsFor(deps, r.caller, {
+  // The fast path: no policies and no service list, nothing to map.
+  if (r.caller.policies === undefined && r.caller.permissions === undefined) return undefined;
+  const facts = {
     service,
     action,
     params,
@@ -54,10 +59,14 @@ function authorizeRequest(deps: ServerDeps, r: Omit<Routed, 'requestId'>): void 
     region: r.call.region,
     body: r.raw.body,
     ...(s3Target === undefined ? {} : { s3Target }),
-  });
+  };
+  const requests = permissionsFor(deps, r.caller, facts);
   // Requests that map to no resource (unknown executions, unimplemented actions): the coarse list only.
   if (requests.length === 0) authorize(r.caller, service, action);
   else enforce(r.caller, service, requests);
+  if (service !== 's3') return undefined;
+  refuseMissingObject(deps, r.caller, facts);
+  return deniedDeleteKeys(deps, r.caller, facts);
 }
 
 /** One authenticated request on its way to the service that answers it. */
@@ -68,6 +77,8 @@ interface Routed {
   caller: Principal | undefined;
   call: RecordedCall;
   requestId: string;
+  /** DeleteObjects: keys the caller may not delete (answered as per-key AccessDenied errors). */
+  deniedKeys?: ReadonlySet<string> | undefined;
 }
 
 /** Hands the request to its service: STS, SNS, S3 (after the failS3 knob) or a JSON service. */
@@ -100,6 +111,7 @@ async function route(deps: ServerDeps, s3Faults: S3Faults, r: Routed): Promise<A
       method: r.raw.method,
       ...s3Target,
       ...(fault ? { truncate: true } : {}),
+      ...(r.deniedKeys === undefined ? {} : { deniedKeys: r.deniedKeys }),
       headers: r.req.headers,
       body: r.raw.body,
       ...(r.call.region === undefined ? {} : { region: r.call.region }),
@@ -132,8 +144,8 @@ export function startServer(deps: ServerDeps, port: number): Promise<Server> {
       const unsigned = service === 'sts' && FEDERATED_ACTIONS.has(action);
       const caller = unsigned ? undefined : authenticate(deps.identities, service, req, raw, call).principal;
       throttle(service, action);
-      authorizeRequest(deps, { req, raw, parsed, caller, call });
-      const result = await route(deps, s3Faults, { req, raw, parsed, caller, call, requestId });
+      const deniedKeys = authorizeRequest(deps, { req, raw, parsed, caller, call });
+      const result = await route(deps, s3Faults, { req, raw, parsed, caller, call, requestId, deniedKeys });
       const latency = deps.scenario.knobs.actionLatencyMs[action];
       if (latency) await sleep(latency);
       call.status = result.status ?? 200;

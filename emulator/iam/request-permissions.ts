@@ -182,13 +182,41 @@ function kmsRequests(
   return actions.map((action) => ({ action, resource: keyArn, context }));
 }
 
-/** DeleteObjects is authorized key by key (s3:DeleteObject on each object). */
-function deletedKeys(f: RequestFacts): string[] {
+/**
+ * A read of a key that does not exist: S3 says NoSuchKey (404) only to callers that may list the bucket,
+ * and a plain 403 Access Denied to the others, so that absence is not disclosed.
+ */
+export function refuseMissingObject(deps: PermissionDeps, caller: Principal, f: RequestFacts): void {
+  if (f.action !== 'GetObject' && f.action !== 'HeadObject') return;
+  const { bucket, key } = f.s3Target!;
+  if (deps.s3.get(bucket, key) !== undefined) return;
+  const list = {
+    action: 's3:ListBucket',
+    resource: bucketArn(bucket, f.region),
+    context: { 'aws:RequestedRegion': f.region ?? 'us-east-1', ...s3Context(deps, f, bucket) },
+  };
+  if (!checkPermission(caller, list).allowed) throw new ApiError('AccessDenied', 'Access Denied', 403);
+}
+
+/**
+ * DeleteObjects is authorized key by key (s3:DeleteObject on each object): S3 deletes the others and
+ * reports these as AccessDenied in the result's Error list.
+ */
+export function deniedDeleteKeys(deps: PermissionDeps, caller: Principal, f: RequestFacts): Set<string> {
+  const denied = new Set<string>();
+  if (f.action !== 'DeleteObjects' || !f.s3Target || caller.policies === undefined) return denied;
   const body = f.body ?? Buffer.alloc(0);
   const chunked =
     (header(f.headers, 'content-encoding') ?? '').includes('aws-chunked') ||
     (header(f.headers, 'x-amz-content-sha256') ?? '').startsWith('STREAMING-');
-  return deleteRequestKeys((chunked ? decodeAwsChunked(body) : body).toString('utf8')).keys;
+  const { keys } = deleteRequestKeys((chunked ? decodeAwsChunked(body) : body).toString('utf8'));
+  const { bucket } = f.s3Target;
+  const context = { 'aws:RequestedRegion': f.region ?? 'us-east-1', ...s3Context(deps, f, bucket) };
+  for (const key of keys) {
+    const request = { action: 's3:DeleteObject', resource: `${bucketArn(bucket, f.region)}/${key}`, context };
+    if (!checkPermission(caller, request).allowed) denied.add(key);
+  }
+  return denied;
 }
 
 /** Every IAM request one emulator request needs, in the order AWS checks them. */
@@ -214,13 +242,8 @@ export function permissionsFor(
   if (f.service === 's3' && f.s3Target) {
     const { bucket, key } = f.s3Target;
     const context = { ...base, ...s3Context(deps, f, bucket) };
-    if (f.action === 'DeleteObjects') {
-      return deletedKeys(f).map((k) => ({
-        action: 's3:DeleteObject',
-        resource: `${bucketArn(bucket, f.region)}/${k}`,
-        context,
-      }));
-    }
+    // DeleteObjects is decided key by key (deniedDeleteKeys): refused keys become per-key errors.
+    if (f.action === 'DeleteObjects') return [];
     const mapped = S3_IAM_ACTION[f.action];
     if (!mapped) return [];
     const objectArn = `${bucketArn(bucket, f.region)}/${key}`;

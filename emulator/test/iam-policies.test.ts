@@ -8,6 +8,7 @@ import {
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
   GetBucketEncryptionCommand,
   GetBucketLocationCommand,
   GetObjectCommand,
@@ -17,6 +18,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { Upload } from '@aws-sdk/lib-storage';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -86,6 +88,30 @@ function scenario(): ScenarioInput {
       { arn: 'arn:aws:iam::111111111111:role/OpenA', trust: ['*'] },
       { arn: 'arn:aws:iam::111111111111:role/OpenB', trust: ['*'] },
       {
+        arn: 'arn:aws:iam::<accountId>:role/Writer',
+        trust: ['arn:aws:iam::111111111111:user/ci'],
+        policies: [
+          {
+            document: {
+              Version: '2012-10-17',
+              Statement: [
+                { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::results-<accountId>/*' },
+                {
+                  Effect: 'Allow',
+                  Action: 'kms:GenerateDataKey',
+                  Resource: 'arn:aws:kms:*:<accountId>:key/*',
+                },
+                {
+                  Effect: 'Allow',
+                  Action: 's3:DeleteObject',
+                  Resource: 'arn:aws:s3:::results-<accountId>/tmp/*',
+                },
+              ],
+            },
+          },
+        ],
+      },
+      {
         arn: 'arn:aws:iam::<accountId>:role/DataReader',
         trust: ['arn:aws:iam::111111111111:user/ci'],
         policies: [{ name: 'data-read', document: dataReaderPolicy }],
@@ -128,11 +154,15 @@ afterAll(async () => {
 const clientConfig = (region = 'us-east-1') => ({ endpoint: emu.endpoint, region, maxAttempts: 1 });
 const s3Client = (credentials: Creds, region = 'us-east-1') =>
   new S3Client({ ...clientConfig(region), credentials, forcePathStyle: true });
-const dataReader = (account: string, session = 'reader'): AwsCredentialIdentityProvider =>
+const dataReader = (
+  account: string,
+  session = 'reader',
+  role = 'DataReader',
+): AwsCredentialIdentityProvider =>
   fromTemporaryCredentials({
     clientConfig: clientConfig(),
     masterCredentials: BASE,
-    params: { RoleArn: `arn:aws:iam::${account}:role/DataReader`, RoleSessionName: session },
+    params: { RoleArn: `arn:aws:iam::${account}:role/${role}`, RoleSessionName: session },
   });
 const readerArn = (account: string, session = 'reader') =>
   `arn:aws:sts::${account}:assumed-role/DataReader/${session}`;
@@ -218,6 +248,58 @@ describe('IAM identity policies: S3', () => {
     );
     expect(emu.s3.get('results-222222222222', 'r.csv')?.toString()).toBe('x');
     s3.destroy();
+  });
+
+  it('needs kms:Decrypt as well to add parts to an SSE-KMS multipart upload', async () => {
+    const s3 = s3Client(dataReader('222222222222', 'writer', 'Writer'));
+    await s3.send(new PutObjectCommand({ Bucket: 'results-222222222222', Key: 'small.csv', Body: 'x' }));
+    const upload = new Upload({
+      client: s3,
+      params: { Bucket: 'results-222222222222', Key: 'big.csv', Body: Buffer.alloc(6 * 1024 * 1024, 1) },
+      partSize: 5 * 1024 * 1024,
+      leavePartsOnError: true,
+    });
+    const err = await errorOf(upload.done());
+    expect(err.message).toMatch(
+      /^User: arn:aws:sts::222222222222:assumed-role\/Writer\/writer is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:222222222222:key\/[0-9a-f-]{36} because no identity-based policy allows the kms:Decrypt action$/,
+    );
+    expect(emu.record.calls.some((c) => c.action === 'CreateMultipartUpload' && c.status === 200)).toBe(true);
+    s3.destroy();
+  });
+
+  it('decides DeleteObjects key by key: refused keys come back as AccessDenied errors and stay', async () => {
+    const admin = s3Client(BASE);
+    for (const Key of ['tmp/a', 'keep/b']) {
+      await admin.send(new PutObjectCommand({ Bucket: 'results-222222222222', Key, Body: 'x' }));
+    }
+    const s3 = s3Client(dataReader('222222222222', 'writer', 'Writer'));
+    const out = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: 'results-222222222222',
+        Delete: { Objects: [{ Key: 'tmp/a' }, { Key: 'keep/b' }] },
+      }),
+    );
+    expect(out.Deleted?.map((d) => d.Key)).toEqual(['tmp/a']);
+    expect(out.Errors).toEqual([{ Key: 'keep/b', Code: 'AccessDenied', Message: 'Access Denied' }]);
+    expect(emu.s3.keys('results-222222222222')).toContain('keep/b');
+    expect(emu.s3.keys('results-222222222222')).not.toContain('tmp/a');
+    admin.destroy();
+    s3.destroy();
+  });
+
+  it('answers a missing key with 403 unless the caller may list the bucket', async () => {
+    const reader = s3Client(dataReader('222222222222'));
+    const denied = await errorOf(
+      reader.send(new GetObjectCommand({ Bucket: 'data-222222222222', Key: 'tables/t/gone' })),
+    );
+    expect(denied).toMatchObject({ name: 'AccessDenied', message: 'Access Denied' });
+    const admin = s3Client(BASE);
+    const missing = await errorOf(
+      admin.send(new GetObjectCommand({ Bucket: 'data-222222222222', Key: 'tables/t/gone' })),
+    );
+    expect(missing.name).toBe('NoSuchKey');
+    reader.destroy();
+    admin.destroy();
   });
 
   it('checks multipart housekeeping on its own actions', async () => {
@@ -376,6 +458,12 @@ describe('decision cache', () => {
 });
 
 describe('policy validation at load', () => {
+  it('names the field of an invalid bucket', async () => {
+    const bad = scenario();
+    bad.buckets = [{ name: 'data-{accountId}', region: 'Europe' }];
+    await expect(loadScenario(bad)).rejects.toThrow(/buckets\.0\.region: must be a region/);
+  });
+
   it('names the field of an invalid policy document', async () => {
     const bad = scenario();
     bad.roles!.push({
