@@ -9,23 +9,28 @@ import { z } from 'zod';
 const S3_PREFIX_HINT = 'must be an s3://bucket/prefix/ URI';
 const s3Location = z.string().regex(/^s3:\/\/[^/]+(\/.*)?$/, S3_PREFIX_HINT);
 
-const tableSchema = z.object({
-  /** The DuckDB table of the same name in the account's database supplies the columns. */
-  name: z.string().min(1),
-  /** Where the table's data lives; the emulator puts a data object under it. */
-  location: s3Location,
-  /** Partition columns (their types come from DuckDB when the table has the column, else string). */
-  partitionKeys: z.array(z.string().min(1)).default([]),
-  /** One entry per partition, values in partitionKeys order; a partition may live anywhere. */
-  partitions: z.array(z.object({ values: z.array(z.string()).min(1), location: s3Location })).default([]),
-  /** The data is SSE-KMS encrypted with this key: reading it needs kms:Decrypt on it. */
-  kmsKeyArn: z
-    .string()
-    .regex(/^arn:aws[\w-]*:kms:[a-z0-9-]+:(\d{12}|\{accountId\}):key\/.+$/, 'must be a KMS key ARN')
-    .optional(),
-  /** Registered with Lake Formation: only these principals (role ARNs match their sessions) may SELECT. */
-  lakeFormation: z.object({ grants: z.array(z.string()).default([]) }).optional(),
-});
+const tableSchema = z
+  .object({
+    /** The DuckDB table of the same name in the account's database supplies the columns. */
+    name: z.string().min(1),
+    /** Where the table's data lives; the emulator puts a data object under it. */
+    location: s3Location,
+    /** Partition columns (their types come from DuckDB when the table has the column, else string). */
+    partitionKeys: z.array(z.string().min(1)).default([]),
+    /** One entry per partition, values in partitionKeys order; a partition may live anywhere. */
+    partitions: z.array(z.object({ values: z.array(z.string()).min(1), location: s3Location })).default([]),
+    /** The data is SSE-KMS encrypted with this key: reading it needs kms:Decrypt on it. */
+    kmsKeyArn: z
+      .string()
+      .regex(/^arn:aws[\w-]*:kms:[a-z0-9-]+:(\d{12}|\{accountId\}):key\/.+$/, 'must be a KMS key ARN')
+      .optional(),
+    /** Registered with Lake Formation: only these principals (role ARNs match their sessions) may SELECT. */
+    lakeFormation: z.object({ grants: z.array(z.string()).default([]) }).optional(),
+  })
+  .refine((t) => t.partitions.every((p) => p.values.length === t.partitionKeys.length), {
+    message: 'every partition needs one value per partition key',
+    path: ['partitions'],
+  });
 
 const databaseSchema = z.object({
   name: z.string().min(1),

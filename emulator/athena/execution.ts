@@ -2,8 +2,7 @@ import type { Principal } from '../identity.js';
 import type { RecordedQuery } from '../record.js';
 import { ApiError } from '../protocol.js';
 import type { ObjectEncryption } from '../s3-sse.js';
-import type { AthenaErrorShape, QueryOutput, UnloadSpec } from './shapes.js';
-import type { ResultEncryption } from './workgroups.js';
+import type { AthenaErrorShape, QueryOutput, ResultEncryption, UnloadSpec } from './shapes.js';
 
 /** One query execution as the emulator tracks it. */
 export interface Execution {

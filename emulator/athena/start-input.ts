@@ -1,5 +1,5 @@
 import { invalid } from './execution.js';
-import type { ResultEncryption } from './workgroups.js';
+import type { ResultEncryption } from './shapes.js';
 
 /** StartQueryExecution's request, checked as Athena checks it before looking at anything else. */
 export interface StartInput {

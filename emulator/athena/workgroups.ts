@@ -3,12 +3,7 @@ import type { ObjectEncryption } from '../s3-sse.js';
 import type { Scenario } from '../scenario.js';
 import type { WorkgroupInput } from '../scenario-catalog.js';
 import { invalid } from './execution.js';
-
-/** ResultConfiguration.EncryptionConfiguration. */
-export interface ResultEncryption {
-  EncryptionOption: 'SSE_S3' | 'SSE_KMS' | 'CSE_KMS';
-  KmsKey?: string;
-}
+import type { ResultEncryption } from './shapes.js';
 
 /** Where a query's results go and how they are encrypted, after the workgroup had its say. */
 export interface ResultSettings {

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-glue';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../index.js';
+import { loadScenario, startEmulator, type RunningEmulator } from '../index.js';
 import { catalogScenario, KEY_222, roleCredentials } from './catalog-fixture.js';
 
 let emu: RunningEmulator;
@@ -163,5 +163,33 @@ describe('Athena GetDataCatalog', () => {
     await expect(other.send(new GetDataCatalogCommand({ Name: 'dynamo' }))).rejects.toThrow(
       'Catalog dynamo was not found',
     );
+  });
+});
+
+describe('scenario catalog validation', () => {
+  it('names the field: unknown account keys, partitions without a value per key, bad locations', async () => {
+    const base = catalogScenario();
+    await expect(loadScenario({ ...base, catalog: { '999999999999': [{ name: 'db' }] } })).rejects.toThrow(
+      /catalog: catalog key 999999999999 is neither "all" nor an account id/,
+    );
+    const table = (t: object) => ({ ...base, catalog: { all: [{ name: 'db', tables: [t] }] } });
+    await expect(
+      loadScenario(
+        table({
+          name: 't',
+          location: 's3://b/t/',
+          partitionKeys: ['a', 'b'],
+          partitions: [{ values: ['1'], location: 's3://b/t/a=1/' }],
+        }),
+      ),
+    ).rejects.toThrow(
+      /catalog\.all\.0\.tables\.0\.partitions: every partition needs one value per partition key/,
+    );
+    await expect(loadScenario(table({ name: 't', location: '/tmp/t' }))).rejects.toThrow(
+      /catalog\.all\.0\.tables\.0\.location: must be an s3:\/\/bucket\/prefix\/ URI/,
+    );
+    await expect(
+      loadScenario({ ...base, workgroups: { all: [{ name: 'wg', encryption: { option: 'SSE_KMS' } }] } }),
+    ).rejects.toThrow(/workgroups\.all\.0\.encryption: SSE_KMS \/ CSE_KMS need kmsKey/);
   });
 });
