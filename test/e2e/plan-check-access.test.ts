@@ -11,12 +11,13 @@ import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
 // plan --check-access as a user runs it: the built CLI against the emulator, whose roles carry IAM
 // policies, so each failure below is AWS's own refusal of one call.
 
-const [OPEN, NO_WRITE, NO_LIST, ALSO_OPEN, WG_OFF] = [
+const [OPEN, NO_WRITE, NO_LIST, ALSO_OPEN, WG_OFF, NO_DELETE] = [
   MEMBERS[0]!,
   MEMBERS[1]!,
   MEMBERS[2]!,
   MEMBERS[3]!,
   MEMBERS[4]!,
+  MEMBERS[5]!,
 ];
 
 const allowAll = { Effect: 'Allow', Action: '*', Resource: '*' };
@@ -88,6 +89,7 @@ function scenario(): ScenarioInput {
         allowAll,
         { Effect: 'Deny', Action: 's3:PutObject', Resource: `arn:aws:s3:::athena-results-${NO_WRITE}/*` },
       ]),
+      accountRole(NO_DELETE, [allowAll, { Effect: 'Deny', Action: 's3:DeleteObject', Resource: '*' }]),
       accountRole(NO_LIST, [
         allowAll,
         { Effect: 'Deny', Action: 's3:ListBucket', Resource: `arn:aws:s3:::archive-${NO_LIST}` },
@@ -280,6 +282,33 @@ describe('plan --check-access: the results location', () => {
     expect(emulator.record.calls.slice(callsBefore).some((c) => c.action === 'StartQueryExecution')).toBe(
       false,
     );
+  });
+
+  it('a probe that cannot be removed fails only where the run deletes (fetch: unload), else is reported', async () => {
+    const result = await plan(
+      [],
+      config(
+        [NO_DELETE],
+        `  - { name: constant, sql: SELECT 1 AS x }
+  - { name: parts, sql: SELECT 2 AS y, fetch: unload, unload: { location: "s3://unload-<accountId>/parts/" } }
+`,
+      ),
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(lines(result.stdout, 'FAIL ')).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^FAIL  ${NO_DELETE} member-6  s3:DeleteObject s3://unload-${NO_DELETE}/parts/\\.athena-fanout-access-check-\\S+  AccessDenied: User: \\S+ is not authorized to perform: s3:DeleteObject `,
+        ),
+      ),
+    ]);
+    expect(lines(result.stdout, 'INFO ')).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^INFO  ${NO_DELETE} member-6  s3:PutObject s3://athena-results-${NO_DELETE}/fanout/\\.athena-fanout-access-check-\\S+  written, but could not be removed \\(AccessDenied: .*\\): delete s3://`,
+        ),
+      ),
+    ]);
   });
 
   it('--no-write-check writes nothing, and --json carries the same checks and a summary', async () => {

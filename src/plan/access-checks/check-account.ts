@@ -137,6 +137,44 @@ async function checkData(
   return results;
 }
 
+/**
+ * Where each query's results land (and how they are encrypted), and a `fetch: unload` query's own
+ * `unload.location`: one probe per distinct place. DeleteObject must work where the run deletes parts.
+ */
+function probeTargets(
+  targets: QueryTarget[],
+  facts: Map<string, WorkgroupFacts>,
+): Map<string, ResultsTarget> {
+  const probes = new Map<string, ResultsTarget>();
+  const add = (
+    t: QueryTarget,
+    location: string,
+    encryption: ResultsTarget['encryption'],
+    deletes: boolean,
+  ) => {
+    const key = `${t.region} ${location} ${JSON.stringify(encryption ?? null)}`;
+    const probe = collect(probes, key, t.query.name, () => ({
+      location,
+      region: t.region,
+      ...(encryption ? { encryption } : {}),
+      queries: [],
+      needsDelete: false,
+    }));
+    if (deletes) probe.needsDelete = true;
+  };
+  for (const t of targets) {
+    const { location, encryption } = resultSettings(facts.get(`${t.region}/${t.query.workgroup}`), {
+      ...(t.outputLocation ? { outputLocation: t.outputLocation } : {}),
+      ...(t.query.encryption ? { encryption: t.query.encryption } : {}),
+    });
+    const unload = t.query.fetch === 'unload';
+    const deletes = unload && !t.query.unload.keep;
+    if (location) add(t, location, encryption, deletes && t.unloadLocation === undefined);
+    if (unload && t.unloadLocation) add(t, t.unloadLocation, encryption, deletes);
+  }
+  return probes;
+}
+
 async function checkWorkgroupsAndQueries(
   clients: Clients,
   targets: QueryTarget[],
@@ -161,28 +199,7 @@ async function checkWorkgroupsAndQueries(
   );
   const facts = new Map(checked.map(({ facts: f }) => [`${f.region}/${f.workgroup}`, f]));
   const results = checked.map((c) => c.result);
-  const probes = new Map<string, ResultsTarget>();
-  for (const t of targets) {
-    const wg = facts.get(`${t.region}/${t.query.workgroup}`);
-    const { location, encryption } = resultSettings(wg, {
-      ...(t.outputLocation ? { outputLocation: t.outputLocation } : {}),
-      ...(t.query.encryption ? { encryption: t.query.encryption } : {}),
-    });
-    if (!opts.writeCheck || !location) continue;
-    const probe = collect(
-      probes,
-      `${t.region} ${location} ${JSON.stringify(encryption ?? null)}`,
-      t.query.name,
-      () => ({
-        location,
-        region: t.region,
-        ...(encryption ? { encryption } : {}),
-        queries: [],
-        needsDelete: false,
-      }),
-    );
-    if (t.query.fetch === 'unload' && !t.query.unload.keep) probe.needsDelete = true;
-  }
+  const probes = opts.writeCheck ? probeTargets(targets, facts) : new Map<string, ResultsTarget>();
   const explained = opts.explain
     ? targets.filter(
         (t): t is QueryTarget & { sql: string } =>

@@ -15,6 +15,8 @@ export interface QueryTarget {
   renderError?: string;
   /** The config's output location with `<accountId>` and `<region>` filled in. */
   outputLocation?: string;
+  /** `fetch: unload`: `unload.location`, filled in likewise. */
+  unloadLocation?: string;
 }
 
 /** Every unit the run would start in `account`, with its SQL rendered the way the run renders it. */
@@ -26,7 +28,14 @@ export function queryTargets(
   return planUnits(config, [account]).map(({ query, region }) => {
     const outputLocation =
       query.outputLocation && fillPlaceholders(query.outputLocation, { accountId: account.id, region });
-    const target: QueryTarget = { query, region, ...(outputLocation ? { outputLocation } : {}) };
+    const unloadLocation =
+      query.unload.location && fillPlaceholders(query.unload.location, { accountId: account.id, region });
+    const target: QueryTarget = {
+      query,
+      region,
+      ...(outputLocation ? { outputLocation } : {}),
+      ...(unloadLocation ? { unloadLocation } : {}),
+    };
     const vars = unitVariables(account, region, { ...run, vars: config.vars });
     try {
       target.sql = renderSql(query.sql, vars, query.name);
