@@ -19,9 +19,11 @@ export function registerInspectionCommands(
     .option('--json', 'print the plan as JSON')
     .option(
       '--check-access',
-      "assume every account's chain and call GetCallerIdentity and Athena GetWorkGroup; exit 1 if any fails",
+      "per account: the role chain, the workgroups (enabled, what they enforce), each table's Glue entry and data location (listed, not read), the results location (a probe object written and removed); exit 1 if any fails",
     )
     .option('--full-refresh', 'show the windows of incremental queries as `run --full-refresh` reads them')
+    .option('--explain', 'with --check-access: EXPLAIN each rendered query (scans no data, costs nothing)')
+    .option('--no-write-check', 'with --check-access: write no probe object under the results locations')
     .action(async (opts: PlanOptions) => {
       setCode(await planCommand(opts, logger()));
     });

@@ -1,4 +1,14 @@
-export { type AccessCheck, checkAccess, formatAccessCheck, formatStopped } from './check-access.js';
+export {
+  type AccessCheck,
+  type AccessSummary,
+  accessSummary,
+  checkAccess,
+  type CheckResult,
+  formatAccessCheck,
+  formatAccessSummary,
+  formatStopped,
+  type WorkgroupFacts,
+} from './check-access.js';
 export { iamPolicies } from './iam-policy/iam-policies.js';
 export type { PolicyDocument, PolicyStatement } from './iam-policy/policy-document.js';
 export { accountMatches, querySettingsFor, type AccountSettings } from './account-settings.js';
@@ -28,3 +38,4 @@ export {
   windowKey,
 } from './unit-windows.js';
 export { formatWindows, type PlannedWindow, plannedWindows } from './plan-windows.js';
+export { unitVariables } from './unit-variables.js';
