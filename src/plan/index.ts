@@ -1,5 +1,7 @@
 export { type AccessCheck, checkAccess, formatAccessCheck, formatStopped } from './check-access.js';
 export { iamPolicies } from './iam-policy/iam-policies.js';
+export { cloudFormationTemplates } from './iam-policy/cloudformation-template.js';
+export { terraformConfigs } from './iam-policy/terraform-config.js';
 export type { PolicyDocument, PolicyStatement } from './iam-policy/policy-document.js';
 export { buildPlan, formatPlan, type Plan } from './plan.js';
 export { resolveAccounts } from './resolve-accounts.js';
