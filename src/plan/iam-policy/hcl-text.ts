@@ -24,7 +24,7 @@ function escapeHcl(text: string): string {
       )
       // eslint-disable-next-line no-control-regex -- other control characters as HCL's \uNNNN escapes
       .replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-      .replaceAll('${', '$${')
+      .replaceAll('${', () => '$${')
       .replaceAll('%{', '%%{')
   );
 }

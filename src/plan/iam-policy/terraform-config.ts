@@ -112,6 +112,9 @@ function module(header: string[], blocks: string[]): string {
   return `${[hclComment(header), required, ...inputs, body].join('\n\n')}\n`;
 }
 
+/** Text for a comment, the placeholders named as the module fills them. */
+const prose = (text: string, own: string | undefined): string => hclString(textParts(text, own)).slice(1, -1);
+
 /** Terraform names: the role name in snake case, made unique with the hop. */
 function resourceNames(roles: DeployableRole[]): string[] {
   const used = new Set<string>();
@@ -133,11 +136,11 @@ function renderRoles(roles: DeployableRole[], own: string | undefined): string[]
   const names = resourceNames(roles);
   return roles.flatMap((role, i) => {
     const name = names[i]!;
-    const notes = role.notes.map((n) => n.replaceAll(ACCOUNT_PLACEHOLDER, 'the member account id'));
+    const notes = role.notes.map((n) => prose(n, own));
     const trusted = trustedRoleIndexes(role, roles).map((t) => `aws_iam_role.${names[t]!}`);
     const blocks = [
       [
-        hclComment([`${role.chain} chain, hop ${role.hop + 1}: ${role.roleArn}`, ...notes]),
+        hclComment([`${role.chain} chain, hop ${role.hop + 1}: ${prose(role.roleArn, own)}`, ...notes]),
         `resource "aws_iam_role" "${name}" {`,
         `  name        = ${str(role.roleName)}`,
         `  path        = ${str(role.path)}`,
