@@ -31,7 +31,10 @@ export function registerInspectionCommands(
     )
     .option('-c, --config <file>', 'config file')
     .option('--base-principal <arn>', 'the identity the chains start from (trusted by their first hops)')
-    .option('--out <dir>', 'also write one file per policy into this directory')
+    .option(
+      '--out <dir>',
+      'write into this directory: json: also one file per policy; cloudformation, terraform: the templates',
+    )
     .addOption(
       new Option(
         '--format <format>',

@@ -131,7 +131,8 @@ export type TextPart = string | { ref: 'ownAccount' } | { ref: 'ownPartition' } 
 /**
  * Splits `text` at the placeholders: `own` (the placeholder standing for the account the role is
  * created in) becomes that account, and the partition of an ARN in that account its partition;
- * `<baseAccountId>` elsewhere becomes an input. Other ARNs (the management account's) stay literal.
+ * `<baseAccountId>` elsewhere becomes an input, and `<accountId>` outside the member-account template
+ * any account (`*`). Other ARNs (the management account's) stay literal.
  */
 export function textParts(text: string, own: string | undefined): TextPart[] {
   const parts: TextPart[] = [];
@@ -147,7 +148,8 @@ export function textParts(text: string, own: string | undefined): TextPart[] {
     if (match.index > at) parts.push(rest.slice(at, match.index));
     if (match[0] === own) parts.push({ ref: 'ownAccount' });
     else if (match[0] === BASE_ACCOUNT_PLACEHOLDER) parts.push({ ref: 'baseAccount' });
-    else parts.push(match[0]);
+    // A role created once that reaches the template role of every member account (a hub's next hop).
+    else parts.push('*');
     at = match.index + match[0].length;
   }
   if (at < rest.length) parts.push(rest.slice(at));

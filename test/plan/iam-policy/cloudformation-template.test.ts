@@ -155,6 +155,37 @@ describe('iam-policy --format cloudformation', () => {
     expect(JSON.stringify(member)).not.toContain('arn:aws-cn:iam::${AWS::AccountId}');
   });
 
+  it('a hub role of the account chain in one account: its own stack, reaching the member role in any account', () => {
+    const files = templatesOf(
+      policiesOf(
+        `version: 1
+region: eu-west-1
+auth:
+  accountRoleChain:
+    - arn:aws:iam::333333333333:role/Hub
+    - arn:aws:iam::<accountId>:role/AthenaReader
+athena: { workgroup: analytics }
+queries: [{ name: q, sql: SELECT 1 }]
+sinks: [{ type: parquet, path: q.parquet }]
+`,
+        'arn:aws:iam::999999999999:role/ci',
+      ),
+    );
+    expect(Object.keys(files)).toEqual([
+      'member-roles.stackset.json',
+      'account-333333333333.stack.json',
+      'account-999999999999.stack.json',
+    ]);
+    const hub = files['account-333333333333.stack.json']!;
+    for (const template of Object.values(files)) expect(validateTemplate(template)).toEqual([]);
+    expect(hub.Resources.HubPolicy!.Properties).toMatchObject({
+      PolicyDocument: {
+        Statement: [{ Sid: 'AssumeNextHop', Resource: ['arn:aws:iam::*:role/AthenaReader'] }],
+      },
+    });
+    expect(JSON.stringify(files)).not.toMatch(/<accountId>/);
+  });
+
   it('an IAM policy variable stays literal inside Fn::Sub', () => {
     const policies = policiesOf(IAM_CONFIGS.masterChain);
     policies.roles[2]!.permissionPolicy.Statement.push({
