@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { parseConfig, type PipelineConfig } from '../../src/config/index.js';
-import { iamPolicies } from '../../src/plan/index.js';
+import { iamPolicies, type PolicyDocument } from '../../src/plan/index.js';
 import type { IamPolicies } from '../../src/plan/iam-policy/iam-policies.js';
 
 export function loadConfig(yaml: string): PipelineConfig {
@@ -63,6 +63,12 @@ export const policiesOf = (yaml: string, basePrincipal?: string): IamPolicies =>
 /** A member account and base account the tests deploy to. */
 export const MEMBER = '222222222222';
 export const BASE = '999999999999';
+
+/** The documents a role's permissions are deployed as: split ones when the model has them. */
+export const expectedDocuments = (model: {
+  permissionPolicy: PolicyDocument;
+  permissionPolicies?: PolicyDocument[];
+}): PolicyDocument[] => model.permissionPolicies ?? [model.permissionPolicy];
 
 /** The JSON output's placeholders filled as a deployment fills them. */
 export function filled<T>(value: T): T {

@@ -60,17 +60,21 @@ function accountTemplate(stack: AccountStack): Record<string, unknown> {
   const outputs = roleOutputs(stack.roles);
   const metadata: Record<string, unknown> = {};
   if (stack.base) {
-    resources.BaseIdentityPolicy = {
-      Type: 'AWS::IAM::ManagedPolicy',
-      Properties: {
-        Description: 'athena-fanout: what the identity the role chains start from must be allowed',
-        PolicyDocument: substituted(stack.base.policy, own),
-      },
-    };
-    outputs.BaseIdentityPolicyArn = {
-      Description: 'attach this policy to BasePrincipal, the identity the chains start from',
-      Value: { Ref: 'BaseIdentityPolicy' },
-    };
+    stack.base.policies.forEach((policy, i) => {
+      const id = `BaseIdentityPolicy${i === 0 ? '' : i + 1}`;
+      resources[id] = {
+        Type: 'AWS::IAM::ManagedPolicy',
+        Properties: {
+          ManagedPolicyName: policy.name,
+          Description: 'athena-fanout: what the identity the role chains start from must be allowed',
+          PolicyDocument: substituted(policy.document, own),
+        },
+      };
+      outputs[`${id}Arn`] = {
+        Description: 'attach this policy to BasePrincipal, the identity the chains start from',
+        Value: { Ref: id },
+      };
+    });
     outputs.BasePrincipal = {
       Description: 'the identity the chains start from (the first hops trust it)',
       Value: substituted(stack.base.principal, own),
@@ -143,12 +147,13 @@ function roleResources(roles: DeployableRole[], own: string | undefined): Resour
         AssumeRolePolicyDocument: substituted(role.trustPolicy, own),
       },
     };
-    // Each permission document is its own inline policy of the role.
-    role.permissions.forEach((permission, j) => {
+    // Each permission document is its own policy: inline in the role, or managed and attached to it.
+    const managed = role.permissions.kind === 'managed';
+    role.permissions.documents.forEach((permission, j) => {
       resources[`${id.replace(/Role$/, '')}Policy${j === 0 ? '' : j + 1}`] = {
-        Type: 'AWS::IAM::Policy',
+        Type: managed ? 'AWS::IAM::ManagedPolicy' : 'AWS::IAM::Policy',
         Properties: {
-          PolicyName: permission.name,
+          [managed ? 'ManagedPolicyName' : 'PolicyName']: substituted(permission.name, own),
           PolicyDocument: substituted(permission.document, own),
           Roles: [{ Ref: id }],
         },

@@ -1,10 +1,28 @@
 import type { IamPolicies, RolePolicies } from './iam-policies.js';
 import { accountOf, type PolicyDocument } from './policy-document.js';
 
-/** One permission document of a role, deployed as its own inline policy. */
+/** One permission document of a role, deployed as its own policy resource. */
 export interface NamedDocument {
   name: string;
   document: PolicyDocument;
+}
+
+/**
+ * What a policy model may carry beyond the one permission document: the documents to attach (split
+ * into managed policies when the whole is over IAM's inline limit), notes by statement Sid, Lake
+ * Formation grants to make. Read when present, so the renderers follow the model as it grows.
+ */
+export interface SizedFields {
+  permissionPolicies?: PolicyDocument[];
+  policyKind?: 'inline' | 'managed';
+  statementNotes?: Record<string, string[]>;
+  lakeFormationGrants?: string[];
+}
+
+/** A role's permissions as deployed: inline policies of the role, or managed policies attached to it. */
+export interface Permissions {
+  kind: 'inline' | 'managed';
+  documents: NamedDocument[];
 }
 
 /** A role as the CloudFormation and Terraform renderers create it. */
@@ -16,14 +34,15 @@ export interface DeployableRole {
   chain: RolePolicies['chain'];
   hop: number;
   trustPolicy: PolicyDocument;
-  permissions: NamedDocument[];
+  permissions: Permissions;
   notes: string[];
 }
 
 /** What the identity the chains start from must be allowed: created as a policy for the user to attach. */
 export interface BaseIdentity {
   principal: string;
-  policy: PolicyDocument;
+  /** Managed policies (one unless split for size), for the user to attach. */
+  policies: NamedDocument[];
   notes: string[];
 }
 
@@ -45,15 +64,27 @@ export const ACCOUNT_PLACEHOLDER = '<accountId>';
 export const BASE_ACCOUNT_PLACEHOLDER = '<baseAccountId>';
 
 /**
- * A role's permission documents. The one place that reads the model's permission field: when a role
- * carries several documents (split for size), each becomes its own named policy.
+ * The documents to create: the model's split documents when it has them, else its one permission
+ * document; each becomes its own policy, named `prefix`, `prefix-2`, ….
  */
-export function permissionDocuments(role: RolePolicies): NamedDocument[] {
-  const documents = [role.permissionPolicy];
-  return documents.map((document, i) => ({
-    name: documents.length > 1 ? `athena-fanout-${i + 1}` : 'athena-fanout',
-    document,
-  }));
+export function permissionDocuments(
+  model: { permissionPolicy: PolicyDocument } & SizedFields,
+  prefix: string,
+): Permissions {
+  const documents = model.permissionPolicies ?? [model.permissionPolicy];
+  return {
+    kind: model.policyKind ?? 'inline',
+    documents: documents.map((document, i) => ({ name: i === 0 ? prefix : `${prefix}-${i + 1}`, document })),
+  };
+}
+
+/** The model's notes, with its notes by statement and the Lake Formation grants it asks for. */
+function allNotes(model: { notes: string[] } & SizedFields): string[] {
+  return [
+    ...model.notes,
+    ...Object.entries(model.statementNotes ?? {}).flatMap(([sid, notes]) => notes.map((n) => `${sid}: ${n}`)),
+    ...(model.lakeFormationGrants ?? []).map((g) => `Lake Formation (not IAM): ${g}`),
+  ];
 }
 
 /** `arn:aws:iam::123:role/a/b/Name` → name `Name`, path `/a/b/`. */
@@ -67,15 +98,22 @@ export function roleNameAndPath(roleArn: string): { roleName: string; path: stri
   return { roleName, path: segments.length > 0 ? `/${segments.join('/')}/` : '/' };
 }
 
-function deployable(role: RolePolicies): DeployableRole {
+function deployable(role: RolePolicies & SizedFields): DeployableRole {
+  const { roleName, path } = roleNameAndPath(role.roleArn);
+  const permissions = permissionDocuments(role, 'athena-fanout');
+  // Managed policy names are unique per account, inline ones per role.
+  if (permissions.kind === 'managed') {
+    permissions.documents = permissionDocuments(role, `athena-fanout-${roleName}`).documents;
+  }
   return {
     roleArn: role.roleArn,
-    ...roleNameAndPath(role.roleArn),
+    roleName,
+    path,
     chain: role.chain,
     hop: role.hop,
     trustPolicy: role.trustPolicy,
-    permissions: permissionDocuments(role),
-    notes: role.notes,
+    permissions,
+    notes: allNotes(role),
   };
 }
 
@@ -100,12 +138,12 @@ export function deploymentUnits(policies: IamPolicies): DeploymentUnits {
     if (role.roleArn.includes(ACCOUNT_PLACEHOLDER)) memberRoles.push(deployable(role));
     else stackOf(accountOf(role.roleArn)).roles.push(deployable(role));
   }
-  const { base } = policies;
+  const base: IamPolicies['base'] & SizedFields = policies.base;
   if (base.permissionPolicy.Statement.length > 0) {
     stackOf(accountOf(base.principal) || BASE_ACCOUNT_PLACEHOLDER).base = {
       principal: base.principal,
-      policy: base.permissionPolicy,
-      notes: base.notes,
+      policies: permissionDocuments(base, 'athena-fanout-base-identity').documents,
+      notes: allNotes(base),
     };
   }
   return { memberRoles, accounts: [...accounts.values()] };

@@ -66,19 +66,24 @@ function accountModule(stack: AccountStack): string {
   if (stack.base) {
     const str = (s: string) => hclString(textParts(s, own));
     blocks.push(
-      [
-        hclComment([
-          `attach to ${stack.base.principal}, the identity the chains start from`,
-          ...stack.base.notes,
-        ]),
-        'resource "aws_iam_policy" "base_identity" {',
-        '  name        = "athena-fanout-base-identity"',
-        '  description = "athena-fanout: what the identity the role chains start from must be allowed"',
-        `  policy = jsonencode(${hclValue(stack.base.policy, '  ', str)})`,
-        '}',
-      ].join('\n'),
-      'output "base_identity_policy_arn" {\n  value = aws_iam_policy.base_identity.arn\n}',
+      hclComment([
+        `attach to ${prose(stack.base.principal, own)}, the identity the chains start from`,
+        ...stack.base.notes.map((n) => prose(n, own)),
+      ]),
     );
+    stack.base.policies.forEach((policy, i) => {
+      const name = `base_identity${i === 0 ? '' : `_${i + 1}`}`;
+      blocks.push(
+        [
+          `resource "aws_iam_policy" "${name}" {`,
+          `  name        = ${str(policy.name)}`,
+          '  description = "athena-fanout: what the identity the role chains start from must be allowed"',
+          `  policy = jsonencode(${hclValue(policy.document, '  ', str)})`,
+          '}',
+        ].join('\n'),
+        `output "${name}_policy_arn" {\n  value = aws_iam_policy.${name}.arn\n}`,
+      );
+    });
   }
   return module(header, blocks);
 }
@@ -149,16 +154,31 @@ function renderRoles(roles: DeployableRole[], own: string | undefined): string[]
         ...(trusted.length > 0 ? [`  depends_on = [${trusted.join(', ')}]`] : []),
         '}',
       ].join('\n'),
-      // Each permission document is its own inline policy of the role.
-      ...role.permissions.map((permission, j) =>
-        [
-          `resource "aws_iam_role_policy" "${name}${j === 0 ? '' : `_${j + 1}`}" {`,
+      // Each permission document is its own policy: inline in the role, or managed and attached to it.
+      ...role.permissions.documents.map((permission, j) => {
+        const policy = `${name}${j === 0 ? '' : `_${j + 1}`}`;
+        const document = `jsonencode(${hclValue(permission.document, '  ', str)})`;
+        if (role.permissions.kind === 'inline') {
+          return [
+            `resource "aws_iam_role_policy" "${policy}" {`,
+            `  name   = ${str(permission.name)}`,
+            `  role   = aws_iam_role.${name}.id`,
+            `  policy = ${document}`,
+            '}',
+          ].join('\n');
+        }
+        return [
+          `resource "aws_iam_policy" "${policy}" {`,
           `  name   = ${str(permission.name)}`,
-          `  role   = aws_iam_role.${name}.id`,
-          `  policy = jsonencode(${hclValue(permission.document, '  ', str)})`,
+          `  policy = ${document}`,
           '}',
-        ].join('\n'),
-      ),
+          '',
+          `resource "aws_iam_role_policy_attachment" "${policy}" {`,
+          `  role       = aws_iam_role.${name}.name`,
+          `  policy_arn = aws_iam_policy.${policy}.arn`,
+          '}',
+        ].join('\n');
+      }),
       `output "${name}_arn" {\n  value = aws_iam_role.${name}.arn\n}`,
     ];
     return blocks;

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { cloudFormationTemplates } from '../../../src/plan/index.js';
 import type { IamPolicies } from '../../../src/plan/iam-policy/iam-policies.js';
 import { cfnSpec, validateTemplate } from '../../helpers/cfn-spec.js';
-import { BASE, filled, IAM_CONFIGS, MEMBER, policiesOf } from '../../helpers/iam-configs.js';
+import {
+  BASE,
+  expectedDocuments,
+  filled,
+  IAM_CONFIGS,
+  MEMBER,
+  policiesOf,
+} from '../../helpers/iam-configs.js';
 
 type Json = Record<string, unknown>;
 type Template = { Resources: Record<string, Json>; Outputs: Record<string, Json> } & Json;
@@ -61,16 +68,17 @@ describe('iam-policy --format cloudformation', () => {
       const policies = policiesOf(yaml);
       const partition = policies.roles[0]!.roleArn.split(':')[1]!;
       const created = new Map<string, { trust: unknown; permissions: unknown[] }>();
-      let basePolicy: unknown;
+      const basePolicies: unknown[] = [];
       for (const [fileName, template] of Object.entries(templatesOf(policies))) {
         const resolved = resolve(template, template, envOf(fileName, partition)) as Template;
         for (const [id, r] of Object.entries(resolved.Resources)) {
           const props = r.Properties as Json;
-          if (r.Type === 'AWS::IAM::ManagedPolicy') basePolicy = props.PolicyDocument;
+          if (r.Type === 'AWS::IAM::ManagedPolicy' && !props.Roles) basePolicies.push(props.PolicyDocument);
           if (r.Type !== 'AWS::IAM::Role') continue;
           const arn = (resolved.Outputs[`${id}Arn`] as Json).Value as string;
           const permissions = Object.values(resolved.Resources)
-            .filter((p) => p.Type === 'AWS::IAM::Policy')
+            .filter((p) => /^AWS::IAM::(Policy|ManagedPolicy)$/.test(p.Type as string))
+            .filter((p) => (p.Properties as Json).Roles)
             .filter((p) => ((p.Properties as Json).Roles as string[]).includes(props.RoleName as string))
             .map((p) => (p.Properties as Json).PolicyDocument);
           created.set(arn, { trust: props.AssumeRolePolicyDocument, permissions });
@@ -80,10 +88,10 @@ describe('iam-policy --format cloudformation', () => {
       for (const role of policies.roles) {
         expect(created.get(filled(role.roleArn)), `${config} ${role.roleArn}`).toEqual({
           trust: filled(role.trustPolicy),
-          permissions: [filled(role.permissionPolicy)],
+          permissions: filled(expectedDocuments(role)),
         });
       }
-      expect(basePolicy, config).toEqual(filled(policies.base.permissionPolicy));
+      expect(basePolicies, config).toEqual(filled(expectedDocuments(policies.base)));
     }
   });
 
@@ -184,6 +192,38 @@ sinks: [{ type: parquet, path: q.parquet }]
       },
     });
     expect(JSON.stringify(files)).not.toMatch(/<accountId>/);
+  });
+
+  it('a role whose policy the model split into managed policies: each its own AWS::IAM::ManagedPolicy attached to the role', () => {
+    const policies = policiesOf(IAM_CONFIGS.masterChain);
+    const [first, ...rest] = policies.roles[2]!.permissionPolicy.Statement;
+    Object.assign(policies.roles[2]!, {
+      permissionPolicies: [
+        { Version: '2012-10-17', Statement: [first] },
+        { Version: '2012-10-17', Statement: rest },
+      ],
+      policyKind: 'managed',
+      statementNotes: { AthenaWorkgroups: ['why it is this wide'] },
+    });
+    const member = templatesOf(policies)['member-roles.stackset.json']!;
+    expect(validateTemplate(member)).toEqual([]);
+    expect(member.Resources.AthenaReaderPolicy).toMatchObject({
+      Type: 'AWS::IAM::ManagedPolicy',
+      Properties: {
+        ManagedPolicyName: 'athena-fanout-AthenaReader',
+        PolicyDocument: { Statement: [{ Sid: 'AthenaWorkgroups' }] },
+        Roles: [{ Ref: 'AthenaReaderRole' }],
+      },
+    });
+    expect(member.Resources.AthenaReaderPolicy2).toMatchObject({
+      Type: 'AWS::IAM::ManagedPolicy',
+      Properties: { ManagedPolicyName: 'athena-fanout-AthenaReader-2' },
+    });
+    expect(member.Resources.AthenaReaderRole!.Metadata).toMatchObject({
+      'athena-fanout': {
+        notes: expect.arrayContaining(['AthenaWorkgroups: why it is this wide']) as unknown,
+      },
+    });
   });
 
   it('an IAM policy variable stays literal inside Fn::Sub', () => {

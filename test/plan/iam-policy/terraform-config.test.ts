@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { terraformConfigs } from '../../../src/plan/index.js';
 import type { IamPolicies } from '../../../src/plan/iam-policy/iam-policies.js';
 import { evaluateTemplate, jsonencodeArgument, parseHcl } from '../../helpers/hcl-parse.js';
-import { BASE, filled, IAM_CONFIGS, MEMBER, policiesOf } from '../../helpers/iam-configs.js';
+import {
+  BASE,
+  expectedDocuments,
+  filled,
+  IAM_CONFIGS,
+  MEMBER,
+  policiesOf,
+} from '../../helpers/iam-configs.js';
 
 type Json = Record<string, unknown>;
 type Blocks = Record<string, Record<string, Json[]>>;
@@ -35,19 +42,30 @@ describe('iam-policy --format terraform', () => {
       const policies = policiesOf(yaml);
       const partition = policies.roles[0]!.roleArn.split(':')[1]!;
       const created = new Map<string, { trust: unknown; permissions: unknown[] }>();
-      let basePolicy: unknown;
+      const basePolicies: unknown[] = [];
+      for (const f of terraformConfigs(policies)) expect(f.text).not.toMatch(/<accountId>|<baseAccountId>/);
       for (const [fileName, parsed] of Object.entries(await parsedFiles(policies))) {
         const refs = refsOf(fileName, partition);
         const resources = parsed.resource as Blocks;
         expect(Object.keys(resources).every((t) => /^aws_iam_(role|role_policy|policy)$/.test(t))).toBe(true);
+        const attached = new Map<string, string[]>();
+        for (const a of Object.values(resources.aws_iam_role_policy_attachment ?? {}).map(one)) {
+          const role = a.role as string;
+          attached.set(role, [...(attached.get(role) ?? []), a.policy_arn as string]);
+        }
         for (const [name, blocks] of Object.entries(resources.aws_iam_role ?? {})) {
           const role = one(blocks);
           const arn = `arn:${partition}:iam::${refs['data.aws_caller_identity.current.account_id']!}:role${evaluateTemplate(role.path, refs) as string}${evaluateTemplate(role.name, refs) as string}`;
+          const inline = Object.values(resources.aws_iam_role_policy ?? {})
+            .map(one)
+            .filter((p) => p.role === `\${aws_iam_role.${name}.id}`);
+          const managed = (attached.get(`\${aws_iam_role.${name}.name}`) ?? []).map((arn) =>
+            one(resources.aws_iam_policy![/^\$\{aws_iam_policy\.(\w+)\.arn\}$/.exec(arn)![1]!]),
+          );
           const permissions = await Promise.all(
-            Object.values(resources.aws_iam_role_policy ?? {})
-              .map(one)
-              .filter((p) => p.role === `\${aws_iam_role.${name}.id}`)
-              .map(async (p) => evaluateTemplate(await jsonencodeArgument(p.policy), refs)),
+            [...inline, ...managed].map(async (p) =>
+              evaluateTemplate(await jsonencodeArgument(p.policy), refs),
+            ),
           );
           const trust = evaluateTemplate(await jsonencodeArgument(role.assume_role_policy), refs);
           created.set(arn, { trust, permissions });
@@ -55,17 +73,19 @@ describe('iam-policy --format terraform', () => {
             `\${aws_iam_role.${name}.arn}`,
           );
         }
-        const base = resources.aws_iam_policy?.base_identity;
-        if (base) basePolicy = evaluateTemplate(await jsonencodeArgument(one(base).policy), refs);
+        for (const [name, blocks] of Object.entries(resources.aws_iam_policy ?? {})) {
+          if (!name.startsWith('base_identity')) continue;
+          basePolicies.push(evaluateTemplate(await jsonencodeArgument(one(blocks).policy), refs));
+        }
       }
       for (const role of policies.roles) {
         expect(created.get(filled(role.roleArn)), `${config} ${role.roleArn}`).toEqual({
           trust: filled(role.trustPolicy),
-          permissions: [filled(role.permissionPolicy)],
+          permissions: filled(expectedDocuments(role)),
         });
       }
       expect(created.size, config).toBe(policies.roles.length);
-      expect(basePolicy, config).toEqual(filled(policies.base.permissionPolicy));
+      expect(basePolicies, config).toEqual(filled(expectedDocuments(policies.base)));
     }
   });
 
@@ -103,6 +123,31 @@ describe('iam-policy --format terraform', () => {
     const china = await parsedFiles(policiesOf(IAM_CONFIGS.twoHopsChina));
     const roles = (china['member-roles/main.tf']!.resource as Blocks).aws_iam_role!;
     expect(one(roles.reader).depends_on).toEqual(['${aws_iam_role.entry}']);
+  });
+
+  it('a role whose policy the model split into managed policies: aws_iam_policy resources attached to the role', async () => {
+    const policies = policiesOf(IAM_CONFIGS.masterChain);
+    const [first, ...rest] = policies.roles[2]!.permissionPolicy.Statement;
+    const documents = [
+      { Version: '2012-10-17' as const, Statement: [first!] },
+      { Version: '2012-10-17' as const, Statement: rest },
+    ];
+    Object.assign(policies.roles[2]!, { permissionPolicies: documents, policyKind: 'managed' });
+    const parsed = await parseHcl('main.tf', terraformConfigs(policies)[0]!.text);
+    const resources = parsed.resource as Blocks;
+    expect(resources.aws_iam_role_policy).toBeUndefined();
+    expect(Object.keys(resources.aws_iam_policy!)).toEqual(['athena_reader', 'athena_reader_2']);
+    expect(one(resources.aws_iam_policy!.athena_reader_2).name).toBe('athena-fanout-AthenaReader-2');
+    expect(one(resources.aws_iam_role_policy_attachment!.athena_reader_2)).toEqual({
+      role: '${aws_iam_role.athena_reader.name}',
+      policy_arn: '${aws_iam_policy.athena_reader_2.arn}',
+    });
+    const refs = refsOf('member-roles', 'aws');
+    const second = evaluateTemplate(
+      await jsonencodeArgument(one(resources.aws_iam_policy!.athena_reader_2).policy),
+      refs,
+    );
+    expect(second).toEqual(filled(documents[1]));
   });
 
   it('escapes what HCL would interpolate: IAM policy variables and quotes come out as written', async () => {
