@@ -50,13 +50,19 @@ describe('athena-fanout iam-policy --format', () => {
     expect(member.Resources.AthenaReaderRole?.Properties.RoleName).toBe('AthenaReader');
   });
 
-  it('terraform prints HCL that parses; a format it does not know is refused naming the flag', async () => {
+  it('without --out: terraform prints HCL that parses, cloudformation one JSON object of templates; a format it does not know is refused naming the flag', async () => {
     const result = await cli(['--format', 'terraform']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('# ==> member-roles/main.tf <==');
     const member = result.stdout.split('# ==> account-111111111111/main.tf <==')[0]!;
     const parsed = await parseHcl('main.tf', member);
     expect(Object.keys(parsed.resource as object).sort()).toEqual(['aws_iam_role', 'aws_iam_role_policy']);
+
+    const printed = await cli(['--format', 'cloudformation']);
+    expect(printed.code, printed.stderr).toBe(0);
+    const templates = JSON.parse(printed.stdout) as Record<string, unknown>;
+    expect(Object.keys(templates)).toEqual(['member-roles.stackset.json', 'account-111111111111.stack.json']);
+    for (const t of Object.values(templates)) expect(validateTemplate(t)).toEqual([]);
 
     const refused = await cli(['--format', 'yaml']);
     expect(refused.code).toBe(2);
