@@ -59,8 +59,9 @@ function accountModule(stack: AccountStack): string {
   const own = stack.account === BASE_ACCOUNT_PLACEHOLDER ? BASE_ACCOUNT_PLACEHOLDER : undefined;
   const where = own ? 'the account of the base identity' : `account ${stack.account}`;
   const header = [
-    `athena-fanout: created once, in ${where}: apply with that account's credentials (or a provider`,
-    'configured for it; this directory has no provider block).',
+    `athena-fanout: created once, in ${where}.`,
+    "Apply with that account's credentials (or a provider configured for it: this directory has no",
+    'provider block).',
   ];
   const blocks = renderRoles(stack.roles, own);
   if (stack.base) {
