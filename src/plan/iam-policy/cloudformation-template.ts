@@ -43,7 +43,9 @@ function memberTemplate(roles: DeployableRole[]): Record<string, unknown> {
   return template(
     `athena-fanout: the role(s) ${names} in every member account. For a service-managed StackSet ` +
       '(--permission-model SERVICE_MANAGED) deployed to organizational units with automatic deployment: ' +
-      'each stack instance creates the role(s) in its own account (AWS::AccountId).',
+      'each stack instance creates the role(s) in its own account (AWS::AccountId). StackSets skip the ' +
+      'management account: if the run queries it through the account chain, create a stack from this ' +
+      'template there too.',
     roleResources(roles, ACCOUNT_PLACEHOLDER),
     roleOutputs(roles),
   );
@@ -81,7 +83,8 @@ function accountTemplate(stack: AccountStack): Record<string, unknown> {
     };
     metadata[NOTES_KEY] = { notes: stack.base.notes.map((n) => prose(n, own)) };
   }
-  return template(`athena-fanout: ${what}, created once in ${where}.`, resources, outputs, metadata);
+  const order = 'Create it before the member-account StackSet (IAM refuses to trust a role not yet created).';
+  return template(`athena-fanout: ${what}, created once in ${where}. ${order}`, resources, outputs, metadata);
 }
 
 function template(
