@@ -3,18 +3,25 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { EXIT } from '../manifest.js';
 import { iamPolicies } from '../plan/index.js';
+import { type IamPolicyFormat, writeDeployable } from './iam-policy-formats.js';
 
 export interface IamPolicyOptions {
   config?: string;
   basePrincipal?: string;
   /** Also write one trust and one permission policy file per role into this directory. */
   out?: string;
+  /** json (default): the policies; cloudformation or terraform: the roles as deployable templates. */
+  format?: IamPolicyFormat;
 }
 
 /** `athena-fanout iam-policy`: every role's trust and permission policy, from the config; no AWS call. */
 export async function iamPolicyCommand(opts: IamPolicyOptions): Promise<number> {
   const { config } = await loadConfig(opts.config ? { configPath: opts.config } : {});
   const policies = iamPolicies(config, opts.basePrincipal ? { basePrincipal: opts.basePrincipal } : {});
+  if (opts.format && opts.format !== 'json') {
+    await writeDeployable(opts.format, policies, opts.out);
+    return EXIT.ok;
+  }
   if (opts.out) {
     await mkdir(opts.out, { recursive: true });
     for (const role of policies.roles) {

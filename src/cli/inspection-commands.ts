@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { iamPolicyCommand, type IamPolicyOptions } from './iam-policy-command.js';
 import { planCommand, type PlanOptions } from './plan-command.js';
@@ -29,10 +29,23 @@ export function registerInspectionCommands(
     });
   program
     .command('iam-policy')
-    .description("print every chain role's trust policy and least-privilege permission policy (JSON)")
+    .description(
+      "print every chain role's trust policy and least-privilege permission policy (JSON, CloudFormation or Terraform)",
+    )
     .option('-c, --config <file>', 'config file')
     .option('--base-principal <arn>', 'the identity the chains start from (trusted by their first hops)')
-    .option('--out <dir>', 'also write one file per policy into this directory')
+    .option(
+      '--out <dir>',
+      'write into this directory: json: also one file per policy; cloudformation, terraform: the templates',
+    )
+    .addOption(
+      new Option(
+        '--format <format>',
+        'json: the policies; cloudformation: a StackSet template for the member-account roles and a stack per account for the others; terraform: the same as .tf modules',
+      )
+        .choices(['json', 'cloudformation', 'terraform'])
+        .default('json'),
+    )
     .action(async (opts: IamPolicyOptions) => {
       setCode(await iamPolicyCommand(opts));
     });

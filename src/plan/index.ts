@@ -10,6 +10,8 @@ export {
   type WorkgroupFacts,
 } from './check-access.js';
 export { iamPolicies } from './iam-policy/iam-policies.js';
+export { cloudFormationTemplates } from './iam-policy/cloudformation-template.js';
+export { terraformConfigs } from './iam-policy/terraform-config.js';
 export type { PolicyDocument, PolicyStatement } from './iam-policy/policy-document.js';
 export { accountMatches, querySettingsFor, type AccountSettings } from './account-settings.js';
 export { buildPlan, formatPlan, type Plan } from './plan.js';
