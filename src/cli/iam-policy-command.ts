@@ -15,6 +15,7 @@ import {
   type PolicyDocument,
 } from '../plan/index.js';
 import { buildCredentials } from './build-credentials.js';
+import { type IamPolicyFormat, writeDeployable } from './iam-policy-formats.js';
 
 export interface IamPolicyOptions {
   config?: string;
@@ -25,6 +26,8 @@ export interface IamPolicyOptions {
   discover?: boolean;
   /** With `discover`: read only this many of the selected accounts. */
   discoverAccounts?: string;
+  /** json (default): the policies; cloudformation or terraform: the roles as deployable templates. */
+  format?: IamPolicyFormat;
 }
 
 const json = (doc: unknown) => `${JSON.stringify(doc, null, 2)}\n`;
@@ -120,8 +123,12 @@ export async function iamPolicyCommand(opts: IamPolicyOptions, log?: Logger): Pr
     return EXIT.partial;
   }
   const grants = policies.roles.flatMap((r) => r.lakeFormationGrants);
-  if (opts.out) await writeOut(opts.out, policies, grants);
-  process.stdout.write(json(policies));
+  if (opts.format && opts.format !== 'json') {
+    await writeDeployable(opts.format, policies, opts.out);
+  } else {
+    if (opts.out) await writeOut(opts.out, policies, grants);
+    process.stdout.write(json(policies));
+  }
   process.stderr.write(report(policies, grants));
   // Policies built from a partial reading may lack a grant: say so by the exit code too.
   return (discovered?.failures.length ?? 0) > 0 ? EXIT.partial : EXIT.ok;

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { iamPolicyCommand, type IamPolicyOptions } from './iam-policy-command.js';
 import { planCommand, type PlanOptions } from './plan-command.js';
@@ -19,20 +19,33 @@ export function registerInspectionCommands(
     .option('--json', 'print the plan as JSON')
     .option(
       '--check-access',
-      "assume every account's chain and call GetCallerIdentity and Athena GetWorkGroup; exit 1 if any fails",
+      "per account: the role chain, the workgroups (enabled, what they enforce), each table's Glue entry and data location (listed, not read), the results location (a probe object written and removed); exit 1 if any fails",
     )
     .option('--full-refresh', 'show the windows of incremental queries as `run --full-refresh` reads them')
+    .option('--explain', 'with --check-access: EXPLAIN each rendered query (scans no data, costs nothing)')
+    .option('--no-write-check', 'with --check-access: write no probe object under the results locations')
     .action(async (opts: PlanOptions) => {
       setCode(await planCommand(opts, logger()));
     });
   program
     .command('iam-policy')
     .description(
-      "print every chain role's trust policy and least-privilege permission policy (JSON), checked against IAM's action list and size limits",
+      "print every chain role's trust policy and least-privilege permission policy (JSON, CloudFormation or Terraform), checked against IAM's action list and size limits",
     )
     .option('-c, --config <file>', 'config file')
     .option('--base-principal <arn>', 'the identity the chains start from (trusted by their first hops)')
-    .option('--out <dir>', 'also write one file per policy into this directory')
+    .option(
+      '--out <dir>',
+      'write into this directory: json: also one file per policy; cloudformation, terraform: the templates',
+    )
+    .addOption(
+      new Option(
+        '--format <format>',
+        'json: the policies; cloudformation: a StackSet template for the member-account roles and a stack per account for the others; terraform: the same as .tf modules',
+      )
+        .choices(['json', 'cloudformation', 'terraform'])
+        .default('json'),
+    )
     .option(
       '--discover',
       "read each table's data location, Lake Formation registration and KMS keys from Glue, S3 and Athena through the account chains (read-only calls)",

@@ -1,112 +1,97 @@
-import { AthenaClient, GetWorkGroupCommand } from '@aws-sdk/client-athena';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 import type { PipelineConfig } from '../config/index.js';
-import { awsClientConfig } from '../aws/index.js';
 import type { Account } from '../accounts/index.js';
 import { describeError, unitError } from '../errors.js';
 import type { UnitError } from '../manifest.js';
+import { runAccountChecks } from './access-checks/check-account.js';
+import type { AccessCheck, CheckKind } from './access-checks/check-result.js';
 import type { ResolvedAccounts } from './resolve-accounts.js';
-import { planUnits } from './units.js';
 
-export interface AccessCheck {
-  accountId: string;
-  accountName?: string;
-  ok: boolean;
-  /** Who the account's chain ends as (GetCallerIdentity). */
-  callerArn?: string;
-  /** Every (region, workgroup) the account's queries use, checked with GetWorkGroup. */
-  workgroups: { region: string; workgroup: string; ok: boolean }[];
-  /** The first failure: a hop of the chain, GetCallerIdentity or GetWorkGroup. */
-  error?: UnitError & { operation: string };
-  /** Hops in the account's chain, to say "hop 2/3". */
-  hops: number;
+export type { AccessCheck, CheckKind, CheckResult } from './access-checks/check-result.js';
+export type { WorkgroupFacts } from './access-checks/workgroup-check.js';
+export {
+  type AccessSummary,
+  accessSummary,
+  formatAccessCheck,
+  formatAccessSummary,
+} from './access-checks/format-access-check.js';
+
+export interface CheckAccessOptions {
+  signal?: AbortSignal;
+  onCheck?: (check: AccessCheck) => void;
+  /** Names the probe object the results check writes. */
+  runId?: string;
+  /** Write and remove a probe object under each results location (default true). */
+  writeCheck?: boolean;
+  /** EXPLAIN each rendered query (no data scanned). */
+  explain?: boolean;
 }
 
-function failure(operation: string, err: unknown): UnitError & { operation: string } {
-  const e = unitError(err);
-  // A refused hop surfaces through whichever call needed the credentials: name the hop, not the call.
-  return { ...e, operation: e.hopIndex === undefined ? operation : 'AssumeRole' };
+const ORDER: CheckKind[] = ['chain', 'sql', 'workgroup', 'table', 'location', 'results', 'explain'];
+
+function chainFailure(e: UnitError): UnitError & { operation: string } {
+  // A refused hop surfaces through the call that needed the credentials: name the hop, not the call.
+  return { ...e, operation: e.hopIndex === undefined ? 'GetCallerIdentity' : 'AssumeRole' };
 }
 
 async function checkAccount(
   config: PipelineConfig,
   resolved: ResolvedAccounts,
   account: Account,
-  signal: AbortSignal | undefined,
+  opts: Parameters<typeof runAccountChecks>[3],
 ): Promise<AccessCheck> {
-  const credentials = resolved.providerFor(account.id);
-  const check: AccessCheck = {
+  const found = await runAccountChecks(config, account, resolved.providerFor(account.id), opts);
+  const checks = [...found.results].sort((a, b) => ORDER.indexOf(a.check) - ORDER.indexOf(b.check));
+  const first = checks.find((c) => !c.ok);
+  const error = found.chainError
+    ? chainFailure(found.chainError)
+    : first && {
+        message: `${first.action} ${first.resource}: ${first.error!.code}: ${first.error!.message}`,
+        awsCode: first.error!.code,
+        awsMessage: first.error!.message,
+        operation: first.action,
+      };
+  return {
     accountId: account.id,
     ...(account.name ? { accountName: account.name } : {}),
-    ok: false,
-    workgroups: [],
+    ok: error === undefined,
+    ...(found.callerArn ? { callerArn: found.callerArn } : {}),
+    workgroups: found.workgroups,
+    checks,
+    ...(error ? { error } : {}),
     hops: resolved.chainFor(account.id).hops.length,
   };
-  const abort = signal ? { abortSignal: signal } : {};
-  try {
-    const sts = new STSClient(awsClientConfig('sts', { region: config.region, credentials }));
-    const me = await sts.send(new GetCallerIdentityCommand({}), abort);
-    if (me.Arn) check.callerArn = me.Arn;
-  } catch (err) {
-    check.error = failure('GetCallerIdentity', err);
-    return check;
-  }
-  const pairs = new Map<string, { region: string; workgroup: string }>();
-  // Each account's own workgroups and regions, its overrides applied.
-  for (const { region, query } of planUnits(config, [account])) {
-    pairs.set(`${region}/${query.workgroup}`, { region, workgroup: query.workgroup });
-  }
-  for (const { region, workgroup } of pairs.values()) {
-    try {
-      const athena = new AthenaClient(awsClientConfig('athena', { region, credentials }));
-      await athena.send(new GetWorkGroupCommand({ WorkGroup: workgroup }), abort);
-      check.workgroups.push({ region, workgroup, ok: true });
-    } catch (err) {
-      check.workgroups.push({ region, workgroup, ok: false });
-      check.error ??= failure(`GetWorkGroup ${workgroup} in ${region}`, err);
-    }
-  }
-  check.ok = check.error === undefined;
-  return check;
 }
 
 /**
- * Assumes every selected account's chain (at most `concurrency.accounts` at once) and asks
- * GetCallerIdentity and Athena GetWorkGroup for each region and workgroup its queries use.
- * One account's failure never stops the others.
+ * Per selected account (at most `concurrency.accounts` at once; one's failure never stops the others):
+ * its chain; each workgroup exists, is enabled, and what it enforces; each table each query reads
+ * exists in Glue and its data location may be listed; each results location may be written; and, with
+ * `explain`, each query plans. Nothing reads data, and the probe object is removed again.
  */
 export async function checkAccess(
   config: PipelineConfig,
   resolved: ResolvedAccounts,
-  opts: { signal?: AbortSignal; onCheck?: (check: AccessCheck) => void } = {},
+  opts: CheckAccessOptions = {},
 ): Promise<AccessCheck[]> {
   const limit = pLimit(config.concurrency.accounts);
+  const accountOpts = {
+    runId: opts.runId ?? 'plan',
+    runStarted: new Date(),
+    writeCheck: opts.writeCheck ?? true,
+    explain: opts.explain ?? false,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    explainSlots: pLimit(config.concurrency.queries),
+  };
   return Promise.all(
     resolved.selected.map((account) =>
       limit(async () => {
-        const check = await checkAccount(config, resolved, account, opts.signal);
+        const check = await checkAccount(config, resolved, account, accountOpts);
         opts.onCheck?.(check);
         return check;
       }),
     ),
   );
-}
-
-/** One line: `OK` with the caller and workgroups, or `FAIL` with the failing hop and AWS's words. */
-export function formatAccessCheck(check: AccessCheck): string {
-  const who = `${check.accountId}${check.accountName ? ` ${check.accountName}` : ''}`;
-  if (check.ok) {
-    const wgs = check.workgroups.map((w) => `${w.workgroup}@${w.region}`).join(', ');
-    return `OK    ${who}  as ${check.callerArn ?? '?'}  workgroups: ${wgs}`;
-  }
-  const e = check.error!;
-  const aws = e.awsCode ? `${e.awsCode}: ${e.awsMessage ?? e.message}` : e.message;
-  if (e.hopIndex !== undefined) {
-    const caller = e.callerArn ? ` (caller ${e.callerArn})` : '';
-    return `FAIL  ${who}  hop ${e.hopIndex + 1}/${check.hops} ${e.roleArn ?? ''}${caller}: ${aws}`;
-  }
-  return `FAIL  ${who}  ${e.operation}${check.callerArn ? ` as ${check.callerArn}` : ''}: ${aws}`;
 }
 
 /** For a failure before any account could be checked (the master chain, listing accounts). */

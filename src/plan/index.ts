@@ -1,5 +1,17 @@
-export { type AccessCheck, checkAccess, formatAccessCheck, formatStopped } from './check-access.js';
+export {
+  type AccessCheck,
+  type AccessSummary,
+  accessSummary,
+  checkAccess,
+  type CheckResult,
+  formatAccessCheck,
+  formatAccessSummary,
+  formatStopped,
+  type WorkgroupFacts,
+} from './check-access.js';
 export { iamPolicies, type IamPolicies, type RolePolicies } from './iam-policy/iam-policies.js';
+export { cloudFormationTemplates } from './iam-policy/cloudformation-template.js';
+export { terraformConfigs } from './iam-policy/terraform-config.js';
 export type { PolicyDocument, PolicyStatement } from './iam-policy/policy-document.js';
 export type { CatalogFacts } from './iam-policy/catalog-facts.js';
 export { checkPolicies, policyProblems } from './iam-policy/check-policies.js';
@@ -32,3 +44,4 @@ export {
   windowKey,
 } from './unit-windows.js';
 export { formatWindows, type PlannedWindow, plannedWindows } from './plan-windows.js';
+export { unitVariables } from './unit-variables.js';

@@ -8,6 +8,7 @@ import { querySettingsFor } from './account-settings.js';
 import { type PlannedSettings, plannedSettings, settingsLines, whereText } from './planned-settings.js';
 import { planUnits } from './units.js';
 import { formatWindows, type PlannedWindow } from './plan-windows.js';
+import { unitVariables } from './unit-variables.js';
 
 /** A hop as plan shows it: the ExternalId is a shared secret, so only whether one is sent. */
 export interface PlannedHop {
@@ -103,18 +104,7 @@ function renderFor(
   try {
     const sql = renderSql(
       q.sql,
-      {
-        accountId: account.id,
-        region,
-        runDate: new Date().toISOString().slice(0, 10),
-        runId,
-        ...(account.name === undefined ? {} : { accountName: account.name }),
-        ...(account.email === undefined ? {} : { accountEmail: account.email }),
-        ...(account.ouPath === undefined ? {} : { ouPath: account.ouPath }),
-        ...(account.tags === undefined ? {} : { tags: account.tags }),
-        vars,
-        ...(window ? { window } : {}),
-      },
+      unitVariables(account, region, { runId, vars, ...(window ? { window } : {}) }),
       q.name,
     );
     return { rendered: { accountId: account.id, region, sql } };

@@ -11,7 +11,7 @@ import type { UnitRecord } from '../manifest.js';
 import { unitRecord } from './unit-record.js';
 import { resumeUnit } from './unit-resume.js';
 import type { UnitValue } from './unit-value.js';
-import { unitVariables } from './unit-variables.js';
+import { unitVariables } from '../plan/index.js';
 import { unloadBase } from './unload-location.js';
 
 export type { UnitOptions } from './unit-options.js';

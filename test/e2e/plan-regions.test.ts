@@ -6,7 +6,15 @@ import type { Manifest } from '../../src/manifest.js';
 import type { Plan, AccessCheck } from '../../src/plan/index.js';
 import { emulatorEnv, runCli } from '../helpers/cli.js';
 import { emulatorDir } from '../helpers/org-run.js';
-import { DENIED, EXCLUDED, EXTERNAL_ID, MANAGEMENT, MEMBERS, SUSPENDED } from '../helpers/org-scenario.js';
+import {
+  DENIED,
+  EXCLUDED,
+  EXTERNAL_ID,
+  MANAGEMENT,
+  MEMBERS,
+  orgScenario,
+  SUSPENDED,
+} from '../helpers/org-scenario.js';
 import { orgConfigYaml } from '../helpers/pipeline-yaml.js';
 
 function configYaml(extra: { accounts?: string; top?: string; queries?: string } = {}): string {
@@ -27,7 +35,16 @@ let emulator: RunningEmulator;
 let dir: string;
 let cleanup: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  ({ emulator, dir, cleanup } = await emulatorDir({ prefix: 'fanout-plan-' }));
+  // --check-access finds each queried table in Glue: every account's catalog has `inventory`.
+  const catalog = {
+    all: [
+      { name: 'inventory', tables: [{ name: 'inventory', location: 's3://lake-{accountId}/inventory/' }] },
+    ],
+  };
+  ({ emulator, dir, cleanup } = await emulatorDir({
+    scenario: { ...orgScenario(), catalog },
+    prefix: 'fanout-plan-',
+  }));
 });
 afterAll(() => cleanup?.());
 
@@ -137,10 +154,12 @@ describe('athena-fanout plan', () => {
     );
     expect(lines.filter((l) => l.startsWith('OK '))).toHaveLength(MEMBERS.length + 1);
     expect(lines.find((l) => l.includes(MEMBERS[0]!))).toMatch(
-      new RegExp(`as arn:aws:sts::${MEMBERS[0]}:assumed-role/AthenaReader/.*workgroups: primary@eu-west-1`),
+      new RegExp(
+        `as arn:aws:sts::${MEMBERS[0]}:assumed-role/AthenaReader/.*workgroups: primary@eu-west-1; 1 table, 1 location listable, 1 results location writable`,
+      ),
     );
     expect(result.stdout).toContain(`${MEMBERS.length + 1} OK, 1 failed`);
-    // GetWorkGroup and GetCallerIdentity per account, never a query
+    // metadata calls and a probe object per account, never a query
     expect(emulator.record.queries.length).toBe(queriesBefore);
     const workgroupCallers = new Set(
       emulator.record.calls

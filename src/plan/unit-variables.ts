@@ -1,8 +1,10 @@
 import type { Account } from '../accounts/index.js';
 import type { SqlVariables } from '../extract/index.js';
-import { runDateOf } from './render-path.js';
 
-/** What a unit's SQL templates may use: the account, its region, the run, and the config's `vars`. */
+/**
+ * What a unit's SQL templates may use: the account, its region, the run, and the config's `vars`. The
+ * run renders each unit's SQL with it, and `plan --check-access` renders the SQL it checks the same way.
+ */
 export function unitVariables(
   account: Account,
   region: string,
@@ -16,7 +18,8 @@ export function unitVariables(
   return {
     accountId: account.id,
     region,
-    runDate: runDateOf(run.runStarted ?? new Date()),
+    // The UTC date, as the sink paths' {runDate} (run/render-path.ts).
+    runDate: (run.runStarted ?? new Date()).toISOString().slice(0, 10),
     runId: run.runId,
     ...(account.name === undefined ? {} : { accountName: account.name }),
     ...(account.email === undefined ? {} : { accountEmail: account.email }),
