@@ -41,7 +41,7 @@ export function normalise(
     vars: { ...parsed.vars },
     queries: normaliseQueries(parsed, athena, regions),
     sinks: normaliseSinks(parsed.sinks, ctx.baseDir),
-    manifest: resolve(ctx.baseDir, parsed.manifest),
+    manifest: parsed.manifest.startsWith('s3://') ? parsed.manifest : resolve(ctx.baseDir, parsed.manifest),
     ...(parsed.schedule ? { schedule: { ...parsed.schedule } } : {}),
     ...(metrics ? { metrics } : {}),
     notify: parsed.notify.map((t) =>

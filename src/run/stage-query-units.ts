@@ -8,7 +8,7 @@ import { type QueryOutputs, unitParts } from './query-outputs.js';
  * the run's schema.
  */
 export async function stageQueryUnits(q: QueryOutputs, stagingRoot: string): Promise<Written> {
-  const staged = await stageUnits(stagingRoot, q.query.name, unitParts(q));
+  const staged = await stageUnits(stagingRoot, q.query.name, unitParts(q), q.s3);
   q.log.info({ query: q.query.name, path: staged.path, rows: staged.rows }, 'units staged for merge');
   return staged;
 }
