@@ -4,7 +4,14 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
-import { isS3Location, joinLocation, parseS3Target, s3ObjectExists, uploadFileToS3 } from '../aws/index.js';
+import {
+  isS3Location,
+  joinLocation,
+  parseS3Target,
+  s3ObjectExists,
+  type S3UploadOptions,
+  uploadFileToS3,
+} from '../aws/index.js';
 import { openRangedObject } from '../extract/index.js';
 import { readSpilled, spillArea, type SpilledResult, writeArrowFile } from '../sinks/index.js';
 import { datasetName, sharedPartPath } from './write-partitioned.js';
@@ -44,6 +51,8 @@ export async function stageUnits(
   query: string,
   units: StagedUnit[],
   s3?: StagingS3,
+  /** The encryption of the sink whose prefix holds the staging. */
+  upload: S3UploadOptions = {},
 ): Promise<{ path: string; rows: number; bytes: number }> {
   let rows = 0;
   let bytes = 0;
@@ -53,7 +62,7 @@ export async function stageUnits(
       const local = join(await spillArea(), `staged-${randomBytes(6).toString('hex')}.arrows`);
       try {
         await writeArrowFile(local, u.data.schema, readSpilled(u.data), 'stream');
-        await uploadFileToS3(s3Of(s3, path), local, path);
+        await uploadFileToS3(s3Of(s3, path), local, path, upload);
       } finally {
         await rm(local, { force: true });
       }

@@ -13,6 +13,7 @@ export {
   shardManifestPath,
   shardMetricsPath,
   shardStagingRoot,
+  stagingSink,
   sharedRunId,
   unitsOfShard,
 } from './shard.js';

@@ -108,9 +108,16 @@ export function shardDir(manifest: string, runId: string): string {
  * shard manifests (an S3 prefix when the manifest is on S3, else the local folder of a single machine).
  */
 export function shardStagingRoot(config: Pick<PipelineConfig, 'manifest' | 'sinks'>, runId: string): string {
-  const s3Sink = config.sinks.find((s) => s.path.startsWith('s3://'));
+  const s3Sink = stagingSink(config);
   if (s3Sink) return joinLocation(staticPrefix(s3Sink.path), '_staging', runId);
   return joinLocation(shardDir(config.manifest, runId), 'staging');
+}
+
+/** The sink whose S3 prefix holds the staged units (its encryption settings apply to them), if any. */
+export function stagingSink(
+  config: Pick<PipelineConfig, 'sinks'>,
+): PipelineConfig['sinks'][number] | undefined {
+  return config.sinks.find((s) => s.path.startsWith('s3://'));
 }
 
 /** `s3://bucket/a/b/` of `s3://bucket/a/b/{query}-{runDate}.parquet`: the folder before any placeholder. */
