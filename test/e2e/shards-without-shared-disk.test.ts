@@ -15,7 +15,7 @@ const CONFIG = pipelineYaml()
   .replace(
     /sinks:\n(?: {2}- .*\n)+/,
     `sinks:
-  - { type: parquet, path: 's3://${BUCKET}/lake/{query}.parquet' }
+  - { type: parquet, path: 's3://${BUCKET}/lake/{query}.parquet', kmsKeyId: alias/lake }
   - { type: arrow-stream, path: 's3://${BUCKET}/lake/', layout: partitioned }
 `,
   )
@@ -91,6 +91,10 @@ describe('shards and merge without a shared disk: staging and manifests on S3', 
       expect(k).toMatch(
         /^lake\/_staging\/pods-1\/query=inventory\/account_id=\d{12}\/part-eu-west-1\.arrows$/,
       );
+      // Encrypted as the sink whose prefix holds them.
+      expect(emulator.s3.encryption(BUCKET, k)!.requested, k).toMatchObject({
+        'x-amz-server-side-encryption-aws-kms-key-id': 'alias/lake',
+      });
     }
     // The shared file is not there before merge.
     expect(emulator.s3.get(BUCKET, 'lake/inventory.parquet')).toBeUndefined();
