@@ -15,3 +15,5 @@ export {
   uploadFileToS3,
 } from './s3-upload.js';
 export { deleteS3Key, deleteS3Keys, deleteS3Objects, listS3Objects } from './s3-objects.js';
+export { isS3Location, joinLocation, parentLocation } from './s3-location.js';
+export { readS3Text } from './s3-text.js';

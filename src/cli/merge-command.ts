@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { loadConfig, type PipelineConfig } from '../config/index.js';
 import { ConfigError, unitError } from '../errors.js';
 import { finishManifest, summarize, publishMetrics } from '../run/index.js';
-import { writeJsonAtomic, removeSpillArea, setRunLabel } from '../sinks/index.js';
+import { writeRunDocument, removeSpillArea, setRunLabel } from '../sinks/index.js';
 import { combineManifests, lastEnd, readShardManifests, mergeOutputs } from '../merge/index.js';
 import { notifyRun, registerNotifySecrets } from '../notify/index.js';
 import { scrubStrings } from '../observability/redact.js';
@@ -23,7 +23,7 @@ export async function mergeCommand(
   validateRunId(runId, 'merge --run');
   const { config } = await loadConfig(configPath ? { configPath } : {});
   registerNotifySecrets(config.notify);
-  const shards = await readShardManifests(config.manifest, runId);
+  const shards = await readShardManifests(config.manifest, runId, config.region);
   const draft = combineManifests(runId, shards);
   setRunLabel(runId);
   try {
@@ -44,7 +44,7 @@ export async function mergeCommand(
     await removeSpillArea();
   }
   const manifest = finishManifest(draft, lastEnd(shards.manifests));
-  await writeJsonAtomic(config.manifest, manifest);
+  await writeRunDocument(config.manifest, manifest, config.region);
   await publishMetrics(config, manifest, log);
   if (config.notify.length > 0) {
     // The run's alerts, once for all its shards (each shard left them to merge).
@@ -53,7 +53,7 @@ export async function mergeCommand(
       log,
       ...baseCredentials(config, runId, log),
     });
-    await writeJsonAtomic(config.manifest, scrubStrings(manifest));
+    await writeRunDocument(config.manifest, scrubStrings(manifest), config.region);
   }
   log.info(
     { status: manifest.status, exitCode: manifest.exitCode, manifest: config.manifest },

@@ -43,7 +43,7 @@ export function normalise(
     queries: normaliseQueries(parsed, athena, regions),
     overrides: normaliseOverrides(parsed.overrides),
     sinks: normaliseSinks(parsed.sinks, ctx.baseDir),
-    manifest: resolve(ctx.baseDir, parsed.manifest),
+    manifest: parsed.manifest.startsWith('s3://') ? parsed.manifest : resolve(ctx.baseDir, parsed.manifest),
     ...(parsed.schedule ? { schedule: { ...parsed.schedule } } : {}),
     ...(metrics ? { metrics } : {}),
     notify: parsed.notify.map((t) =>

@@ -8,8 +8,9 @@ import { metricsSchema, scheduleSchema } from './operations-schema.js';
 import { provenanceSchema } from './provenance-schema.js';
 import { athenaSchema, queriesSchema } from './queries-schema.js';
 import { regionName, regions } from './region-schema.js';
-import { MAX_CONCURRENCY, MAX_RETRIES, count, localPath, strict, wholeNumber } from './schema-parts.js';
+import { MAX_CONCURRENCY, MAX_RETRIES, count, strict, wholeNumber } from './schema-parts.js';
 import { sinksSchema } from './sinks-schema.js';
+import { manifestLocation } from './manifest-location.js';
 
 export { SAMPLE_ACCOUNT_ID } from './schema-parts.js';
 export { DEFAULT_DURATION_SECONDS, DEFAULT_SESSION_NAME, type HopParsed } from './auth-schema.js';
@@ -52,10 +53,8 @@ export const pipelineConfigSchema = strict({
   sinks: sinksSchema,
   /** Columns naming where each row came from (account_id on by default). */
   provenance: provenanceSchema.prefault({}),
-  /** A local file: s3:// is refused here rather than taken as a folder named `s3:`. */
-  manifest: localPath('the manifest is written to a local file, e.g. out/manifest.json').default(
-    'out/manifest.json',
-  ),
+  /** A local file, or an s3://bucket/key.json object (shards without a shared disk). */
+  manifest: manifestLocation.default('out/manifest.json'),
   schedule: scheduleSchema.optional(),
   metrics: metricsSchema.optional(),
   /** Alerts sent after the manifest is written (never failing the run). */

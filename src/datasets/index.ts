@@ -1,5 +1,14 @@
 export { type DatasetStore } from './dataset-store.js';
-export { isFile, readStaged, stagedPartPath, stagedSchema, stageUnits, stagingDir } from './shard-staging.js';
+export {
+  isFile,
+  isStaged,
+  readStaged,
+  stagedPartPath,
+  stagedSchema,
+  type StagingS3,
+  stageUnits,
+  stagingDir,
+} from './shard-staging.js';
 export {
   type DatasetFile,
   datasetManifest,

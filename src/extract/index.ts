@@ -57,3 +57,4 @@ export {
 } from './results/unload-results.js';
 export { type UnloadTarget, unloadPrefix, unloadStatement } from './query/unload-statement.js';
 export { getQueryExecutions } from './query/query-executions.js';
+export { openRangedObject } from './results/ranged-object-stream.js';

@@ -1,3 +1,4 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Schema, type DataType, type RecordBatch } from 'apache-arrow';
 import type { SinkConfig } from '../config/index.js';
 import { sameType, unionSchemas, type WrittenFile } from '../sinks/index.js';
@@ -45,6 +46,7 @@ export async function conformShardParts(
   runSchema: Schema,
   accountKey: string,
   shards: StagedPart[][],
+  s3: () => S3Client,
 ): Promise<Map<string, WrittenFile>> {
   const rewritten = new Map<string, WrittenFile>();
   if (sink.type === 'ndjson') return rewritten;
@@ -55,7 +57,7 @@ export async function conformShardParts(
     if (sameColumns(own, fileSchema)) continue;
     for (const p of parts) {
       const batches = async function* (): AsyncGenerator<RecordBatch> {
-        for await (const b of readStaged(p.staged)) yield withoutColumn(b, accountKey);
+        for await (const b of readStaged(p.staged, s3)) yield withoutColumn(b, accountKey);
       };
       rewritten.set(p.part, await store.writePart(p.part, fileSchema, batches()));
     }

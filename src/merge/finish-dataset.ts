@@ -1,3 +1,4 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Schema } from 'apache-arrow';
 import type { Logger } from 'pino';
 import type { PipelineConfig, SinkConfig } from '../config/index.js';
@@ -19,7 +20,7 @@ import { isWritten } from '../run/index.js';
 export interface StagedResult {
   unit: UnitRecord;
   shard: number;
-  /** Its staged Arrow IPC stream (local, under the run's staging root). */
+  /** Its staged Arrow IPC stream (under the run's staging root: a local file or an S3 object). */
   path: string;
   schema: Schema;
 }
@@ -37,6 +38,8 @@ export interface DatasetToFinish {
   staged: StagedResult[];
   /** The run-wide union of the staged units' schemas. */
   schema: Schema;
+  /** For staged units on S3. */
+  s3: () => S3Client;
   log: Logger;
 }
 
@@ -72,7 +75,7 @@ export async function finishDataset(
         .filter((s) => s.shard === m.shard!.index)
         .map((s) => ({ part: partOf(s), staged: s.path, schema: s.schema })),
     );
-    const rewritten = await conformShardParts(store, sink, d.schema, accountKey, byShard);
+    const rewritten = await conformShardParts(store, sink, d.schema, accountKey, byShard, d.s3);
     const listed = await store.list();
     const keep = new Set(d.staged.map(partOf));
     const stale = listed.filter((f) => isOwnFile(f.path, accountKey) && !keep.has(f.path));

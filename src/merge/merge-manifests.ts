@@ -1,9 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { joinLocation } from '../aws/index.js';
 import { ConfigError } from '../errors.js';
 import type { ManifestDraft } from '../run/index.js';
 import type { Manifest } from '../manifest.js';
 import { shardDir } from '../plan/index.js';
+import { listRunDocuments, readRunDocument } from '../sinks/index.js';
 
 export interface ShardManifests {
   manifests: Manifest[];
@@ -11,20 +11,25 @@ export interface ShardManifests {
   missing: number[];
 }
 
-/** Reads every shard manifest of `runId`; `count` comes from the manifests themselves. */
-export async function readShardManifests(manifestPath: string, runId: string): Promise<ShardManifests> {
+/**
+ * Reads every shard manifest of `runId` (from a folder, or an S3 prefix when the manifest is on S3);
+ * `count` comes from the manifests themselves.
+ */
+export async function readShardManifests(
+  manifestPath: string,
+  runId: string,
+  region: string,
+): Promise<ShardManifests> {
   const dir = shardDir(manifestPath, runId);
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => /^shard-\d+-of-\d+\.json$/.test(n));
-  } catch {
-    names = [];
-  }
+  const names = (await listRunDocuments(dir, region)).filter((n) => /^shard-\d+-of-\d+\.json$/.test(n));
   if (names.length === 0) {
     throw new ConfigError([{ path: '', message: `no shard manifests for run ${runId} in ${dir}` }]);
   }
   const manifests: Manifest[] = [];
-  for (const n of names.sort()) manifests.push(JSON.parse(await readFile(join(dir, n), 'utf8')) as Manifest);
+  for (const n of names.sort()) {
+    const text = await readRunDocument(joinLocation(dir, n), region);
+    if (text !== undefined) manifests.push(JSON.parse(text) as Manifest);
+  }
   const counts = new Set(manifests.map((m) => m.shard?.count));
   if (counts.size !== 1 || manifests.some((m) => m.runId !== runId || !m.shard)) {
     throw new ConfigError([

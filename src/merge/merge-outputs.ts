@@ -16,7 +16,8 @@ import {
 import { unionSchemas, writeSink } from '../sinks/index.js';
 import type { Manifest } from '../manifest.js';
 import { finishDataset, type StagedResult } from './finish-dataset.js';
-import { isFile, readStaged, stagedPartPath, stagedSchema, datasetStore } from '../datasets/index.js';
+import { removeS3Staging } from './remove-staging.js';
+import { isStaged, readStaged, stagedPartPath, stagedSchema, datasetStore } from '../datasets/index.js';
 import { shardStagingRoot } from '../plan/index.js';
 
 const exists = (path: string) =>
@@ -52,6 +53,7 @@ export async function mergeOutputs(ctx: MergeContext): Promise<void> {
   const started = new Date(ctx.shards.map((m) => m.startedAt).sort()[0] ?? Date.now());
   try {
     for (const query of config.queries) await mergeQuery(ctx, query, s3, started);
+    await removeS3Staging(shardStagingRoot(config, ctx.runId), ctx, s3);
   } finally {
     s3Client?.destroy();
   }
@@ -74,7 +76,7 @@ async function mergeQuery(ctx: MergeContext, query: Query, s3: () => S3Client, s
   let staged: StagedResult[];
   let schema: Schema;
   try {
-    staged = await stagedUnits(ctx, query);
+    staged = await stagedUnits(ctx, query, s3);
     if (staged.length === 0) {
       draft.warnings.push(`query ${query.name}: no account succeeded, so no output file was written`);
       return;
@@ -118,6 +120,7 @@ async function mergeQuery(ctx: MergeContext, query: Query, s3: () => S3Client, s
         allPresent: ctx.allPresent,
         staged,
         schema,
+        s3,
         log: ctx.log,
       });
       if (warning) draft.warnings.push(warning);
@@ -127,15 +130,15 @@ async function mergeQuery(ctx: MergeContext, query: Query, s3: () => S3Client, s
 }
 
 /** The run's succeeded units of `query` in shard order, each with its staged results' schema. */
-async function stagedUnits(ctx: MergeContext, query: Query): Promise<StagedResult[]> {
-  const root = shardStagingRoot(ctx.config.manifest, ctx.runId);
+async function stagedUnits(ctx: MergeContext, query: Query, s3: () => S3Client): Promise<StagedResult[]> {
+  const root = shardStagingRoot(ctx.config, ctx.runId);
   const out: StagedResult[] = [];
   for (const m of ctx.shards) {
     for (const unit of m.units) {
       if (unit.query !== query.name || unit.state !== 'succeeded') continue;
       const path = stagedPartPath(root, query.name, unit.accountId, unit.region ?? m.region);
-      if (await isFile(path))
-        out.push({ unit, shard: m.shard!.index, path, schema: await stagedSchema(path) });
+      if (await isStaged(path, s3))
+        out.push({ unit, shard: m.shard!.index, path, schema: await stagedSchema(path, s3) });
       else
         ctx.draft.warnings.push(
           `query ${query.name}: no staged results for account ${unit.accountId} (${path})`,
@@ -159,7 +162,7 @@ async function writeMerged(
   const warn = { warnings: ctx.draft.warnings, kept: 'kept as it was' };
   if (!(await mayWrite(sink, query.name, path, present, warn))) return undefined;
   const batches = async function* () {
-    for (const s of staged) yield* readStaged(s.path);
+    for (const s of staged) yield* readStaged(s.path, s3);
   };
   const written = await writeSink(sink, path, schema, batches(), s3);
   ctx.log.info({ query: query.name, path, rows: written.rows, parts: staged.length }, 'output merged');

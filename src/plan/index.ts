@@ -30,6 +30,7 @@ export {
   shardManifestPath,
   shardMetricsPath,
   shardStagingRoot,
+  stagingSink,
   sharedRunId,
   unitsOfShard,
 } from './shard.js';

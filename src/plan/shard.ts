@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
+import { joinLocation, parentLocation } from '../aws/index.js';
+import type { PipelineConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { validateRunId } from './run-id.js';
 
@@ -89,21 +91,41 @@ export function shardLabel(shard: Shard): string {
   return `shard-${String(shard.index).padStart(width, '0')}-of-${shard.count}`;
 }
 
-/** Where one shard's manifest goes: beside the run's manifest, under shards/<runId>/. */
+/** Where one shard's manifest goes: beside the run's manifest (a folder or an S3 prefix), under shards/<runId>/. */
 export function shardManifestPath(manifest: string, runId: string, shard: Shard): string {
-  return join(shardDir(manifest, runId), `${shardLabel(shard)}.json`);
+  return joinLocation(shardDir(manifest, runId), `${shardLabel(shard)}.json`);
 }
 
 export function shardDir(manifest: string, runId: string): string {
-  return join(dirname(manifest), 'shards', runId);
+  return joinLocation(parentLocation(manifest), 'shards', runId);
 }
 
 /**
- * Where the shards of a run stage the units of merged (one file per query) sinks, as a hive layout of
- * Arrow IPC streams with every column: `merge` reads them back one part at a time.
+ * Where the shards of a run stage the units of every query, as a hive layout of Arrow IPC streams with
+ * every column: `merge` reads them back one part at a time. When a sink writes to S3 the shards stage
+ * there too, so no shared disk is needed: under `_staging/<runId>/` beside the first such sink's
+ * datasets (the part of its path before any placeholder; readers skip `_` prefixes). Else beside the
+ * shard manifests (an S3 prefix when the manifest is on S3, else the local folder of a single machine).
  */
-export function shardStagingRoot(manifest: string, runId: string): string {
-  return join(shardDir(manifest, runId), 'staging');
+export function shardStagingRoot(config: Pick<PipelineConfig, 'manifest' | 'sinks'>, runId: string): string {
+  const s3Sink = stagingSink(config);
+  if (s3Sink) return joinLocation(staticPrefix(s3Sink.path), '_staging', runId);
+  return joinLocation(shardDir(config.manifest, runId), 'staging');
+}
+
+/** The sink whose S3 prefix holds the staged units (its encryption settings apply to them), if any. */
+export function stagingSink(
+  config: Pick<PipelineConfig, 'sinks'>,
+): PipelineConfig['sinks'][number] | undefined {
+  return config.sinks.find((s) => s.path.startsWith('s3://'));
+}
+
+/** `s3://bucket/a/b/` of `s3://bucket/a/b/{query}-{runDate}.parquet`: the folder before any placeholder. */
+function staticPrefix(url: string): string {
+  const brace = url.indexOf('{');
+  const head = brace < 0 ? url : url.slice(0, brace);
+  const base = head.endsWith('/') ? head : parentLocation(head);
+  return base.replace(/\/+$/, '');
 }
 
 /** One shard's metrics file: `<name>.shard-I-of-N<ext>` beside `metrics.file`, so shards never clobber each other. */

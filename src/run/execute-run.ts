@@ -7,7 +7,7 @@ import type { Manifest } from '../manifest.js';
 import { notifyRun } from '../notify/index.js';
 import { scrubStrings } from '../observability/redact.js';
 import { type Shard, shardManifestPath } from '../plan/index.js';
-import { removeSpillArea, setRunLabel, writeJsonAtomic } from '../sinks/index.js';
+import { removeSpillArea, setRunLabel, writeRunDocument } from '../sinks/index.js';
 import { runDraft } from './run-draft.js';
 import { prepareRun, publishMetrics } from './run-observability.js';
 import { finishManifest, type ManifestDraft } from './run-report.js';
@@ -102,7 +102,7 @@ async function resumeOf(
 ): Promise<{ journal?: RunJournal; stages: RunResume }> {
   const nonce = randomBytes(8).toString('hex');
   if (!resumable) return { stages: { nonce, prior: new Map(), onExecution: () => {} } };
-  const prior = await readPriorExecutions(config.manifest, runId, shard);
+  const prior = await readPriorExecutions(config.manifest, runId, shard, config.region);
   for (const file of prior.unreadable) {
     const warning = `resume: ${file} could not be read; executions it recorded are not reused`;
     log.warn(warning);
@@ -152,7 +152,7 @@ async function finishRun(
   const manifest = finishManifest(draft, new Date(), interruption.signalName());
   const manifestPath = shard ? shardManifestPath(config.manifest, runId, shard) : config.manifest;
   // AWS messages sometimes echo a parameter; the manifest is shared more widely than logs.
-  await writeJsonAtomic(manifestPath, scrubStrings(manifest));
+  await writeRunDocument(manifestPath, scrubStrings(manifest), config.region);
   await publishMetrics(config, manifest, log, shard);
   if (config.notify.length > 0) {
     manifest.notifications = await notifyRun(config.notify, manifest, {
@@ -161,7 +161,7 @@ async function finishRun(
       credentials: credentials.base,
       shard: shard !== undefined,
     });
-    await writeJsonAtomic(manifestPath, scrubStrings(manifest));
+    await writeRunDocument(manifestPath, scrubStrings(manifest), config.region);
   }
   log.info({ status: manifest.status, exitCode: manifest.exitCode, manifest: manifestPath }, 'run finished');
   return { manifest, manifestPath };

@@ -1,7 +1,10 @@
 import { mkdir, open, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { isS3Location, joinLocation } from '../aws/index.js';
 import type { Manifest } from '../manifest.js';
+import { listRunDocuments, readRunDocument } from '../sinks/index.js';
 import { type Shard, shardDir, shardLabel, shardManifestPath } from '../plan/index.js';
 
 /**
@@ -52,8 +55,16 @@ export function unitKey(accountId: string, region: string, query: string): strin
   return `${accountId}|${region}|${query}`;
 }
 
+/**
+ * Beside the manifest; with the manifest on S3 (which cannot be appended to and synced line by line),
+ * on local disk under `$TMPDIR/athena-fanout/journal/<bucket>/<manifest's prefix>/<runId>/`: it then
+ * serves a process started again on the same machine (a restarted container with the same volume),
+ * while a new machine resumes from the manifests on S3.
+ */
 export function journalDir(manifest: string, runId: string): string {
-  return join(dirname(manifest), 'journal', runId);
+  if (!isS3Location(manifest)) return join(dirname(manifest), 'journal', runId);
+  const where = dirname(manifest.slice('s3://'.length)).split('/').map(encodeURIComponent);
+  return join(tmpdir(), 'athena-fanout', 'journal', ...where, runId);
 }
 
 export function journalPath(manifest: string, runId: string, shard?: Shard): string {
@@ -69,6 +80,8 @@ export async function readPriorExecutions(
   manifest: string,
   runId: string,
   shard?: Shard,
+  /** The region of the S3 client when the manifest is on S3. */
+  region = 'us-east-1',
 ): Promise<PriorExecutions> {
   const prior: PriorExecutions = { byUnit: new Map(), sources: [], unreadable: [] };
   const own = shard ? shardManifestPath(manifest, runId, shard) : manifest;
@@ -84,11 +97,11 @@ export async function readPriorExecutions(
       prior.startedAt = new Date(t);
     }
   };
-  const shardManifests = (await names(shardDir(manifest, runId)))
+  const shardManifests = (await listRunDocuments(shardDir(manifest, runId), region).catch(() => []))
     .filter((n) => /^shard-\d+-of-\d+\.json$/.test(n))
-    .map((n) => join(shardDir(manifest, runId), n));
+    .map((n) => joinLocation(shardDir(manifest, runId), n));
   for (const path of [manifest, ...shardManifests.filter((p) => p !== manifest)]) {
-    const text = await readText(path);
+    const text = await readRunDocument(path, region).catch(() => undefined);
     if (text === undefined) continue;
     let m: Partial<Manifest>;
     try {

@@ -87,7 +87,7 @@ export async function runStages(o: RunStagesOptions, draft: ManifestDraft): Prom
     }),
   );
   draft.units = results.map((r) => r.record);
-  const staging = o.shard ? { stagingRoot: shardStagingRoot(config.manifest, o.runId) } : undefined;
+  const staging = o.shard ? { stagingRoot: shardStagingRoot(config, o.runId) } : undefined;
   const written = await writeOutputs(config, o.runId, results, log, {
     started: o.started,
     ...(staging ? { shard: staging } : {}),

@@ -1,4 +1,6 @@
 import { stageUnits } from '../datasets/index.js';
+import { stagingSink } from '../plan/index.js';
+import { s3Options } from '../sinks/index.js';
 import type { Written } from './attempt-output.js';
 import { type QueryOutputs, unitParts } from './query-outputs.js';
 
@@ -8,7 +10,9 @@ import { type QueryOutputs, unitParts } from './query-outputs.js';
  * the run's schema.
  */
 export async function stageQueryUnits(q: QueryOutputs, stagingRoot: string): Promise<Written> {
-  const staged = await stageUnits(stagingRoot, q.query.name, unitParts(q));
+  const sink = stagingSink(q.config);
+  const upload = sink ? s3Options(sink) : {};
+  const staged = await stageUnits(stagingRoot, q.query.name, unitParts(q), q.s3, upload);
   q.log.info({ query: q.query.name, path: staged.path, rows: staged.rows }, 'units staged for merge');
   return staged;
 }

@@ -14,3 +14,4 @@ export { removeStaleTempFiles } from './write-file-atomic.js';
 export { removeSpillArea, spillArea, spillMemory } from './spill-area.js';
 export { HEARTBEAT_MS, LEASE_MS, setRunLabel } from './file-owner.js';
 export { s3Options, writeSink } from './write-sink.js';
+export { listRunDocuments, readRunDocument, writeRunDocument } from './run-document.js';

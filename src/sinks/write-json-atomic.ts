@@ -7,9 +7,14 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 
+/** Pretty-printed JSON with a trailing newline, bigints as their digits. */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, jsonReplacer, 2)}\n`;
+}
+
 /** Pretty-printed JSON with a trailing newline, written atomically (see writeFileAtomic). */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const text = `${JSON.stringify(value, jsonReplacer, 2)}\n`;
+  const text = jsonText(value);
   try {
     await writeFileAtomic(path, (temp) => writeFile(temp, text, { flag: 'wx' }));
   } catch (err) {

@@ -9,6 +9,7 @@ const files = [
   'examples/kubernetes/indexed-job-shards.yaml',
   'examples/kubernetes/schedule-deployment.yaml',
   'examples/ci/github-actions.yml',
+  'examples/kubernetes/indexed-job-shards-s3.yaml',
 ];
 
 async function docs(file: string): Promise<Record<string, unknown>[]> {
@@ -86,6 +87,21 @@ describe('examples/', () => {
     expect(wait).toMatch(/Complete\|Failed/);
     expect(role!.rules![0]).toMatchObject({ resources: ['jobs'], verbs: ['get'] });
     expect(binding!.subjects![0]!.name).toBe(pod.serviceAccountName);
+  });
+
+  it('the Indexed Job without a shared volume: a valid config with its manifest and sinks on S3', async () => {
+    const [cm, shards] = (await docs(files[4]!)) as {
+      data?: Record<string, string>;
+      spec?: { template: { spec: { volumes: Record<string, unknown>[] } } };
+    }[];
+    const text = cm!.data!['pipeline.config.yaml']!;
+    const result = parseConfig(parse(text), { source: text, env: { FANOUT_EXTERNAL_ID: 'ext-123456' } });
+    expect(result.ok ? [] : result.issues).toEqual([]);
+    if (!result.ok) return;
+    expect(result.config.manifest).toMatch(/^s3:\/\//);
+    for (const sink of result.config.sinks) expect(sink.path).toMatch(/^s3:\/\//);
+    for (const v of shards!.spec!.template.spec.volumes)
+      expect(v).not.toHaveProperty('persistentVolumeClaim');
   });
 
   it('the CI workflow asks for an OIDC token and never two runs at once', async () => {

@@ -205,6 +205,28 @@ describe('a valid config becomes a fully normalised PipelineConfig', () => {
     expect(config.manifest).toBe(join(dir, '../reports/manifest.json'));
   });
 
+  it('keeps an s3:// manifest as the URL (shards without a shared disk); refuses one naming no object', () => {
+    const at = (manifest: string) =>
+      parseConfig({ ...(parse(MINIMAL) as object), manifest }, { env: {}, baseDir: '/b' });
+    expect(ok(at('s3://runs-bucket/nightly/manifest.json')).config.manifest).toBe(
+      's3://runs-bucket/nightly/manifest.json',
+    );
+    for (const [url, message] of [
+      ['s3://runs-bucket/nightly/', /names no object/],
+      ['s3://Runs_Bucket/m.json', /not a valid S3 bucket name/],
+      ['s3://runs-bucket/{runId}.json', /no placeholders/],
+      ['https://example.com/m.json', /https:\/\/ is not supported here/],
+    ] as const) {
+      const refused = parseConfig(
+        { ...(parse(MINIMAL) as object), manifest: url },
+        { env: {}, baseDir: '/b' },
+      );
+      expect(refused.ok, url).toBe(false);
+      if (!refused.ok)
+        expect(refused.issues.map((i) => `${i.path}: ${i.message}`).join('\n')).toMatch(message);
+    }
+  });
+
   it('a single query may write to a path without {query}', () => {
     const { config } = ok(parseConfig(parse(MINIMAL), { env: {}, baseDir: '/b' }));
     expect(config.sinks[0]?.path).toBe('/b/q.parquet');

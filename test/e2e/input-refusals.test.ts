@@ -113,16 +113,20 @@ describe('every duration is whole seconds within a timer-safe range, checked bef
 });
 
 describe('a value that looks like a URL is never a local path', () => {
-  it('manifest: s3://… is refused naming the field; no AWS call, no folder named "s3:"', async () => {
+  it('manifest: gs://… (or an s3:// URL naming no object) is refused naming the field; no AWS call, no folder', async () => {
     const result = await runWith(
-      edit('manifest: out/manifest.json', 'manifest: s3://bucket/x/manifest.json'),
+      edit('manifest: out/manifest.json', 'manifest: gs://bucket/x/manifest.json'),
     );
     expect(result.code, result.stdout + result.stderr).toBe(2);
     expect(result.stderr).toMatch(
-      /manifest: s3:\/\/ is not supported here: the manifest is written to a local file/,
+      /manifest: gs:\/\/ is not supported here: the manifest is a local file or an s3:\/\/bucket\/key\.json object/,
     );
     expect(result.calls).toBe(0);
     expect(await readdir(dir)).toEqual(['pipeline.config.yaml']);
+    expect(existsSync(join(dir, 'gs:'))).toBe(false);
+    const prefix = await runWith(edit('manifest: out/manifest.json', 'manifest: s3://bucket/runs/'));
+    expect(prefix.code).toBe(2);
+    expect(prefix.stderr).toMatch(/manifest: expected s3:\/\/bucket\/key\.json: the URL names no object/);
     expect(existsSync(join(dir, 's3:'))).toBe(false);
   });
 

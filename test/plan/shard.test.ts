@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { PipelineConfig } from '../../src/config/index.js';
 import {
   itemsOfShard,
   resolveShard,
+  shardManifestPath,
   shardMetricsPath,
   shardStagingRoot,
   sharedRunId,
@@ -65,8 +67,31 @@ describe('sharedRunId and shard paths', () => {
     expect(() => sharedRunId('a b', {})).toThrow(/run id/);
   });
 
+  it('keeps the shards of an s3:// manifest and their staging on S3, never in a folder named s3:', () => {
+    const sink = (path: string) => ({ path }) as PipelineConfig['sinks'][number];
+    const manifest = 's3://runs/nightly/manifest.json';
+    expect(shardManifestPath(manifest, 'R', { index: 0, count: 2 })).toBe(
+      's3://runs/nightly/shards/R/shard-0-of-2.json',
+    );
+    expect(shardStagingRoot({ manifest, sinks: [sink('out/{query}.parquet')] }, 'R')).toBe(
+      's3://runs/nightly/shards/R/staging',
+    );
+    // Outputs on S3: staged beside them, under the sink's path before any placeholder.
+    const lake = {
+      manifest: '/local/manifest.json',
+      sinks: [sink('out/x.csv'), sink('s3://lake/data/{runDate}/')],
+    };
+    expect(shardStagingRoot(lake, 'R')).toBe('s3://lake/data/_staging/R');
+    expect(shardStagingRoot({ manifest, sinks: [sink('s3://lake/q-{query}.parquet')] }, 'R')).toBe(
+      's3://lake/_staging/R',
+    );
+  });
+
   it("stages under shards/<runId>/ and names each shard's metrics file after the shard", () => {
-    expect(shardStagingRoot('/o/manifest.json', 'R')).toBe('/o/shards/R/staging');
+    const sink = (path: string) => ({ path }) as PipelineConfig['sinks'][number];
+    expect(
+      shardStagingRoot({ manifest: '/o/manifest.json', sinks: [sink('out/{query}.parquet')] }, 'R'),
+    ).toBe('/o/shards/R/staging');
     expect(shardMetricsPath('/m/athena_fanout.prom', { index: 1, count: 12 })).toBe(
       '/m/athena_fanout.shard-01-of-12.prom',
     );

@@ -21,6 +21,13 @@ const unit = (accountId: string, query: string, ids: string[]) => ({
 });
 
 describe('run journal', () => {
+  it('of an s3:// manifest is kept on local disk under TMPDIR, never in a folder named s3:', () => {
+    const path = journalPath('s3://runs/nightly/manifest.json', 'r1', { index: 1, count: 4 });
+    expect(path).toBe(
+      join(tmpdir(), 'athena-fanout', 'journal', 'runs', 'nightly', 'r1', 'shard-1-of-4.ndjson'),
+    );
+  });
+
   it('records executions, synced, and reads them back with the first start', async () => {
     const manifest = join(dir, 'out/manifest.json');
     const path = journalPath(manifest, 'r1');
