@@ -12,6 +12,7 @@ export const AUTH_ERRORS: Record<Service, Record<AuthFailure, ApiError>> = {
   athena: jsonAuthErrors(),
   sns: queryAuthErrors(),
   organizations: jsonAuthErrors(),
+  glue: jsonAuthErrors(),
   s3: {
     missing: new ApiError('AccessDenied', 'Access Denied', 403),
     unknown: new ApiError(

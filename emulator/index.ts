@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import { AccountDatabases } from './athena/engine.js';
 import { AthenaService } from './athena/service.js';
+import { ScenarioCatalog } from './glue/catalog.js';
+import { GlueService } from './glue/service.js';
 import { IdentityStore } from './identity.js';
 import { Organizations } from './organizations.js';
 import { newRecord, type EmulatorRecord } from './record.js';
@@ -50,12 +52,23 @@ export async function startEmulator(opts: {
       throw err;
     });
   }
-  const athena = new AthenaService(scenario, dbs, s3, record);
+  const catalog = new ScenarioCatalog(scenario);
+  catalog.seed(s3);
+  const athena = new AthenaService(scenario, dbs, s3, record, catalog);
   const organizations = new Organizations(scenario);
+  const glue = new GlueService(catalog, dbs);
   let server: Server;
   try {
     server = await startServer(
-      { scenario, identities, record, s3, athena: athena.handle, organizations: organizations.handle },
+      {
+        scenario,
+        identities,
+        record,
+        s3,
+        athena: athena.handle,
+        organizations: organizations.handle,
+        glue: glue.handle,
+      },
       opts.port ?? 0,
     );
   } catch (err) {

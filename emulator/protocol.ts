@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 
-export type Service = 'sts' | 'organizations' | 'athena' | 's3' | 'sns';
+export type Service = 'sts' | 'organizations' | 'athena' | 's3' | 'sns' | 'glue';
 
 /** The awsQuery services (form in, XML out) and the namespace of their answers. */
 export const QUERY_NAMESPACES: Partial<Record<Service, string>> = {

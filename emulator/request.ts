@@ -7,6 +7,7 @@ import { parseAuthorization } from './sigv4.js';
 const TARGETS: Record<string, Service> = {
   AmazonAthena: 'athena',
   AWSOrganizationsV20161128: 'organizations',
+  AWSGlue: 'glue',
 };
 
 /** A request as received: the raw path and query (SigV4 signs them as sent) and the whole body. */
@@ -49,6 +50,7 @@ function detectService(req: IncomingMessage): Service {
     claimed === 'sns' ||
     claimed === 'athena' ||
     claimed === 'organizations' ||
+    claimed === 'glue' ||
     claimed === 's3'
   )
     return claimed;

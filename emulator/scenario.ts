@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { catalogFields, PER_ACCOUNT_FIELDS } from './scenario-catalog.js';
 
 /**
  * The emulator's world: one AWS Organization, its accounts, the credentials a client may start from, the
@@ -44,7 +45,9 @@ const roleSchema = z.object({
   trust: z.array(z.string()).min(1),
   externalId: z.string().optional(),
   maxSessionDuration: z.number().int().min(3600).max(43200).default(3600),
-  permissions: z.array(z.enum(['sts', 'organizations', 'athena', 's3', 'sns'])).optional(),
+  permissions: z
+    .array(z.enum(['sts', 'organizations', 'athena', 's3', 'sns', 'glue', 'kms', 'lakeformation']))
+    .optional(),
   deny: z.array(accountId).default([]),
   /** The trust policy's aws:MultiFactorAuthPresent condition: AssumeRole must carry a valid MFA code. */
   requireMfa: z.boolean().default(false),
@@ -175,6 +178,7 @@ const scenarioSchema = z
     identities: z.array(identitySchema).min(1),
     roles: z.array(roleSchema).default([]),
     data: z.record(z.string(), z.array(z.string())).default({}),
+    ...catalogFields,
     federation: federationSchema.default({ oidc: [], saml: [] }),
     topics: z.array(topicSchema).default([]),
     knobs: knobsSchema.default(knobsSchema.parse({})),
@@ -193,13 +197,15 @@ const scenarioSchema = z
         path: ['organization', 'managementAccountId'],
       });
     }
-    for (const key of Object.keys(s.data)) {
-      if (key !== 'all' && !ids.has(key)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `data key ${key} is neither "all" nor an account id`,
-          path: ['data'],
-        });
+    for (const field of PER_ACCOUNT_FIELDS) {
+      for (const key of Object.keys(s[field])) {
+        if (key !== 'all' && !ids.has(key)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${field} key ${key} is neither "all" nor an account id`,
+            path: [field],
+          });
+        }
       }
     }
   });

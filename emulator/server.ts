@@ -18,6 +18,8 @@ export type JsonHandler = (
   caller: Principal,
   action: string,
   input: Record<string, unknown>,
+  /** The request's SigV4 region, for the ARNs of the resources it names. */
+  ctx: { region?: string },
 ) => Promise<unknown>;
 
 export interface ServerDeps {
@@ -27,6 +29,7 @@ export interface ServerDeps {
   s3: S3Store;
   athena: JsonHandler;
   organizations: JsonHandler;
+  glue: JsonHandler;
 }
 
 /** One authenticated request on its way to the service that answers it. */
@@ -76,9 +79,10 @@ async function route(deps: ServerDeps, s3Faults: S3Faults, r: Routed): Promise<A
       ...(r.call.accountId === undefined ? {} : { accountId: r.call.accountId }),
     });
   }
-  const handler = service === 'athena' ? deps.athena : deps.organizations;
+  const handler = service === 'athena' ? deps.athena : service === 'glue' ? deps.glue : deps.organizations;
   if (!r.caller) throw AUTH_ERRORS[service].missing;
-  return { json: await handler(r.caller, action, params) };
+  const ctx = r.call.region === undefined ? {} : { region: r.call.region };
+  return { json: await handler(r.caller, action, params, ctx) };
 }
 
 export function startServer(deps: ServerDeps, port: number): Promise<Server> {

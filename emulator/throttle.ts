@@ -10,6 +10,7 @@ const THROTTLE: Record<Service, ApiError> = {
     { Type: 'client' },
   ),
   athena: new ApiError('ThrottlingException', 'Rate exceeded', 400),
+  glue: new ApiError('ThrottlingException', 'Rate exceeded', 400),
   sns: new ApiError('Throttling', 'Rate exceeded', 400),
   s3: new ApiError('SlowDown', 'Please reduce your request rate.', 503),
 };

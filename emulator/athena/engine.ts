@@ -76,6 +76,67 @@ export class AccountDatabases {
   }
 
   /**
+   * The plan of `select` as Athena answers EXPLAIN: one varchar column "Query Plan", a row per line.
+   * With `analyze` the statement runs (DuckDB's EXPLAIN ANALYZE), as Athena's EXPLAIN ANALYZE does.
+   */
+  explain(
+    accountId: string,
+    select: string,
+    database: string | undefined,
+    analyze: boolean,
+  ): Promise<QueryOutput> {
+    return this.withConnection(accountId, database, async (conn) => {
+      const reader = await conn.runAndReadAll(`EXPLAIN ${analyze ? 'ANALYZE ' : ''}${select}`);
+      const text = reader
+        .getRows()
+        .map((r) => String(r[1] ?? ''))
+        .join('\n');
+      const rows = text
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => [line]);
+      return {
+        columns: [{ name: 'Query Plan', type: 'varchar', precision: 0, scale: 0, caseSensitive: true }],
+        rows,
+      };
+    });
+  }
+
+  /** A table's columns with Athena's type names, or undefined when the account has no such table. */
+  columns(
+    accountId: string,
+    schema: string,
+    table: string,
+  ): Promise<{ name: string; type: string; precision: number; scale: number }[] | undefined> {
+    return this.withConnection(accountId, undefined, async (conn) => {
+      const q = (id: string): string => `"${id.replaceAll('"', '""')}"`;
+      try {
+        const probe = await conn.runAndReadAll(`SELECT * FROM ${q(schema)}.${q(table)} LIMIT 0`);
+        const types = probe.columnTypes();
+        return probe.columnNames().map((name, i) => ({ name, ...athenaType(types[i]!) }));
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
+  /**
+   * The tables a statement names, from DuckDB's own parse tree (json_serialize_sql), so names in
+   * strings, comments and CTEs are told apart from real tables. Undefined when DuckDB cannot parse it
+   * as a SELECT (running it then fails on its own, or it is not a query that reads tables).
+   */
+  referencedTables(
+    accountId: string,
+    sql: string,
+  ): Promise<{ catalog: string; schema: string; table: string }[] | undefined> {
+    return this.withConnection(accountId, undefined, async (conn) => {
+      const reader = await conn.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
+      const tree = JSON.parse(String(reader.getRows()[0]?.[0])) as { error: boolean };
+      return tree.error ? undefined : baseTables(tree);
+    });
+  }
+
+  /**
    * UNLOAD's SELECT written as Parquet parts of about `partRows` rows (DuckDB's COPY into a temporary
    * directory), its columns first cast to what Athena's Hive writer stores (see unloadColumn).
    */
@@ -133,6 +194,32 @@ export class AccountDatabases {
     for (const r of all) if (r.status === 'fulfilled') r.value.closeSync();
     this.instances.clear();
   }
+}
+
+/** BASE_TABLE references in a serialized parse tree, minus references to the tree's own CTEs. */
+function baseTables(tree: unknown): { catalog: string; schema: string; table: string }[] {
+  const ctes = new Set<string>();
+  const found: { catalog: string; schema: string; table: string }[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const n of node) walk(n);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    if (o.type === 'BASE_TABLE' && typeof o.table_name === 'string') {
+      found.push({
+        catalog: typeof o.catalog_name === 'string' ? o.catalog_name : '',
+        schema: typeof o.schema_name === 'string' ? o.schema_name : '',
+        table: o.table_name,
+      });
+    }
+    const cteMap = o.cte_map as { map?: { key: string }[] } | undefined;
+    for (const entry of cteMap?.map ?? []) ctes.add(entry.key.toLowerCase());
+    for (const v of Object.values(o)) walk(v);
+  };
+  walk(tree);
+  return found.filter((t) => t.schema !== '' || !ctes.has(t.table.toLowerCase()));
 }
 
 /** DuckDB names COPY's files data_<n>.parquet; n orders them. */

@@ -1,6 +1,8 @@
+import type { Principal } from '../identity.js';
 import type { RecordedQuery } from '../record.js';
 import { ApiError } from '../protocol.js';
-import type { AthenaErrorShape, QueryOutput, UnloadSpec } from './shapes.js';
+import type { ObjectEncryption } from '../s3-sse.js';
+import type { AthenaErrorShape, QueryOutput, ResultEncryption, UnloadSpec } from './shapes.js';
 
 /** One query execution as the emulator tracks it. */
 export interface Execution {
@@ -13,7 +15,19 @@ export interface Execution {
   catalog?: string;
   workgroup: string;
   outputPrefix?: string;
-  statementType: 'DML' | 'DDL';
+  statementType: 'DML' | 'DDL' | 'UTILITY';
+  /** Who started it and in which region: Athena reads table data under the caller's identity. */
+  caller: Principal;
+  region: string | undefined;
+  /** `EXPLAIN [ANALYZE] <select>`: the plan, not the data. */
+  explain?: { select: string; analyze: boolean };
+  /** EXPLAIN: 0 bytes scanned; EXPLAIN ANALYZE: what running the statement scanned. */
+  explainScanned?: number;
+  /** ResultConfiguration.EncryptionConfiguration in effect, and how S3 then stores the results. */
+  encryption?: ResultEncryption;
+  objectEncryption?: ObjectEncryption;
+  /** The workgroup's BytesScannedCutoffPerQuery. */
+  bytesScannedCutoff?: number;
   state: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
   reason?: string;
   error?: AthenaErrorShape;
@@ -50,10 +64,17 @@ export function describeExecution(ex: Execution): unknown {
     SubstatementType:
       ex.statementType === 'DDL'
         ? ex.queryString.trim().split(/\s+/)[0]!.toUpperCase()
-        : ex.unload
-          ? 'UNLOAD'
-          : 'SELECT',
-    ResultConfiguration: { OutputLocation: outputFile(ex) },
+        : ex.explain
+          ? ex.explain.analyze
+            ? 'EXPLAIN_ANALYZE'
+            : 'EXPLAIN'
+          : ex.unload
+            ? 'UNLOAD'
+            : 'SELECT',
+    ResultConfiguration: {
+      OutputLocation: outputFile(ex),
+      ...(ex.encryption === undefined ? {} : { EncryptionConfiguration: ex.encryption }),
+    },
     ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: false } },
     QueryExecutionContext: { Database: ex.database, Catalog: ex.catalog },
     Status: {

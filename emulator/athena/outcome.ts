@@ -34,15 +34,21 @@ export function writeResult(s3: S3Store, ex: Execution, out: QueryOutput): void 
   const [bucket, prefix] = [m[1]!, m[2]!];
   if (ex.statementType === 'DDL') {
     const text = out.rows.map((r) => `${r.map((v) => v ?? '').join('\t')}\n`).join('');
-    s3.put(bucket, `${prefix}${ex.id}.txt`, Buffer.from(text, 'utf8'), 'text/plain');
+    s3.put(bucket, `${prefix}${ex.id}.txt`, Buffer.from(text, 'utf8'), 'text/plain', ex.objectEncryption);
     ex.dataScanned = 0;
     return;
   }
   const csv = csvLine(out.columns.map((c) => c.name)) + out.rows.map(csvLine).join('');
   const body = Buffer.from(csv, 'utf8');
-  s3.put(bucket, `${prefix}${ex.id}.csv`, body, 'text/csv');
+  s3.put(bucket, `${prefix}${ex.id}.csv`, body, 'text/csv', ex.objectEncryption);
   // Real Athena writes a binary descriptor here; readers only need it to exist beside the CSV.
-  s3.put(bucket, `${prefix}${ex.id}.csv.metadata`, Buffer.from(JSON.stringify(out.columns), 'utf8'));
+  s3.put(
+    bucket,
+    `${prefix}${ex.id}.csv.metadata`,
+    Buffer.from(JSON.stringify(out.columns), 'utf8'),
+    undefined,
+    ex.objectEncryption,
+  );
   ex.dataScanned = body.length;
 }
 
@@ -61,7 +67,7 @@ export function writeUnload(
   const spec = ex.unload!;
   const refused = occupied(s3, spec, ex.database, ex.id);
   if (refused) return refused;
-  ex.manifest = placeUnload(s3, spec, out, ex.outputPrefix!, ex.id);
+  ex.manifest = placeUnload(s3, spec, out, ex.outputPrefix!, ex.id, ex.objectEncryption);
   if (failure) return failure;
   ex.updateCount = out.rows;
   ex.result = { columns: [], rows: [] };

@@ -5,18 +5,25 @@ import { ApiError } from '../protocol.js';
 import type { EmulatorRecord, RecordedQuery } from '../record.js';
 import type { S3Store } from '../s3.js';
 import type { Scenario } from '../scenario.js';
+import type { ScenarioCatalog } from '../glue/catalog.js';
+import { DataAccess } from './data-access.js';
+import { getDataCatalog } from './data-catalogs.js';
 import type { AccountDatabases } from './engine.js';
 import { describeExecution, invalid, resultsPage, type Execution } from './execution.js';
 import { injectedFailure, writeResult, writeUnload } from './outcome.js';
 import { bindParameters } from './params.js';
+import { parseExplain, resultBytes, runStatement } from './run-statement.js';
 import { userError, type AthenaErrorShape, type QueryOutput, type UnloadOutput } from './shapes.js';
 import { outputPrefix, parseStartInput, type StartInput } from './start-input.js';
 import { isUnload, parseUnload } from './unload.js';
-
-const FIXED_RESULT: QueryOutput = {
-  columns: [{ name: 'x', type: 'integer', precision: 10, scale: 0, caseSensitive: false }],
-  rows: [['1']],
-};
+import {
+  findWorkgroup,
+  objectEncryption,
+  resultSettings,
+  usableWorkgroup,
+  workgroupShape,
+  type ResultSettings,
+} from './workgroups.js';
 
 const DDL = /^\s*(create|drop|alter|show|describe|msck)\b/i;
 
@@ -27,18 +34,27 @@ export class AthenaService {
   private readonly failCounts = new Map<number, number>();
   private readonly inflight = new Set<Promise<void>>();
   private readonly stop = new AbortController();
+  private readonly access: DataAccess;
 
   constructor(
     private readonly scenario: Scenario,
     private readonly dbs: AccountDatabases,
     private readonly s3: S3Store,
     private readonly record: EmulatorRecord,
-  ) {}
+    private readonly catalog: ScenarioCatalog,
+  ) {
+    this.access = new DataAccess(catalog, dbs, s3);
+  }
 
-  handle = (caller: Principal, action: string, input: Record<string, unknown>): Promise<unknown> => {
+  handle = (
+    caller: Principal,
+    action: string,
+    input: Record<string, unknown>,
+    ctx: { region?: string } = {},
+  ): Promise<unknown> => {
     switch (action) {
       case 'StartQueryExecution':
-        return Promise.resolve(this.start(caller, input));
+        return Promise.resolve(this.start(caller, input, ctx.region));
       case 'GetQueryExecution':
         return Promise.resolve({
           QueryExecution: describeExecution(this.find(caller, input.QueryExecutionId)),
@@ -60,6 +76,8 @@ export class AthenaService {
       }
       case 'GetWorkGroup':
         return Promise.resolve(this.workgroup(caller, input.WorkGroup));
+      case 'GetDataCatalog':
+        return Promise.resolve(getDataCatalog(this.catalog, caller, input, ctx.region));
       default:
         return Promise.reject(
           new ApiError('UnknownOperationException', `The emulator does not implement ${action}.`, 400),
@@ -75,31 +93,18 @@ export class AthenaService {
     return n;
   }
 
-  private primaryOutput(accountId: string): string | undefined {
-    return this.scenario.knobs.primaryOutputLocation?.replaceAll('{accountId}', accountId);
-  }
-
   private workgroup(caller: Principal, name: unknown): unknown {
-    if (name !== 'primary') throw invalid(`WorkGroup ${String(name)} is not found.`);
-    const output = this.primaryOutput(caller.accountId);
-    return {
-      WorkGroup: {
-        Name: 'primary',
-        State: 'ENABLED',
-        Configuration: {
-          ResultConfiguration: output === undefined ? {} : { OutputLocation: output },
-          EnforceWorkGroupConfiguration: false,
-          PublishCloudWatchMetricsEnabled: false,
-          RequesterPaysEnabled: false,
-          EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
-        },
-        CreationTime: 1_600_000_000,
-      },
-    };
+    const wg = findWorkgroup(this.scenario, this.catalog, caller.accountId, String(name));
+    if (!wg) throw invalid(`WorkGroup ${String(name)} is not found.`);
+    return workgroupShape(wg);
   }
 
-  private start(caller: Principal, input: Record<string, unknown>): unknown {
+  private start(caller: Principal, input: Record<string, unknown>, region: string | undefined): unknown {
     const req = parseStartInput(input);
+    const wg = usableWorkgroup(
+      findWorkgroup(this.scenario, this.catalog, caller.accountId, req.workgroup),
+      req.workgroup,
+    );
     const tokenKey = req.token === undefined ? undefined : `${caller.accountId}\n${req.token}`;
     const previous = tokenKey === undefined ? undefined : this.tokens.get(tokenKey);
     if (previous !== undefined) {
@@ -107,7 +112,11 @@ export class AthenaService {
       if (seen !== req.fingerprint) throw invalid('Idempotent parameters do not match');
       return { QueryExecutionId: id };
     }
-    const output = outputPrefix(req.outputLocation ?? this.primaryOutput(caller.accountId));
+    const settings = resultSettings(wg, {
+      outputLocation: req.outputLocation,
+      encryption: req.encryption,
+    });
+    const output = outputPrefix(settings.outputLocation);
     const limit = this.scenario.knobs.maxConcurrentQueriesPerAccount;
     if (limit > 0 && this.activeIn(caller.accountId) >= limit) {
       throw new ApiError(
@@ -117,7 +126,8 @@ export class AthenaService {
         { Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' },
       );
     }
-    const { ex, mismatch } = this.newExecution(caller, req, output);
+    const { ex, mismatch } = this.newExecution(caller, req, output, { settings, region });
+    if (wg.bytesScannedCutoffPerQuery !== undefined) ex.bytesScannedCutoff = wg.bytesScannedCutoffPerQuery;
     this.executions.set(ex.id, ex);
     if (tokenKey !== undefined) this.tokens.set(tokenKey, `${ex.id}\n\n${req.fingerprint}`);
     this.record.queries.push(ex.rec);
@@ -137,6 +147,7 @@ export class AthenaService {
     caller: Principal,
     req: StartInput,
     output: string,
+    where: { settings: ResultSettings; region: string | undefined },
   ): { ex: Execution; mismatch: string | undefined } {
     const id = randomUUID();
     const now = Date.now();
@@ -153,6 +164,9 @@ export class AthenaService {
       startedAt: now,
     };
     const unload = isUnload(bound.sql) ? parseUnload(bound.sql) : undefined;
+    const explain = parseExplain(bound.sql);
+    const encryption = where.settings.encryption;
+    const stored = objectEncryption(encryption, where.region ?? 'us-east-1', caller.accountId);
     const ex: Execution = {
       id,
       accountId: caller.accountId,
@@ -164,7 +178,12 @@ export class AthenaService {
       workgroup: req.workgroup,
       outputPrefix: output,
       ...(typeof unload === 'object' ? { unload } : {}),
-      statementType: DDL.test(req.queryString) ? 'DDL' : 'DML',
+      ...(explain ? { explain } : {}),
+      ...(encryption ? { encryption } : {}),
+      ...(stored ? { objectEncryption: stored } : {}),
+      caller,
+      region: where.region,
+      statementType: explain ? 'UTILITY' : DDL.test(req.queryString) ? 'DDL' : 'DML',
       state: 'QUEUED',
       submittedAt: now,
       dataScanned: 0,
@@ -189,21 +208,13 @@ export class AthenaService {
       mismatch !== undefined
         ? userError(mismatch)
         : injectedFailure(this.scenario.knobs.failQueries, this.failCounts, ex);
-    const { fixedResults, unloadPartRows } = this.scenario.knobs;
     // An UNLOAD that fails (failQueries) still writes its parts first.
     const orphans = ex.unload !== undefined && mismatch === undefined ? injected : undefined;
+    const deps = { dbs: this.dbs, access: this.access, knobs: this.scenario.knobs };
     const work: Promise<QueryOutput | UnloadOutput | AthenaErrorShape> =
       injected && !orphans
         ? Promise.resolve(injected)
-        : ex.unload
-          ? this.dbs
-              .unload(ex.accountId, ex.unload, ex.database, unloadPartRows)
-              .catch((err: unknown) => userError((err as Error).message))
-          : fixedResults
-            ? Promise.resolve(FIXED_RESULT)
-            : this.dbs
-                .run(ex.accountId, ex.sql, ex.database)
-                .catch((err: unknown) => userError((err as Error).message));
+        : runStatement(deps, ex).catch((err: unknown) => userError((err as Error).message));
     try {
       await sleep(Math.floor(latency / 3), undefined, { signal: this.stop.signal });
       if (ex.state === 'QUEUED') {
@@ -217,10 +228,12 @@ export class AthenaService {
     }
     let outcome = await work;
     if (ex.state !== 'RUNNING') return;
+    if (this.overCutoff(ex, outcome)) return;
     if ('parts' in outcome) outcome = writeUnload(this.s3, ex, outcome, orphans) ?? ex.result!;
     else if (!('ErrorCategory' in outcome)) {
       ex.result = outcome;
       writeResult(this.s3, ex, outcome);
+      if (ex.explainScanned !== undefined) ex.dataScanned = ex.explainScanned;
     }
     if ('ErrorCategory' in outcome) {
       ex.error = outcome;
@@ -231,12 +244,30 @@ export class AthenaService {
     this.finish(ex, 'SUCCEEDED');
   }
 
+  /**
+   * The workgroup's BytesScannedCutoffPerQuery: a query that would scan more is stopped at the limit,
+   * CANCELLED with Athena's reason, and writes no result.
+   */
+  private overCutoff(ex: Execution, outcome: QueryOutput | UnloadOutput | AthenaErrorShape): boolean {
+    if (ex.bytesScannedCutoff === undefined || 'ErrorCategory' in outcome) return false;
+    const scanned =
+      'parts' in outcome
+        ? outcome.parts.reduce((n, p) => n + p.length, 0)
+        : (ex.explainScanned ?? resultBytes(outcome));
+    if (scanned <= ex.bytesScannedCutoff) return false;
+    ex.dataScanned = ex.bytesScannedCutoff;
+    ex.reason = 'Bytes scanned limit was exceeded';
+    ex.error = userError(ex.reason);
+    this.finish(ex, 'CANCELLED');
+    return true;
+  }
+
   private finish(ex: Execution, state: 'SUCCEEDED' | 'FAILED' | 'CANCELLED'): void {
     const now = Date.now();
     ex.runningAt ??= now;
     ex.state = ex.rec.state = state;
     ex.completedAt = ex.rec.endedAt = now;
-    if (state === 'CANCELLED') ex.reason = 'Query was cancelled by user';
+    if (state === 'CANCELLED') ex.reason ??= 'Query was cancelled by user';
   }
 
   private find(caller: Principal, id: unknown): Execution {

@@ -24,6 +24,12 @@ export interface UnloadOutput {
   parts: Buffer[];
 }
 
+/** ResultConfiguration.EncryptionConfiguration. */
+export interface ResultEncryption {
+  EncryptionOption: 'SSE_S3' | 'SSE_KMS' | 'CSE_KMS';
+  KmsKey?: string;
+}
+
 /** Athena's per-query error detail. */
 export interface AthenaErrorShape {
   ErrorCategory: number;

@@ -1,4 +1,5 @@
 import { invalid } from './execution.js';
+import type { ResultEncryption } from './shapes.js';
 
 /** StartQueryExecution's request, checked as Athena checks it before looking at anything else. */
 export interface StartInput {
@@ -12,6 +13,8 @@ export interface StartInput {
   fingerprint: string;
   /** ResultConfiguration.OutputLocation as sent; the workgroup's applies when absent. */
   outputLocation?: string;
+  /** ResultConfiguration.EncryptionConfiguration as sent. */
+  encryption?: ResultEncryption;
 }
 
 export function parseStartInput(input: Record<string, unknown>): StartInput {
@@ -24,13 +27,15 @@ export function parseStartInput(input: Record<string, unknown>): StartInput {
     );
   }
   const workgroup = typeof input.WorkGroup === 'string' ? input.WorkGroup : 'primary';
-  if (workgroup !== 'primary') throw invalid(`WorkGroup ${workgroup} is not found.`);
   const context = (input.QueryExecutionContext ?? {}) as { Database?: string; Catalog?: string };
   const parameters = Array.isArray(input.ExecutionParameters)
     ? input.ExecutionParameters.map(String)
     : undefined;
   const token = typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined;
-  const resultConfig = (input.ResultConfiguration ?? {}) as { OutputLocation?: string };
+  const resultConfig = (input.ResultConfiguration ?? {}) as {
+    OutputLocation?: string;
+    EncryptionConfiguration?: ResultEncryption;
+  };
   return {
     queryString,
     workgroup,
@@ -40,6 +45,9 @@ export function parseStartInput(input: Record<string, unknown>): StartInput {
     token,
     fingerprint: JSON.stringify([queryString, parameters, context.Database, context.Catalog, workgroup]),
     outputLocation: resultConfig.OutputLocation,
+    ...(resultConfig.EncryptionConfiguration === undefined
+      ? {}
+      : { encryption: resultConfig.EncryptionConfiguration }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 import type { S3Store } from '../s3.js';
+import type { ObjectEncryption } from '../s3-sse.js';
 import { athenaType } from './format.js';
 import { userError, type AthenaErrorShape, type UnloadOutput, type UnloadSpec } from './shapes.js';
 
@@ -130,6 +131,8 @@ export function placeUnload(
   output: UnloadOutput,
   outputPrefix: string,
   id: string,
+  /** The result encryption in effect: Athena encrypts UNLOAD's parts and files with it too. */
+  encryption?: ObjectEncryption,
 ): string {
   const { bucket, key } = splitUrl(spec.location);
   // Trino names parts <queryId>_<uuid>, without an extension.
@@ -140,7 +143,7 @@ export function placeUnload(
     .replace(/^(\d{8})/, '$1_');
   const urls = output.parts.map((body, i) => {
     const name = `${stamp}_${String(i).padStart(5, '0')}_${id.slice(0, 5)}_${randomUUID()}`;
-    s3.put(bucket, `${key}${name}`, body, 'application/octet-stream');
+    s3.put(bucket, `${key}${name}`, body, 'application/octet-stream', encryption);
     return `${spec.location}${name}`;
   });
   const out = splitUrl(outputPrefix);
@@ -150,8 +153,15 @@ export function placeUnload(
     `${out.key}${id}-manifest.csv`,
     Buffer.from(urls.map((u) => `${u}\n`).join(''), 'utf8'),
     'text/csv',
+    encryption,
   );
   // Real Athena writes a binary descriptor here; readers only need it to exist.
-  s3.put(out.bucket, `${out.key}${id}.metadata`, Buffer.from(JSON.stringify({ rows: output.rows }), 'utf8'));
+  s3.put(
+    out.bucket,
+    `${out.key}${id}.metadata`,
+    Buffer.from(JSON.stringify({ rows: output.rows }), 'utf8'),
+    undefined,
+    encryption,
+  );
   return manifest;
 }
