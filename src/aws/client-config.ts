@@ -2,7 +2,7 @@ import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { sharedHttpHandler } from './http-handler.js';
 
-export type AwsService = 'sts' | 'organizations' | 'athena' | 's3' | 'sns';
+export type AwsService = 'sts' | 'organizations' | 'athena' | 's3' | 'sns' | 'glue';
 
 /** What every SDK client here takes as `credentials`. */
 export type CredentialProvider = AwsCredentialIdentityProvider;
@@ -25,7 +25,14 @@ export interface AwsClientConfig {
 // rate when it is throttled. (Athena's concurrent-query quota refusal is not retried here: see
 // extract/start-query.ts.)
 // SNS: notify retries itself (counting attempts for the manifest), so the SDK makes one.
-const MAX_ATTEMPTS: Record<AwsService, number> = { sts: 8, organizations: 10, athena: 10, s3: 8, sns: 1 };
+const MAX_ATTEMPTS: Record<AwsService, number> = {
+  sts: 8,
+  organizations: 10,
+  athena: 10,
+  s3: 8,
+  sns: 1,
+  glue: 8,
+};
 
 /** Organizations has a single endpoint per partition, whatever region the run uses. */
 export function organizationsRegion(region: string): string {

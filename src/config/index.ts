@@ -24,6 +24,7 @@ export type {
   ParseConfigResult,
   PipelineConfig,
   QueryConfig,
+  RegisterTable,
   SinkConfig,
   MetricsConfig,
   ScheduleConfig,

@@ -20,6 +20,7 @@ export function normaliseSinks(sinks: PipelineConfigParsed['sinks'], baseDir: st
             sse: sink.sse,
             kmsKeyId: sink.kmsKeyId,
             bucketKey: sink.bucketKey,
+            register: sink.register && withoutUndefined(sink.register),
           }
         : {
             type: sink.type,

@@ -11,3 +11,5 @@ export {
   withoutColumn,
   writePartitioned,
 } from './write-partitioned.js';
+export { type GlueColumn, glueColumns, hiveType, mergedColumns } from './glue-columns.js';
+export { registerTable, type RegisterOptions } from './register-table.js';
