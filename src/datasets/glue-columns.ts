@@ -6,6 +6,9 @@ export interface GlueColumn {
   Type: string;
 }
 
+/** A nested type's fields (apache-arrow types them loosely). */
+const kids = (t: DataType): Field<DataType>[] => t.children as Field<DataType>[];
+
 /** An Arrow type as Athena's Hive catalog spells it; what the Parquet writer stores reads back as it. */
 export function hiveType(t: DataType): string {
   switch (t.typeId) {
@@ -40,11 +43,13 @@ export function hiveType(t: DataType): string {
       return 'timestamp';
     case Type.List:
     case Type.FixedSizeList:
-      return `array<${hiveType((t.children as Field[])[0]!.type)}>`;
+      return `array<${hiveType(kids(t)[0]!.type)}>`;
     case Type.Struct:
-      return `struct<${(t.children as Field[]).map((f) => `${f.name.toLowerCase()}:${hiveType(f.type)}`).join(',')}>`;
+      return `struct<${kids(t)
+        .map((f) => `${f.name.toLowerCase()}:${hiveType(f.type)}`)
+        .join(',')}>`;
     case Type.Map: {
-      const entry = (t.children as Field[])[0]!.type.children as Field[];
+      const entry = kids(kids(t)[0]!.type);
       return `map<${hiveType(entry[0]!.type)},${hiveType(entry[1]!.type)}>`;
     }
     default:
@@ -53,7 +58,7 @@ export function hiveType(t: DataType): string {
 }
 
 export function glueColumns(fields: readonly Field[]): GlueColumn[] {
-  return fields.map((f) => ({ Name: f.name.toLowerCase(), Type: hiveType(f.type) }));
+  return fields.map((f) => ({ Name: f.name.toLowerCase(), Type: hiveType(f.type as DataType) }));
 }
 
 /**

@@ -108,7 +108,7 @@ export async function registerTable(o: RegisterOptions): Promise<TableRegistrati
     }
     const run = glueColumns(o.schema.fields.filter((f) => f.name !== o.accountKey));
     const { columns, added } = mergedColumns(
-      (existing?.StorageDescriptor?.Columns as GlueColumn[]) ?? [],
+      (existing?.StorageDescriptor?.Columns ?? []) as GlueColumn[],
       run,
     );
     const input = tableInput(o, columns, existing);
