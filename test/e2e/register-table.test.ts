@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -9,8 +9,9 @@ import {
 } from '@aws-sdk/client-athena';
 import { GetPartitionsCommand, GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import type { Manifest } from '../../src/manifest.js';
-import { emulatorEnv, runCli } from '../helpers/cli.js';
+import { emulatorEnv, repoRoot, runCli } from '../helpers/cli.js';
 import { duckRows } from '../helpers/duckdb.js';
 import { DENIED, EXTERNAL_ID, MANAGEMENT, MEMBERS, expectedAccounts } from '../helpers/org-scenario.js';
 import { type OrgDir, orgDir, readManifest } from '../helpers/org-run.js';
@@ -48,7 +49,18 @@ describe('run with register: a partitioned S3 dataset Athena can query', () => {
       cwd: org.dir,
       env: emulatorEnv(org.emulator, { FANOUT_EXTERNAL_ID: EXTERNAL_ID }),
     });
-    return { result, manifest: await readManifest(org.dir) };
+    const manifest = await readManifest(org.dir);
+    await expectDocumented(manifest);
+    return { result, manifest };
+  };
+  /** The manifest's shape is public: docs/manifest.schema.json documents `registered`. */
+  const expectDocumented = async (m: Manifest) => {
+    const schema = z.fromJSONSchema(
+      JSON.parse(
+        await readFile(`${repoRoot}docs/manifest.schema.json`, 'utf8'),
+      ) as z.core.JSONSchema.JSONSchema,
+    );
+    expect(schema.safeParse(m).error?.issues).toBeUndefined();
   };
   const registration = (m: Manifest) => m.outputs.find((o) => o.path.startsWith('s3://'))?.registered;
 
@@ -70,11 +82,12 @@ describe('run with register: a partitioned S3 dataset Athena can query', () => {
       await new Promise((r) => setTimeout(r, 25));
     }
     const rows: (string | null)[][] = [];
-    let names: string[] = [];
+    const names: string[] = [];
     let token: string | undefined;
     do {
       const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token }));
-      names = page.ResultSet?.ResultSetMetadata?.ColumnInfo?.map((c) => c.Name!) ?? [];
+      if (token === undefined)
+        names.push(...(page.ResultSet?.ResultSetMetadata?.ColumnInfo?.map((c) => c.Name!) ?? []));
       const data = page.ResultSet?.Rows?.map((r) => r.Data?.map((d) => d.VarCharValue ?? null) ?? []) ?? [];
       rows.push(...(token === undefined ? data.slice(1) : data));
       token = page.NextToken;
@@ -162,7 +175,9 @@ describe('run with register: a partitioned S3 dataset Athena can query', () => {
     );
     expect(Table?.StorageDescriptor?.Location).toBe(`s3://${BUCKET}/${PREFIX}`);
     expect(Table?.PartitionKeys).toEqual([{ Name: 'account_id', Type: 'string' }]);
-    const types = Object.fromEntries(Table!.StorageDescriptor!.Columns!.map((c) => [c.Name, c.Type]));
+    const types = Object.fromEntries(
+      Table!.StorageDescriptor!.Columns!.map((c): [string, string] => [c.Name!, c.Type!]),
+    );
     expect(types).toMatchObject({
       id: 'bigint',
       name: 'string',
