@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
+import { repoRoot } from '../helpers/cli.js';
 
 const config = (sink: string) => `version: 1
 region: eu-west-1
@@ -48,5 +50,13 @@ describe('sinks[].register', () => {
         "{ type: arrow, path: 's3://lake/x/', layout: partitioned, register: { database: f, table: t } }",
       ),
     ).not.toEqual([]);
+  });
+
+  it('the register example is a valid pipeline config', async () => {
+    const text = await readFile(`${repoRoot}examples/register/pipeline.config.yaml`, 'utf8');
+    const result = parseConfig(parse(text), { source: text, env: { FANOUT_EXTERNAL_ID: 'ext-123456' } });
+    expect(result.ok ? result.config.sinks[0] : result.issues).toMatchObject({
+      register: { database: 'fanout', table: 'inventory', accountId: '123456789012' },
+    });
   });
 });
