@@ -21,7 +21,7 @@ export type {
 } from './record.js';
 
 export interface RunningEmulator {
-  /** `http://127.0.0.1:PORT`: the one endpoint for STS, Organizations, Athena and S3. */
+  /** `http://127.0.0.1:PORT`: the one endpoint for STS, Organizations, Athena, Glue, SNS and S3. */
   endpoint: string;
   /** The scenario's first identity. */
   baseCredentials: { accessKeyId: string; secretAccessKey: string };

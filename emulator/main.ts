@@ -14,7 +14,7 @@ function defaultScenario(): string {
 
 async function main(): Promise<void> {
   const opts = new Command('athena-fanout-emulator')
-    .description('Local AWS emulator (STS, Organizations, Athena, S3) for athena-fanout')
+    .description('Local AWS emulator (STS, Organizations, Athena, Glue, SNS, S3) for athena-fanout')
     .option('--scenario <file>', 'scenario YAML/JSON file (default: emulator/scenarios/demo.yaml)')
     .option('--port <n>', 'port on 127.0.0.1 (default: any free port)', (v) => Number.parseInt(v, 10))
     .parse()

@@ -160,6 +160,12 @@ const knobsSchema = z.object({
    * timestamp(3), 6 models Iceberg timestamp(6) columns. ColumnInfo keeps saying Precision 3.
    */
   timestampDigits: z.number().int().min(0).max(9).default(3),
+  /**
+   * Athena also uses the output location as the caller: s3:GetBucketLocation on the bucket at
+   * StartQueryExecution, s3:PutObject (and kms:GenerateDataKey for SSE_KMS) when writing results.
+   * Off by default: a role's coarse `permissions:` cannot tell the results bucket from a data bucket.
+   */
+  checkResultsAccess: z.boolean().default(false),
   /** Output location of the `primary` workgroup; `{accountId}` substituted. Absent = none, like AWS. */
   primaryOutputLocation: z
     .string()

@@ -46,6 +46,8 @@ export class DataAccess {
 
   /** The catalog tables `sql` reads, from DuckDB's parse tree (qualified or in the default database). */
   async tablesRead(accountId: string, sql: string, database: string | undefined): Promise<CatalogTable[]> {
+    // Most scenarios have no catalog: no parse, no extra DuckDB connection per query.
+    if (this.catalog.databases(accountId).length === 0) return [];
     const refs = (await this.dbs.referencedTables(accountId, sql)) ?? [];
     const found = new Map<string, CatalogTable>();
     for (const ref of refs) {

@@ -9,9 +9,10 @@ import type { ScenarioCatalog } from '../glue/catalog.js';
 import { DataAccess } from './data-access.js';
 import { getDataCatalog } from './data-catalogs.js';
 import type { AccountDatabases } from './engine.js';
-import { describeExecution, invalid, resultsPage, type Execution } from './execution.js';
+import { describeExecution, invalid, outputFile, resultsPage, type Execution } from './execution.js';
 import { injectedFailure, writeResult, writeUnload } from './outcome.js';
 import { bindParameters } from './params.js';
+import { checkOutputBucket, resultWriteFailure } from './results-access.js';
 import { parseExplain, resultBytes, runStatement } from './run-statement.js';
 import { userError, type AthenaErrorShape, type QueryOutput, type UnloadOutput } from './shapes.js';
 import { outputPrefix, parseStartInput, type StartInput } from './start-input.js';
@@ -117,6 +118,7 @@ export class AthenaService {
       encryption: req.encryption,
     });
     const output = outputPrefix(settings.outputLocation);
+    if (this.scenario.knobs.checkResultsAccess) checkOutputBucket(caller, output);
     const limit = this.scenario.knobs.maxConcurrentQueriesPerAccount;
     if (limit > 0 && this.activeIn(caller.accountId) >= limit) {
       throw new ApiError(
@@ -229,6 +231,8 @@ export class AthenaService {
     let outcome = await work;
     if (ex.state !== 'RUNNING') return;
     if (this.overCutoff(ex, outcome)) return;
+    if (this.scenario.knobs.checkResultsAccess && !('ErrorCategory' in outcome))
+      outcome = resultWriteFailure(ex.caller, outputFile(ex), ex.encryption) ?? outcome;
     if ('parts' in outcome) outcome = writeUnload(this.s3, ex, outcome, orphans) ?? ex.result!;
     else if (!('ErrorCategory' in outcome)) {
       ex.result = outcome;

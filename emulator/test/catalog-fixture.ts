@@ -16,24 +16,42 @@ export const KEY_222 = 'arn:aws:kms:us-east-1:222222222222:key/0b9f1c55-data';
  * s3://lake-{accountId}/inventory/), and in 222222222222 a partitioned, KMS-encrypted `hard` whose
  * second partition lives in another bucket, plus a Lake Formation table `governed` granted to
  * AthenaReader only; `scratch` is a DuckDB table the catalog does not list. Roles: AthenaReader (all
- * allowed), NoGlue (athena and s3 only), NoS3 (no s3), NoKms (no kms), NoLf (no lakeformation).
+ * allowed), NoGlue, NoS3, NoKms, NoLf (all but that service) and NoArchive (every service, but S3
+ * denied on the archive-* buckets: meaningful only with the IAM policy evaluator).
  */
 export function catalogScenario(extra: Partial<ScenarioInput> = {}, knobs: ScenarioInput['knobs'] = {}) {
   const base = smallScenario(knobs);
-  const reader = (name: string, permissions: string[]) => ({
+  // Each restricted role says the same twice: as the coarse `permissions` service list, and as IAM
+  // `policies` for the IAM policy evaluator (roles' `policies`; a scenario without the evaluator drops
+  // them), so the denials hold with and without it.
+  const reader = (name: string, services: string[], deny: object[] = []) => ({
     arn: `arn:aws:iam::<accountId>:role/${name}`,
     trust: ['arn:aws:iam::111111111111:role/OrgHub'],
     externalId: EXT,
-    permissions: permissions as NonNullable<ScenarioInput['roles']>[number]['permissions'],
+    permissions: services as NonNullable<ScenarioInput['roles']>[number]['permissions'],
+    policies: [
+      {
+        name: 'services',
+        document: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: services.map((s) => `${s}:*`), Resource: '*' }, ...deny],
+        },
+      },
+    ],
   });
+  const all = ['athena', 'glue', 's3', 'kms', 'lakeformation'];
   return {
     ...base,
     roles: [
       ...(base.roles ?? []),
-      reader('NoGlue', ['athena', 's3']),
+      reader('NoGlue', ['athena', 's3', 'kms', 'lakeformation']),
       reader('NoS3', ['athena', 'glue', 'kms', 'lakeformation']),
       reader('NoKms', ['athena', 'glue', 's3', 'lakeformation']),
       reader('NoLf', ['athena', 'glue', 's3', 'kms']),
+      // Only the IAM policy evaluator can refuse one bucket and not another.
+      reader('NoArchive', all, [
+        { Effect: 'Deny', Action: 's3:*', Resource: ['arn:aws:s3:::archive-*', 'arn:aws:s3:::archive-*/*'] },
+      ]),
     ],
     data: {
       ...base.data,

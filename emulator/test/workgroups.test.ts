@@ -120,3 +120,59 @@ describe('workgroups per account', () => {
     );
   });
 });
+
+describe('checkResultsAccess: Athena uses the output location as the caller', () => {
+  let strict: RunningEmulator;
+  beforeAll(async () => {
+    strict = await startEmulator({
+      scenario: catalogScenario(
+        {
+          workgroups: {
+            all: [
+              {
+                name: 'sealed',
+                outputLocation: 's3://sealed-{accountId}/results/',
+                enforce: true,
+                encryption: { option: 'SSE_KMS', kmsKey: 'arn:aws:kms:us-east-1:{accountId}:key/results' },
+              },
+            ],
+          },
+        },
+        { checkResultsAccess: true },
+      ),
+    });
+  });
+  afterAll(async () => {
+    await strict.close();
+  });
+  const client = (role: string) =>
+    new AthenaClient({
+      endpoint: strict.endpoint,
+      region: 'us-east-1',
+      credentials: roleCredentials(strict.endpoint, '222222222222', role),
+    });
+
+  it('refuses to start without s3:GetBucketLocation on the output bucket', async () => {
+    const start = client('NoS3').send(
+      new StartQueryExecutionCommand({
+        QueryString: 'SELECT 1',
+        ResultConfiguration: { OutputLocation: 's3://results-bucket/athena/' },
+      }),
+    );
+    await expect(start).rejects.toBeInstanceOf(InvalidRequestException);
+    await expect(start).rejects.toThrow('Unable to verify/create output bucket results-bucket');
+  });
+
+  it('fails the query when the results cannot be encrypted with the workgroup key', async () => {
+    expect((await runQuery(client('AthenaReader'), 'SELECT 1', { workgroup: 'sealed' })).Status!.State).toBe(
+      'SUCCEEDED',
+    );
+    const qe = await runQuery(client('NoKms'), 'SELECT 1', { workgroup: 'sealed' });
+    expect(qe.Status!.State).toBe('FAILED');
+    expect(qe.Status!.AthenaError).toMatchObject({ ErrorCategory: 2, ErrorType: 401, Retryable: false });
+    expect(qe.Status!.StateChangeReason).toBe(
+      `Access denied when writing output to url: s3://sealed-222222222222/results/${qe.QueryExecutionId!}.csv . Please ensure you are allowed to access the S3 bucket. If you are encrypting query results with KMS key, please ensure you are allowed to access your KMS key`,
+    );
+    expect(strict.s3.get('sealed-222222222222', `results/${qe.QueryExecutionId!}.csv`)).toBeUndefined();
+  });
+});
