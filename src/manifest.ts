@@ -92,6 +92,22 @@ export interface OutputRecord {
   state?: OutputState;
   /** Why a failed output could not be written; the run's other outputs were still written. */
   error?: UnitError;
+  /** A dataset with `register:`: its Glue table after the run (absent for other outputs). */
+  registered?: TableRegistration;
+}
+
+/**
+ * created / updated (columns added, location changed) / unchanged: the table, then any new partitions.
+ * failed: nothing of the table was changed when the check failed (e.g. a column's type changed); the
+ * dataset itself was written, and the run is partial.
+ */
+export interface TableRegistration {
+  database: string;
+  table: string;
+  state: 'created' | 'updated' | 'unchanged' | 'failed';
+  columnsAdded?: string[];
+  partitionsAdded?: number;
+  error?: string;
 }
 
 /** sent: delivered; failed: every attempt failed (the run's status is unchanged); skipped: not sent. */

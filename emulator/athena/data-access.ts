@@ -2,6 +2,7 @@ import { firstDenied, glueArns, placeOf } from '../glue/arns.js';
 import { dataLocations, splitS3, type CatalogTable, type ScenarioCatalog } from '../glue/catalog.js';
 import { trusts, type Principal } from '../identity.js';
 import type { S3Store } from '../s3.js';
+import { loadCreatedTables } from './created-tables.js';
 import type { AccountDatabases } from './engine.js';
 import type { AthenaErrorShape } from './shapes.js';
 
@@ -56,6 +57,11 @@ export class DataAccess {
       if (table) found.set(`${table.database}.${table.name}`, table);
     }
     return [...found.values()];
+  }
+
+  /** Tables made through the Glue API that `sql` reads, (re)loaded from their objects in S3. */
+  async loadCreated(accountId: string, sql: string, database: string | undefined): Promise<void> {
+    await loadCreatedTables(this.dbs, this.s3, accountId, await this.tablesRead(accountId, sql, database));
   }
 
   /**

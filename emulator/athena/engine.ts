@@ -167,6 +167,11 @@ export class AccountDatabases {
     });
   }
 
+  /** `fn` with a connection to the account's database (catalog tables made through Glue are loaded so). */
+  session<T>(accountId: string, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.withConnection(accountId, undefined, fn);
+  }
+
   private async withConnection<T>(
     accountId: string,
     database: string | undefined,

@@ -45,6 +45,11 @@ export async function runStatement(
       ex.explain?.analyze !== false,
     );
     if (refused) return refused;
+    try {
+      await d.access.loadCreated(ex.accountId, reads, ex.database);
+    } catch (err) {
+      return userError(`HIVE_CURSOR_ERROR: ${(err as Error).message}`);
+    }
   }
   if (ex.unload) {
     return d.dbs

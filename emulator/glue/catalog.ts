@@ -7,9 +7,30 @@ import type {
   WorkgroupInput,
 } from '../scenario-catalog.js';
 
+/** A column as Glue stores it: name lower case, Hive type. */
+export interface GlueColumnShape {
+  Name: string;
+  Type: string;
+  Comment?: string;
+}
+
 /** A catalog table as one account sees it: templates filled, its data location split for S3. */
 export interface CatalogTable extends CatalogTableInput {
   database: string;
+  /**
+   * A table created through the Glue API (CreateTable): its own columns and partition keys (not a
+   * DuckDB table's), its StorageDescriptor and Parameters as given. Athena reads its Parquet objects.
+   */
+  created?: {
+    columns: GlueColumnShape[];
+    partitionKeys: GlueColumnShape[];
+    storage: Record<string, unknown>;
+    parameters: Record<string, string>;
+    tableType: string;
+    createTime: number;
+    updateTime: number;
+    version: number;
+  };
 }
 
 export interface CatalogDatabase extends Omit<CatalogDatabaseInput, 'tables'> {
@@ -85,6 +106,27 @@ export class ScenarioCatalog {
 
   table(accountId: string, database: string, name: string): CatalogTable | undefined {
     return this.database(accountId, database)?.tables.find((t) => t.name === name.toLowerCase());
+  }
+
+  /** CreateDatabase: false when the account has a database of that name already. */
+  addDatabase(accountId: string, db: Omit<CatalogDatabase, 'tables'>): boolean {
+    if (this.database(accountId, db.name)) return false;
+    this.databases(accountId).push({ ...db, name: db.name.toLowerCase(), tables: [] });
+    return true;
+  }
+
+  /** CreateTable / UpdateTable: the table of that name in `table.database` (which must exist) replaced. */
+  putTable(accountId: string, table: CatalogTable): void {
+    const db = this.database(accountId, table.database)!;
+    db.tables = [...db.tables.filter((t) => t.name !== table.name), table];
+  }
+
+  /** DeleteTable: false when there was no such table. */
+  removeTable(accountId: string, database: string, name: string): boolean {
+    const db = this.database(accountId, database);
+    const before = db?.tables.length ?? 0;
+    if (db) db.tables = db.tables.filter((t) => t.name !== name.toLowerCase());
+    return (db?.tables.length ?? 0) < before;
   }
 
   workgroups(accountId: string): WorkgroupInput[] {

@@ -3,6 +3,7 @@ import type { Principal } from '../identity.js';
 import { ApiError } from '../protocol.js';
 import { glueArns, placeOf, requireGlue, type Place } from './arns.js';
 import type { CatalogDatabase, CatalogTable, ScenarioCatalog } from './catalog.js';
+import { catalogWrite } from './write-actions.js';
 
 /** The scenario's creation time for every catalog entry, so repeated runs answer the same. */
 const CREATED = 1_700_000_000;
@@ -81,8 +82,13 @@ export class GlueService {
         return this.getTables(caller, place, input);
       case 'GetPartitions':
         return this.getPartitions(caller, place, input);
-      default:
+      case 'GetPartition':
+        return this.getPartition(caller, place, input);
+      default: {
+        const written = catalogWrite(this.catalog, caller, place, action, input);
+        if (written !== undefined) return written;
         throw new ApiError('UnknownOperationException', `The emulator does not implement ${action}.`, 400);
+      }
     }
   };
 
@@ -170,6 +176,51 @@ export class GlueService {
     };
   }
 
+  private async getPartition(
+    caller: Principal,
+    place: Place,
+    input: Record<string, unknown>,
+  ): Promise<unknown> {
+    const dbName = this.name(input.DatabaseName, 'databaseName');
+    const name = this.name(input.TableName, 'tableName');
+    requireGlue(caller, 'glue:GetPartition', glueArns(place, dbName, name));
+    const table = this.table(place, dbName, name);
+    const values = Array.isArray(input.PartitionValues) ? input.PartitionValues.map(String) : [];
+    const found = table.partitions.find((p) => p.values.join('\u0000') === values.join('\u0000'));
+    if (!found) throw notFound('Cannot find partition.');
+    const shape = (await this.tableShape(place, table)) as { StorageDescriptor: Record<string, unknown> };
+    return {
+      Partition: {
+        Values: found.values,
+        DatabaseName: table.database,
+        TableName: table.name,
+        CatalogId: place.account,
+        CreationTime: CREATED,
+        StorageDescriptor: { ...shape.StorageDescriptor, Location: found.location },
+        Parameters: {},
+      },
+    };
+  }
+
+  /** A table made by CreateTable / UpdateTable, as it was given. */
+  private createdShape(place: Place, t: CatalogTable, c: NonNullable<CatalogTable['created']>): unknown {
+    return {
+      Name: t.name,
+      DatabaseName: t.database,
+      CatalogId: place.account,
+      CreateTime: c.createTime,
+      UpdateTime: c.updateTime,
+      Retention: 0,
+      TableType: c.tableType,
+      StorageDescriptor: { ...c.storage, Columns: c.columns, Location: t.location },
+      PartitionKeys: c.partitionKeys,
+      Parameters: c.parameters,
+      CreatedBy: `arn:aws:iam::${place.account}:role/emulator`,
+      IsRegisteredWithLakeFormation: false,
+      VersionId: String(c.version),
+    };
+  }
+
   private databaseShape(place: Place, db: CatalogDatabase): unknown {
     return {
       Name: db.name,
@@ -183,6 +234,7 @@ export class GlueService {
   }
 
   async tableShape(place: Place, t: CatalogTable): Promise<unknown> {
+    if (t.created) return this.createdShape(place, t, t.created);
     const columns = (await this.dbs.columns(place.account, t.database, t.name)) ?? [];
     const partitionKeys = new Set(t.partitionKeys.map((k) => k.toLowerCase()));
     const glueColumn = (c: (typeof columns)[number]) => ({ Name: c.name.toLowerCase(), Type: hiveType(c) });

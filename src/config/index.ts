@@ -26,6 +26,7 @@ export type {
   ParseConfigResult,
   PipelineConfig,
   QueryConfig,
+  RegisterTable,
   SinkConfig,
   MetricsConfig,
   ScheduleConfig,

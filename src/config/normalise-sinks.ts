@@ -21,6 +21,7 @@ export function normaliseSinks(sinks: PipelineConfigParsed['sinks'], baseDir: st
             kmsKeyId: sink.kmsKeyId,
             bucketKey: sink.bucketKey,
             append: appendMode(sink),
+            register: sink.register && withoutUndefined(sink.register),
           }
         : {
             type: sink.type,

@@ -23,6 +23,24 @@ const s3Options = {
 // Every type's options: S3 encryption and, for partitioned sinks, replace or append.
 const sinkOptions = { ...datasetModeFields, ...s3Options };
 
+const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
+const glueName = (what: string) =>
+  z.string().regex(GLUE_NAME, { error: `expected a Glue ${what} name: 1-255 of a-z 0-9 _ (Athena's rule)` });
+
+/**
+ * A `layout: partitioned` Parquet dataset on S3 registered as a Glue table after the run's outputs are
+ * written. The catalog calls go through the master chain (base credentials without one), or through
+ * the account chain of `accountId` (the account that owns the bucket).
+ */
+const register = strict({
+  database: glueName('database'),
+  table: glueName('table'),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, { error: 'expected a 12-digit account id' })
+    .optional(),
+});
+
 export const sinksSchema = z
   .array(
     z.discriminatedUnion(
@@ -36,6 +54,16 @@ export const sinksSchema = z
           ifExists,
           layout,
           ...sinkOptions,
+          register: register.optional(),
+        }).superRefine((sink, ctx) => {
+          if (!sink.register) return;
+          if (sink.layout !== 'partitioned')
+            ctx.addIssue({ code: 'custom', path: ['register'], message: 'needs layout: partitioned' });
+          if (!sink.path.startsWith('s3://'))
+            ctx.addIssue({ code: 'custom', path: ['register'], message: 'needs an s3:// path' });
+          // The table's partitions are the accounts; an append dataset adds a run level above them.
+          if (sink.mode === 'append')
+            ctx.addIssue({ code: 'custom', path: ['register'], message: 'not yet with mode: append' });
         }),
         strict({ type: z.literal('arrow'), path: sinkPath, ifExists, layout, ...sinkOptions }),
         strict({ type: z.literal('arrow-stream'), path: sinkPath, ifExists, layout, ...sinkOptions }),

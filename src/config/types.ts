@@ -107,6 +107,13 @@ export type IfExists = 'overwrite' | 'error' | 'skip';
 /** `merged`: one file per query; `partitioned`: `query=<q>/account_id=<id>/part-NNNN.<ext>` plus `_SUCCESS`. */
 export type SinkLayout = 'merged' | 'partitioned';
 
+/** A partitioned S3 Parquet dataset as a Glue table: in the master chain's account or `accountId`'s. */
+export interface RegisterTable {
+  database: string;
+  table: string;
+  accountId?: string;
+}
+
 /** For `s3://` sink paths: server-side encryption of the uploaded objects. */
 export interface SinkS3Options {
   sse?: 'AES256' | 'aws:kms';
@@ -124,6 +131,7 @@ export type SinkConfig = SinkS3Options &
         rowGroupSize?: number;
         ifExists: IfExists;
         layout: SinkLayout;
+        register?: RegisterTable;
       }
     | { type: 'arrow' | 'arrow-stream' | 'ndjson'; path: string; ifExists: IfExists; layout: SinkLayout }
   ) & {

@@ -35,3 +35,5 @@ export {
   runPartition,
   writeAppendPartition,
 } from './append-partition.js';
+export { type GlueColumn, glueColumns, hiveType, mergedColumns } from './glue-columns.js';
+export { registerTable, type RegisterOptions } from './register-table.js';

@@ -81,7 +81,7 @@ export function finishManifest(draft: ManifestDraft, endedAt: Date, signal?: 'SI
   } else if (
     failed + cancelled + timedOut > 0 ||
     draft.error ||
-    draft.outputs.some((o) => o.state === 'failed')
+    draft.outputs.some((o) => o.state === 'failed' || o.registered?.state === 'failed')
   ) {
     status = 'partial';
     exitCode = EXIT.partial;
@@ -155,6 +155,14 @@ export function summarize(m: Manifest, manifestPath: string): string {
           ? `  ${o.path} (${o.type}, FAILED: ${o.error?.message ?? 'not written'})`
           : `  ${o.path} (${o.type}, ${o.rows} rows, ${formatBytes(o.bytes)})`,
       );
+      const reg = o.registered;
+      if (reg) {
+        lines.push(
+          reg.state === 'failed'
+            ? `    Glue table ${reg.database}.${reg.table} NOT registered: ${reg.error ?? 'failed'}`
+            : `    Glue table ${reg.database}.${reg.table} ${reg.state}`,
+        );
+      }
     }
   }
   lines.push(`  ${manifestPath} (manifest)`);

@@ -88,8 +88,12 @@ export async function runStages(o: RunStagesOptions, draft: ManifestDraft): Prom
   );
   draft.units = results.map((r) => r.record);
   const staging = o.shard ? { stagingRoot: shardStagingRoot(config, o.runId) } : undefined;
+  const master = config.auth.masterRoleChain;
+  const masterProvider =
+    master.length > 0 ? o.credentials.resolver.provider(master, { chain: 'master' }) : o.credentials.base;
   const written = await writeOutputs(config, o.runId, results, log, {
     started: o.started,
+    catalogCredentials: (accountId) => (accountId ? resolved.providerFor(accountId) : masterProvider),
     ...(staging ? { shard: staging } : {}),
   });
   draft.outputs = written.outputs;

@@ -8,6 +8,7 @@ import { removeSpillArea } from '../sinks/index.js';
 import { attemptOutput } from './attempt-output.js';
 import type { QueryOutputs } from './query-outputs.js';
 import { querySchema } from './query-schema.js';
+import { type CatalogCredentials, registerDataset } from './register-dataset.js';
 import { renderPath, sinkPathVars } from './render-path.js';
 import { stageQueryUnits } from './stage-query-units.js';
 import type { UnitValue } from './unit-value.js';
@@ -21,6 +22,8 @@ export interface WriteOutputsOptions {
   shard?: { stagingRoot: string };
   /** When the run started: gives `{runDate}` (default: now). */
   started?: Date;
+  /** For sinks with `register:` (without it, their tables are not registered). */
+  catalogCredentials?: CatalogCredentials;
 }
 
 /**
@@ -59,7 +62,7 @@ export async function writeOutputs(
       if (!schema) continue;
       const q: QueryOutputs = { config, runId, query, units, schema, log, s3, outputs, warnings };
       if (shard) q.shard = shard;
-      await writeQueryOutputs(q, started);
+      await writeQueryOutputs(q, started, opts.catalogCredentials);
     }
   } finally {
     s3Client?.destroy();
@@ -69,7 +72,11 @@ export async function writeOutputs(
 }
 
 /** One query's outputs, each attempted alone: a shard's staged units, then each sink in its mode. */
-async function writeQueryOutputs(q: QueryOutputs, started: Date): Promise<void> {
+async function writeQueryOutputs(
+  q: QueryOutputs,
+  started: Date,
+  catalog: CatalogCredentials | undefined,
+): Promise<void> {
   const { config, query, runId, shard, log, outputs } = q;
   const vars = sinkPathVars(query.name, runId, started, config.region);
   if (shard && config.sinks.length > 0) {
@@ -81,7 +88,12 @@ async function writeQueryOutputs(q: QueryOutputs, started: Date): Promise<void> 
     if (sink.layout === 'partitioned') {
       const store = datasetStore(sink, path, query.name, q.s3);
       const target = { query: query.name, type: sink.type, path: store.location };
-      await attemptOutput(outputs, target, log, () => writeDatasetOutput(q, sink, store, vars.runDate));
+      const record = await attemptOutput(outputs, target, log, () =>
+        writeDatasetOutput(q, sink, store, vars.runDate),
+      );
+      // A shard's share is not the whole dataset: its table is left as it was.
+      if (record?.state === 'written' && catalog && !shard)
+        await registerDataset(q, sink, store, record, catalog);
     }
     // A shard's merged files are written by `merge`, from its staged units.
     else if (!shard) {
