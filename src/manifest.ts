@@ -98,8 +98,8 @@ export interface OutputRecord {
 
 /**
  * created / updated (columns added, location changed) / unchanged: the table, then any new partitions.
- * failed: nothing of the table was changed when the check failed (e.g. a column's type changed); the
- * dataset itself was written, and the run is partial.
+ * failed: `error` says why; a refused check (e.g. a column's type changed) changes nothing, as every
+ * check runs before the first catalog write. The dataset itself was written; the run is partial.
  */
 export interface TableRegistration {
   database: string;
