@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Manifest } from '../manifest.js';
 import { byAccount, byOu, type GroupRow, slowestAccounts } from './account-breakdown.js';
-import { type ChartsData, type CostSeries, drawCharts } from './draw-charts.js';
+import { CHART_SOURCES, type ChartsData, type CostSeries } from './draw-charts.js';
 import { escapeHtml as h, formatTime, jsonForScript } from './html-text.js';
 import {
   costTable,
@@ -115,8 +115,8 @@ export function renderReport(input: ReportInput): string {
     ...(trendSeries(input.history.runs) ? { trend: trendSeries(input.history.runs)! } : {}),
   };
   const boot =
-    `(function(){var data=JSON.parse(document.getElementById('report-data').textContent);` +
-    `(${drawCharts.toString()})(data,window.Chart,function(id){return document.getElementById(id)!==null;});})();`;
+    `(function(){${CHART_SOURCES}\nvar data=JSON.parse(document.getElementById('report-data').textContent);` +
+    `drawCharts(data,window.Chart,function(id){return document.getElementById(id)!==null;});})();`;
   const csp = [
     "default-src 'none'",
     `script-src ${sha256(input.library)} ${sha256(boot)}`,
