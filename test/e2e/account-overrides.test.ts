@@ -138,10 +138,10 @@ describe('accounts that differ (overrides:)', () => {
     const result = await cli(['plan', '--check-access'], yaml);
     expect(result.code, result.stderr).toBe(1);
     const line = (id: string) => result.stdout.split('\n').find((l) => l.includes(` ${id} `)) ?? '';
-    expect(line(MGMT)).toMatch(/^OK .* workgroups: primary@eu-west-1$/);
-    expect(line(WEB)).toMatch(/^OK .* workgroups: primary@eu-west-1$/);
-    // the emulator knows only the primary workgroup: the override is what was asked for
-    expect(line(DEV)).toContain('FAIL  333333333333 data-dev  GetWorkGroup analytics in eu-west-1');
+    expect(line(MGMT)).toMatch(/^OK .* workgroups: primary@eu-west-1; 1 table, 1 location listable/);
+    expect(line(WEB)).toMatch(/^OK .* workgroups: primary@eu-west-1; 1 table, 1 location listable/);
+    // the scenario has no analytics workgroup: the override is what was checked
+    expect(line(DEV)).toContain('FAIL  333333333333 data-dev  athena:GetWorkGroup analytics@eu-west-1');
     expect(line(DEV)).toContain('WorkGroup analytics is not found.');
   });
 

@@ -51,6 +51,17 @@ export function overridesScenario(partition = 'aws'): ScenarioInput {
         `CREATE TABLE sales_web.orders AS SELECT '{accountId}' AS owner, 'sales_web' AS db, 20::BIGINT AS n`,
       ],
     },
+    // Glue knows the tables too, as plan --check-access looks each one up.
+    catalog: {
+      all: [{ name: 'shop', tables: [{ name: 'orders', location: 's3://lake-{accountId}/shop/orders/' }] }],
+      [WEB]: [
+        { name: 'shop', tables: [{ name: 'orders', location: 's3://lake-{accountId}/shop/orders/' }] },
+        {
+          name: 'sales_web',
+          tables: [{ name: 'orders', location: 's3://lake-{accountId}/sales_web/orders/' }],
+        },
+      ],
+    },
     knobs: { queryLatencyMs: 30 },
   };
 }
