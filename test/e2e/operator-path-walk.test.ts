@@ -7,6 +7,7 @@ import { startEmulator, type ScenarioInput } from '@athena-fanout/emulator';
 import type { Manifest } from '../../src/manifest.js';
 import type { PolicyDocument } from '../../src/plan/index.js';
 import { catalogOrgScenario } from '../helpers/catalog-org.js';
+import { discoverPolicies, POLICY_FILES, type PolicyHolder } from '../helpers/generated-policies.js';
 import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
 import { EXT } from '../helpers/small-org.js';
 
@@ -37,12 +38,8 @@ const EDITS = {
   sinks: [{ type: 'ndjson', path: 'out/{query}.ndjson' }],
 };
 
-const FILES = {
-  identity: 'base-identity.permissions.json',
-  OrgHub: 'master-0-OrgHub.permissions.json',
-  AthenaReader: 'account-0-AthenaReader.permissions.json',
-} as const;
-type Holder = keyof typeof FILES;
+const FILES = POLICY_FILES;
+type Holder = PolicyHolder;
 
 let dir: string;
 let policies: Record<Holder, PolicyDocument>;
@@ -110,22 +107,7 @@ beforeAll(async () => {
   const file = join(dir, 'pipeline.config.yaml');
   const started = parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   await writeFile(file, stringify({ ...started, ...EDITS }));
-  // The policies are generated before they exist: discovery runs with an organization that allows all.
-  const open = await startEmulator({ scenario: catalogOrgScenario() });
-  try {
-    discoverRun = await runCli(['iam-policy', '--discover', '--out', 'iam'], {
-      cwd: dir,
-      env: emulatorEnv(open),
-    });
-  } finally {
-    await open.close();
-  }
-  const read = async (f: string) => JSON.parse(await readFile(join(dir, 'iam', f), 'utf8')) as PolicyDocument;
-  policies = {
-    identity: await read(FILES.identity),
-    OrgHub: await read(FILES.OrgHub),
-    AthenaReader: await read(FILES.AthenaReader),
-  };
+  ({ run: discoverRun, policies } = await discoverPolicies(dir));
 }, 120_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

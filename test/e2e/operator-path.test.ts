@@ -6,6 +6,7 @@ import { startEmulator, type ScenarioInput } from '@athena-fanout/emulator';
 import type { Manifest } from '../../src/manifest.js';
 import type { PolicyDocument } from '../../src/plan/index.js';
 import { catalogOrgScenario } from '../helpers/catalog-org.js';
+import { discoverPolicies, POLICY_FILES, type PolicyHolder } from '../helpers/generated-policies.js';
 import { emulatorEnv, runCli, type CliResult } from '../helpers/cli.js';
 import { EXT } from '../helpers/small-org.js';
 
@@ -33,13 +34,8 @@ queries:
 sinks: [{ type: ndjson, path: 'out/{query}.ndjson' }]
 `;
 
-/** The role (or identity) each generated file belongs to in the scenario. */
-const FILES = {
-  identity: 'base-identity.permissions.json',
-  OrgHub: 'master-0-OrgHub.permissions.json',
-  AthenaReader: 'account-0-AthenaReader.permissions.json',
-} as const;
-type Holder = keyof typeof FILES;
+const FILES = POLICY_FILES;
+type Holder = PolicyHolder;
 
 let dir: string;
 let policies: Record<Holder, PolicyDocument>;
@@ -93,24 +89,7 @@ async function runWith(docs: Record<Holder, PolicyDocument>): Promise<{ result: 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fanout-operator-'));
   await writeFile(join(dir, 'pipeline.config.yaml'), CONFIG);
-  // Discovery runs before the policies exist: the roles may still do anything.
-  const open = await startEmulator({ scenario: catalogOrgScenario() });
-  try {
-    discoverRun = await runCli(['iam-policy', '--discover', '--out', 'iam'], {
-      cwd: dir,
-      env: emulatorEnv(open),
-    });
-  } finally {
-    await open.close();
-  }
-  if (discoverRun.code !== 0)
-    throw new Error(`iam-policy --discover: ${discoverRun.code}\n${discoverRun.stderr}`);
-  const read = async (f: string) => JSON.parse(await readFile(join(dir, 'iam', f), 'utf8')) as PolicyDocument;
-  policies = {
-    identity: await read(FILES.identity),
-    OrgHub: await read(FILES.OrgHub),
-    AthenaReader: await read(FILES.AthenaReader),
-  };
+  ({ run: discoverRun, policies } = await discoverPolicies(dir));
 }, 120_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
