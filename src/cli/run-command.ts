@@ -66,14 +66,13 @@ function interruption(log: Logger, opts: RunOptions): RunInterruption {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   }
-  opts.signal?.addEventListener(
-    'abort',
-    () => {
-      signalName ??= 'SIGTERM';
-      controller.abort();
-    },
-    { once: true },
-  );
+  const onCallerAbort = () => {
+    signalName ??= 'SIGTERM';
+    controller.abort();
+  };
+  // A caller (the scheduler) may cancel before this run got here: an aborted signal fires no event.
+  if (opts.signal?.aborted) onCallerAbort();
+  else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
   return {
     signal: controller.signal,
     signalName: () => signalName,

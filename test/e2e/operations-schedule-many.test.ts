@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '@athena-fanout/emulator';
 import { runCommand } from '../../src/cli/run-command.js';
+import type { Manifest } from '../../src/manifest.js';
 import { ScheduledRuns } from '../../src/run/index.js';
 import { emulatorEnv } from '../helpers/cli.js';
 import { EXTERNAL_ID, MANAGEMENT, orgScenario } from '../helpers/org-scenario.js';
@@ -80,4 +81,29 @@ describe('the schedule daemon over many runs', () => {
     // What the first run added (once per process) is all there is after the fiftieth.
     expect(process.listenerCount('exit')).toBe(afterFirstRun);
   }, 300_000);
+
+  it('a stop that comes before the run got going still cancels it: exit 143, an interrupted manifest', async () => {
+    const config = join(dir, 'pipeline.config.yaml');
+    await writeFile(config, pipelineYaml().replaceAll('out/', `${dir}/early/`));
+    const log = pino({ level: process.env.TEST_LOG ?? 'silent' });
+    const runs = new ScheduledRuns({
+      schedule: {
+        cron: '0 0 1 1 *',
+        timezone: 'UTC',
+        shutdown: 'cancel',
+        shutdownDeadlineSeconds: 1,
+        runOnStart: false,
+      },
+      log,
+      run: (signal) => runCommand(config, log, { signal, handleSignals: false }),
+    });
+    const queriesBefore = emulator.record.queries.length;
+    runs.start('test');
+    // The cancel lands while the run still loads its config, before it listens for one.
+    const code = await runs.stop('SIGTERM');
+    expect(code).toBe(143);
+    const manifest = JSON.parse(await readFile(join(dir, 'early/manifest.json'), 'utf8')) as Manifest;
+    expect(manifest).toMatchObject({ status: 'interrupted', interrupted: true });
+    expect(emulator.record.queries.length).toBe(queriesBefore);
+  }, 60_000);
 });
